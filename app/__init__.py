@@ -1,0 +1,100 @@
+"""Confab: the application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import socketio as socketio_lib
+from flask import Flask
+
+from app.config import Config
+from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
+from app.redis_client import FAKE_SCHEME, limiter_storage_uri
+from app.rendering import context_summary, render_markdown
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:", "blob:"],
+    "connect-src": ["'self'", "ws:", "wss:"],
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Flask:
+    """Build the app.
+
+    ``role`` is ``web`` (serves Socket.IO; only ``wsgi.py`` and tests ask for it),
+    or ``worker``/``cli`` (emit events through the Redis queue, never serve them).
+    """
+    config_class.validate()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(config_class)
+    app.config["CONFAB_ROLE"] = role
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])
+    _configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,
+        content_security_policy=CSP,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
+    )
+    _init_realtime(app, role)
+
+    from app import accounts, auth, chats, errors, messages
+    from app.cli import register_cli
+    from app.services.current import register_context
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(chats.bp)
+    app.register_blueprint(messages.bp)
+    errors.register(app)
+    register_cli(app)
+    register_context(app)
+    app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary)
+    return app
+
+
+def _init_realtime(app: Flask, role: str) -> None:
+    """Socket.IO in the web process; an emit-only Redis publisher in workers.
+
+    With a real Redis every process shares one message queue, so an event
+    emitted anywhere reaches members connected to any web process (§12).
+    """
+    url = app.config["REDIS_URL"]
+    queued = not url.startswith(FAKE_SCHEME)
+    if role != "web":
+        if queued:
+            app.extensions["confab.emitter"] = socketio_lib.RedisManager(url, write_only=True)
+        else:
+            socketio.init_app(app, async_mode="threading")
+            app.extensions["confab.emitter"] = socketio
+        return
+    options = {"async_mode": app.config["ASYNC_MODE"]}
+    if queued:
+        options["client_manager"] = socketio_lib.RedisManager(url)
+    socketio.init_app(app, **options)
+    app.extensions["confab.emitter"] = socketio
+    from app.chats import events  # noqa: F401  (registers the Socket.IO handlers)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        app.logger.handlers[:] = [handler]
+        app.logger.setLevel(logging.INFO)

@@ -1,0 +1,134 @@
+"""Views for account pages; every account id is checked against the user's memberships."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.accounts import bp
+from app.accounts.forms import AddMemberForm, BudgetForm, TokenForm
+from app.extensions import db
+from app.models import ApiToken, Membership
+from app.services.accounts import AccountError, add_member_by_email, remove_member
+from app.services.current import current_account, membership_or_404, switch_account
+
+
+def _owner_membership_or_403(account_id: int) -> Membership:
+    membership = membership_or_404(account_id)
+    if not membership.is_owner:
+        abort(403)
+    return membership
+
+
+@bp.get("/account")
+@login_required
+def current():
+    return redirect(url_for("accounts.show", account_id=current_account().id))
+
+
+@bp.get("/accounts/<int:account_id>")
+@login_required
+def show(account_id: int):
+    membership = membership_or_404(account_id)
+    account = membership.account
+    budget = BudgetForm(obj=account)
+    return render_template(
+        "accounts/show.html", account=account, membership=membership,
+        add_form=AddMemberForm(), budget_form=budget,
+    )
+
+
+@bp.post("/accounts/<int:account_id>/members")
+@login_required
+def add_member(account_id: int):
+    account = _owner_membership_or_403(account_id).account
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        try:
+            member = add_member_by_email(account, form.email.data, form.role.data)
+        except AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"{member.user.name} is now a {member.role} of {account.name}.", "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("accounts.show", account_id=account.id))
+
+
+@bp.post("/accounts/<int:account_id>/members/<int:user_id>/remove")
+@login_required
+def remove(account_id: int, user_id: int):
+    account = _owner_membership_or_403(account_id).account
+    try:
+        remove_member(account, user_id)
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Member removed.", "success")
+    return redirect(url_for("accounts.show", account_id=account.id))
+
+
+@bp.post("/accounts/<int:account_id>/budget")
+@login_required
+def budget(account_id: int):
+    account = _owner_membership_or_403(account_id).account
+    form = BudgetForm()
+    if form.validate_on_submit():
+        account.monthly_limit_usd = form.monthly_limit_usd.data
+        account.member_monthly_limit_usd = form.member_monthly_limit_usd.data
+        db.session.commit()
+        flash("Budget saved.", "success")
+    else:
+        flash("Budgets must be amounts of zero or more.", "error")
+    return redirect(url_for("accounts.show", account_id=account.id))
+
+
+@bp.post("/accounts/<int:account_id>/switch")
+@login_required
+def switch(account_id: int):
+    account = switch_account(account_id)
+    flash(f"Now working in {account.name}.", "info")
+    return redirect(url_for("chats.index"))
+
+
+def _my_tokens() -> list[ApiToken]:
+    return list(
+        db.session.execute(
+            sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+        ).scalars()
+    )
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens():
+    return render_template("accounts/tokens.html", tokens=_my_tokens(), form=TokenForm(), new_token=None)
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        _, new_token = ApiToken.issue(current_user, form.name.data.strip())
+        db.session.commit()
+    return render_template("accounts/tokens.html", tokens=_my_tokens(), form=form, new_token=new_token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id)
+    ).scalar_one_or_none()
+    if token is None:
+        abort(404)
+    db.session.delete(token)
+    db.session.commit()
+    flash("Token revoked.", "success")
+    return redirect(url_for("accounts.tokens"))

@@ -1,0 +1,18 @@
+"""Sign-up and sign-in forms; field names are part of the §8 contract."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class SignupForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email."), Email("Enter a valid email address.", check_deliverability=False), Length(max=254)],
+    )
+    password = PasswordField("Password", validators=[DataRequired("Enter a password."), Length(max=256)])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=256)])

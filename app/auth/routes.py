@@ -1,0 +1,90 @@
+"""Views for the auth blueprint: validate, call the service, commit, respond."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LoginForm, SignupForm
+from app.extensions import db, limiter
+from app.models import normalise_email
+from app.services.accounts import AccountError, create_user, find_user, password_problem
+
+WRONG_CREDENTIALS = "That email and password do not match an account."
+
+
+def _login_email_key() -> str:
+    return "login-email:" + normalise_email(request.form.get("email", ""))
+
+
+def _failed_attempt(response) -> bool:
+    """Only failed sign-ins count against the limits."""
+    return response.status_code != 302
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("chats.index")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("chats.index"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        problem = password_problem(form.password.data)
+        if problem:
+            form.password.errors.append(problem)
+        else:
+            try:
+                user = create_user(form.email.data, form.name.data, form.password.data)
+            except AccountError as exc:
+                form.email.errors.append(str(exc))
+            else:
+                db.session.commit()
+                login_user(user)
+                current_app.logger.info("user %s signed up", user.id)
+                flash("Welcome to Confab.", "success")
+                return redirect(url_for("chats.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/signup.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed_attempt,
+    error_message="Too many sign-in attempts. Wait a minute and try again.",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_EMAIL"], key_func=_login_email_key, methods=["POST"],
+    deduct_when=_failed_attempt, error_message="Too many sign-in attempts. Wait a minute and try again.",
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("chats.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is not None and user.check_password(form.password.data):
+            session.clear()
+            login_user(user)
+            current_app.logger.info("user %s signed in", user.id)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(WRONG_CREDENTIALS)
+    status = 401 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,91 @@
+"""Socket.IO handlers for chat rooms (SPEC §5). Emitting lives in ``app/realtime.py``."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
+from app.extensions import db, socketio
+from app.models import ApiToken, Chat, Message, User
+from app.models.chats import UNFINISHED
+from app.realtime import room_for
+from app.services import live_state
+from app.services.current import is_member
+
+
+def _bearer_user():
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        token = ApiToken.authenticate(header[7:].strip())
+        if token is not None:
+            db.session.commit()
+            return token.user
+    return None
+
+
+def _connected_user():
+    if current_user.is_authenticated:
+        return current_user
+    return _bearer_user()
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    user = _connected_user()
+    if user is None:
+        raise ConnectionRefusedError("unauthorized")
+    session["socket_user_id"] = user.id
+    current_app.logger.info("user %s connected socket %s", user.id, request.sid)
+
+
+def _chat_id(data) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    value = data.get("chat_id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _socket_user():
+    user_id = session.get("socket_user_id")
+    return db.session.get(User, user_id) if user_id else None
+
+
+@socketio.on("join")
+def on_join(data=None):
+    """Join a chat's room; answer with every unfinished message so far."""
+    try:
+        chat_id = _chat_id(data)
+        user = _socket_user()
+        chat = db.session.get(Chat, chat_id) if chat_id is not None else None
+        if user is None or chat is None or not is_member(user, chat.account_id):
+            return {"ok": False, "error": "Chat not found."}
+        join_room(room_for(chat.id))
+        unfinished = db.session.execute(
+            sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED)).order_by(Message.id)
+        ).scalars()
+        snapshot = []
+        for message in unfinished:
+            live = live_state.snapshot(message.id)
+            data = message.to_public()
+            if live["seq"]:
+                data["content"], data["reasoning"] = live["content"], live["reasoning"]
+            snapshot.append({"message": data, "seq": live["seq"]})
+        current_app.logger.info("user %s joined chat %s", user.id, chat.id)
+        return {"ok": True, "unfinished": snapshot}
+    finally:
+        db.session.remove()
+
+
+@socketio.on("leave")
+def on_leave(data=None):
+    chat_id = _chat_id(data)
+    if chat_id is not None:
+        leave_room(room_for(chat_id))
+    return {"ok": True}

@@ -1,0 +1,20 @@
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class NewChatForm(FlaskForm):
+    model_id = SelectField("Model", validators=[DataRequired("Choose a model.")])
+    title = StringField("Title", validators=[Optional(), Length(max=200)])
+
+
+class RenameForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=200)])
+
+
+class ModelForm(FlaskForm):
+    model_id = SelectField("Model", validators=[DataRequired("Choose a model.")])
+
+
+class InstructionsForm(FlaskForm):
+    instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=20_000)])

@@ -1,0 +1,151 @@
+"""Chat pages: list, create, show, rename, model, instructions, delete."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from app import realtime
+from app.chats import bp
+from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
+from app.errors import error_response, wants_json
+from app.extensions import db
+from app.models import Chat
+from app.services import chats as chat_service
+from app.services import conversation, registry
+from app.services.current import chat_or_404, current_account
+
+
+def _model_choices() -> list[SelectChoice]:
+    return [SelectChoice(m.id, m.name) for m in registry.enabled_models("chat")]
+
+
+def _changed(chat: Chat, message: str):
+    """Answer a settings change: JSON to fetch callers, a redirect to forms."""
+    db.session.commit()
+    realtime.chat_updated_event(chat)
+    if wants_json():
+        return {"chat": {"id": chat.id, "title": chat.title, "model_id": chat.model_id, "instructions": chat.instructions}}
+    flash(message, "success")
+    return redirect(url_for("chats.show", chat_id=chat.id))
+
+
+def _refused(chat: Chat, message: str):
+    if wants_json():
+        return error_response(422, message, "invalid")
+    flash(message, "error")
+    return redirect(url_for("chats.show", chat_id=chat.id))
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("chats.index"))
+
+
+@bp.get("/chats")
+@login_required
+def index():
+    account = current_account()
+    page = request.args.get("page", 1, type=int)
+    query = sa.select(Chat).where(Chat.account_id == account.id).order_by(Chat.updated_at.desc(), Chat.id.desc())
+    pagination = db.paginate(query, page=max(page, 1), per_page=current_app.config["CHATS_PER_PAGE"], error_out=False)
+    form = NewChatForm()
+    form.model_id.choices = _model_choices()
+    form.model_id.data = chat_service.default_model_id()
+    return render_template("chats/index.html", pagination=pagination, form=form, account=account)
+
+
+@bp.post("/chats")
+@login_required
+def create():
+    form = NewChatForm()
+    form.model_id.choices = _model_choices()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("chats.index"))
+    try:
+        chat = chat_service.create_chat(current_account(), current_user, form.model_id.data, form.title.data)
+    except chat_service.ChatError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("chats.index"))
+    db.session.commit()
+    current_app.logger.info("user %s created chat %s", current_user.id, chat.id)
+    return redirect(url_for("chats.show", chat_id=chat.id))
+
+
+@bp.get("/chats/<int:chat_id>")
+@login_required
+def show(chat_id: int):
+    chat = chat_or_404(chat_id)
+    messages = conversation.visible_messages(chat.id)
+    model_form = ModelForm(model_id=chat.model_id)
+    model_form.model_id.choices = _model_choices()
+    if chat.model_id not in {choice.value for choice in model_form.model_id.choices}:
+        model_form.model_id.choices.insert(0, SelectChoice(chat.model_id, f"{chat.model.name} (switched off)"))
+    return render_template(
+        "chats/show.html", chat=chat, messages=messages,
+        rename_form=RenameForm(title=chat.title), model_form=model_form,
+        instructions_form=InstructionsForm(instructions=chat.instructions),
+    )
+
+
+@bp.post("/chats/<int:chat_id>/rename")
+@login_required
+def rename(chat_id: int):
+    chat = chat_or_404(chat_id)
+    form = RenameForm()
+    if not form.validate_on_submit():
+        return _refused(chat, "Enter a title of at most 200 characters.")
+    chat_service.rename(chat, form.title.data)
+    return _changed(chat, "Chat renamed.")
+
+
+@bp.post("/chats/<int:chat_id>/model")
+@login_required
+def change_model(chat_id: int):
+    chat = chat_or_404(chat_id)
+    form = ModelForm()
+    form.model_id.choices = _model_choices()
+    try:
+        if not form.validate_on_submit():
+            raise chat_service.ChatError("That model is not available. Choose another one.")
+        chat_service.change_model(chat, form.model_id.data)
+    except chat_service.ChatError as exc:
+        return _refused(chat, str(exc))
+    return _changed(chat, "Model changed; the next answer uses it.")
+
+
+@bp.post("/chats/<int:chat_id>/instructions")
+@login_required
+def instructions(chat_id: int):
+    chat = chat_or_404(chat_id)
+    form = InstructionsForm()
+    if not form.validate_on_submit():
+        return _refused(chat, "Instructions can be at most 20,000 characters.")
+    chat_service.set_instructions(chat, form.instructions.data)
+    return _changed(chat, "Instructions saved." if chat.instructions else "Instructions cleared.")
+
+
+@bp.post("/chats/<int:chat_id>/delete")
+@login_required
+def delete(chat_id: int):
+    chat = chat_or_404(chat_id)
+    chat_service.delete_chat(chat)
+    db.session.commit()
+    realtime.chat_deleted_event(chat_id)
+    if wants_json():
+        return {"deleted": chat_id}
+    flash("Chat deleted.", "success")
+    return redirect(url_for("chats.index"))
+
+
+@bp.app_template_filter("money")
+def money(value) -> str:
+    if value is None:
+        return "–"
+    return f"${float(value):.6f}".rstrip("0").rstrip(".") if value else "$0"
+
+

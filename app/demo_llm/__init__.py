@@ -1,0 +1,1 @@
+"""An OpenAI-compatible demo server for development, demos and tests (SPEC §9)."""

@@ -1,0 +1,155 @@
+"""What the demo model says: deterministic answers steered by ``[[directives]]`` in the prompt.
+
+Directives (anywhere in the last user message):
+
+- ``[[status:429]]`` answer with that HTTP status (429, 400, 401, 403, 404, 500, 503);
+  ``[[status:429x2]]`` only the first two times this prompt is seen, then answer.
+- ``[[drop:5]]`` drop the connection after 5 content chunks.
+- ``[[slow:200]]`` wait 200 ms before each chunk.
+- ``[[chunks:50]]`` stream the answer in about 50 content chunks.
+- ``[[reason]]`` stream reasoning first (``reasoning_content``); ``[[reason:reasoning]]``
+  uses the ``reasoning`` field instead.
+- ``[[tool:calculator {"expression": "6*7"}]]`` call a tool (when tools are offered).
+- ``[[cached:100]]`` report 100 cached prompt tokens.
+- ``[[refuse]]`` an image request is refused by the content policy.
+- ``[[tag:abc]]`` name this request, so tests can ask the server what became of it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+DIRECTIVE = re.compile(r"\[\[(\w+)(?::([^\]]*))?\]\]")
+TOOL_DIRECTIVE = re.compile(r"\[\[tool:(\w+)\s*(\{.*?\})?\]\]", re.S)
+
+
+@dataclass
+class Plan:
+    """How to answer one request."""
+
+    status: int | None = None
+    status_times: int | None = None
+    drop_after: int | None = None
+    slow_ms: int = 0
+    chunks: int | None = None
+    reasoning_field: str | None = None
+    tool_calls: list[tuple[str, str]] = field(default_factory=list)
+    cached_tokens: int = 0
+    refuse: bool = False
+    tag: str = ""
+
+
+def text_of(content: object) -> str:
+    """The text of a message ``content`` (a string or a list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""
+
+
+def last_user_text(messages: list[dict]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return text_of(message.get("content"))
+    return ""
+
+
+def plan_for(prompt: str) -> Plan:
+    plan = Plan(tag=hashlib.sha1(prompt.encode()).hexdigest()[:12])
+    for name, value in DIRECTIVE.findall(prompt):
+        value = (value or "").strip()
+        if name == "status":
+            code, _, times = value.partition("x")
+            plan.status = int(code) if code.isdigit() else 500
+            plan.status_times = int(times) if times.isdigit() else None
+        elif name == "drop" and value.isdigit():
+            plan.drop_after = int(value)
+        elif name == "slow" and value.isdigit():
+            plan.slow_ms = int(value)
+        elif name == "chunks" and value.isdigit():
+            plan.chunks = max(1, int(value))
+        elif name == "reason":
+            plan.reasoning_field = "reasoning" if value == "reasoning" else "reasoning_content"
+        elif name == "cached" and value.isdigit():
+            plan.cached_tokens = int(value)
+        elif name == "refuse":
+            plan.refuse = True
+        elif name == "tag" and value:
+            plan.tag = value
+    for name, args in TOOL_DIRECTIVE.findall(prompt):
+        plan.tool_calls.append((name, args or "{}"))
+    return plan
+
+
+def count_tokens(text: str) -> int:
+    """A rough, deterministic token count: about four characters a token."""
+    return max(1, (len(text) + 3) // 4) if text else 0
+
+
+def prompt_tokens(messages: list[dict]) -> int:
+    total = 0
+    for message in messages:
+        if isinstance(message, dict):
+            total += 4 + count_tokens(text_of(message.get("content")) or json.dumps(message.get("content") or ""))
+    return total
+
+
+def attachment_note(messages: list[dict]) -> str:
+    """Acknowledge the non-text parts of the last user message."""
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            parts = message.get("content")
+            if not isinstance(parts, list):
+                return ""
+            kinds = [p.get("type") for p in parts if isinstance(p, dict) and p.get("type") != "text"]
+            if not kinds:
+                return ""
+            names = {"image_url": "image", "input_audio": "audio clip", "file": "file"}
+            counted = {}
+            for kind in kinds:
+                counted[names.get(kind, kind)] = counted.get(names.get(kind, kind), 0) + 1
+            listing = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in counted.items())
+            return f"\n\nI received {listing}."
+    return ""
+
+
+def answer_text(messages: list[dict], plan: Plan) -> str:
+    """The deterministic Markdown answer: it quotes the last user message."""
+    prompt = DIRECTIVE.sub("", last_user_text(messages)).strip()
+    tool_results = [m for m in messages if isinstance(m, dict) and m.get("role") == "tool"]
+    quoted = "\n".join(f"> {line}" for line in prompt.splitlines()) or "> (nothing)"
+    body = f"You said:\n\n{quoted}{attachment_note(messages)}"
+    if tool_results:
+        results = ", ".join(str(m.get("content")) for m in tool_results[-3:])
+        body += f"\n\nThe tool answered: {results}."
+    if plan.chunks and plan.chunks > 8:
+        filler = " ".join(f"word{i}" for i in range(plan.chunks * 2))
+        body += f"\n\n{filler}"
+    return body
+
+
+def split_chunks(text: str, wanted: int | None) -> list[str]:
+    """Split ``text`` into ``wanted`` pieces (default: about one per word)."""
+    if not text:
+        return []
+    if not wanted:
+        pieces = re.findall(r"\S+\s*|\s+", text)
+        return pieces or [text]
+    size = max(1, -(-len(text) // wanted))
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def reasoning_text(prompt: str) -> str:
+    prompt = DIRECTIVE.sub("", prompt).strip()
+    return f"The user wrote {len(prompt)} characters. I will quote them back in Markdown."
+
+
+def title_for(messages: list[dict]) -> str:
+    """A short deterministic title for the title prompt."""
+    words = re.findall(r"[A-Za-z0-9']+", DIRECTIVE.sub("", last_user_text(messages)))
+    stop = {"title", "conversation", "write", "words", "six", "most", "the", "a", "of", "for", "at", "this"}
+    kept = [w for w in words if w.lower() not in stop][-5:]
+    return " ".join(kept).capitalize() if kept else "Demo conversation"

@@ -1,0 +1,54 @@
+"""Error pages: JSON for API and fetch callers, HTML for people."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in to continue.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here, or it is not yours to see.",
+    405: "That method is not allowed here.",
+    413: "That upload is too large.",
+    429: "Too many requests. Wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing you wrote was lost.",
+}
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    if request.headers.get("X-Requested-With") == "fetch":
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None):
+    message = message or MESSAGES.get(status, "Error.")
+    if wants_json():
+        return {"error": {"code": code or CODES.get(status, "error"), "message": message}}, status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(400, "Your form expired or was not sent from Confab. Reload the page and try again.", "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        custom = exc.description if exc.description != type(exc).description else None
+        return error_response(exc.code or 500, str(custom) if custom else None)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(exc: InternalServerError):
+        db.session.rollback()
+        return error_response(500)

@@ -1,0 +1,47 @@
+"""The app a job runs in: the worker's, created once before forking, or built on first use."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from rq import get_current_job
+
+from app.extensions import db
+
+_app: Flask | None = None
+
+
+def set_job_app(app: Flask) -> None:
+    global _app
+    _app = app
+
+
+def job_app() -> Flask:
+    global _app
+    if _app is None:
+        from app import create_app
+
+        _app = create_app(role="worker")
+    return _app
+
+
+class JobLog(logging.LoggerAdapter):
+    """Prefixes every log line with the RQ job id."""
+
+    def process(self, msg, kwargs):
+        return f"[job {self.extra['job_id']}] {msg}", kwargs
+
+
+@contextmanager
+def job_context() -> Iterator[JobLog]:
+    """An app context for one job, with no database connection inherited across the fork."""
+    app = job_app()
+    with app.app_context():
+        db.engine.dispose(close=False)
+        job = get_current_job()
+        try:
+            yield JobLog(app.logger, {"job_id": job.id if job else "-"})
+        finally:
+            db.session.remove()

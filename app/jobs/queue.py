@@ -1,0 +1,29 @@
+"""Putting work on the RQ queue."""
+from __future__ import annotations
+
+from flask import current_app
+from rq import Queue
+
+from app.redis_client import get_redis
+
+REPLY_JOB_TIMEOUT = 3600
+
+
+def queue() -> Queue:
+    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis())
+
+
+def enqueue_replies(chat_id: int) -> None:
+    """Ask a worker to answer the chat's pending messages, in order."""
+    queue().enqueue(
+        "app.jobs.replies.answer_pending_messages", chat_id,
+        job_timeout=REPLY_JOB_TIMEOUT, result_ttl=60, failure_ttl=86400,
+        description=f"answer chat {chat_id}",
+    )
+
+
+def enqueue_title(chat_id: int) -> None:
+    queue().enqueue(
+        "app.jobs.titles.generate_title", chat_id,
+        job_timeout=120, result_ttl=60, failure_ttl=86400, description=f"title chat {chat_id}",
+    )

@@ -1,0 +1,51 @@
+"""One ``openai`` SDK client per provider, created once per process and reused."""
+from __future__ import annotations
+
+import re
+import threading
+
+import openai
+from flask import current_app
+
+from app.llm.errors import MissingApiKey
+from app.models import LlmProvider
+
+_clients: dict[tuple[str, str, str], openai.OpenAI] = {}
+_lock = threading.Lock()
+NO_KEY = "not-needed"
+ENV_REFERENCE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def base_url_for(provider: LlmProvider) -> str:
+    """The provider's URL with ``${VAR:-default}`` references filled from the environment."""
+    env = current_app.config["PROVIDER_ENV"]
+    return ENV_REFERENCE.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), provider.base_url)
+
+
+def api_key_for(provider: LlmProvider) -> str:
+    """The provider's key from the variable the registry names; a clear error when unset."""
+    if not provider.api_key_env:
+        return NO_KEY
+    key = current_app.config["PROVIDER_ENV"].get(provider.api_key_env)
+    if not key:
+        raise MissingApiKey(
+            f"The API key for provider '{provider.key}' is not configured: set the "
+            f"environment variable {provider.api_key_env}."
+        )
+    return key
+
+
+def client_for(provider: LlmProvider) -> openai.OpenAI:
+    """The shared client for ``provider``. Confab decides about retries itself (SDK retries off)."""
+    key = api_key_for(provider)
+    base_url = base_url_for(provider)
+    cache_key = (provider.key, base_url, key)
+    with _lock:
+        client = _clients.get(cache_key)
+        if client is None:
+            client = openai.OpenAI(
+                base_url=base_url, api_key=key, max_retries=0,
+                timeout=current_app.config["LLM_TIMEOUT_SECONDS"],
+            )
+            _clients[cache_key] = client
+        return client

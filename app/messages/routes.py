@@ -1,0 +1,58 @@
+"""Views for messages: validate, call the posting service, commit, enqueue, answer 202."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from app import realtime
+from app.errors import error_response, wants_json
+from app.extensions import db
+from app.jobs.queue import enqueue_replies
+from app.messages import bp
+from app.models import Message
+from app.rendering import render_markdown
+from app.services.current import chat_or_404
+from app.services.posting import PostError, cancel_reply, post_user_message
+
+
+@bp.post("/chats/<int:chat_id>/messages")
+@login_required
+def create(chat_id: int):
+    chat = chat_or_404(chat_id, for_update=True)
+    try:
+        user_message, reply = post_user_message(chat, current_user, request.form.get("content", ""))
+    except PostError as exc:
+        db.session.rollback()
+        if wants_json():
+            return error_response(422, str(exc), "invalid")
+        flash(str(exc), "error")
+        return redirect(url_for("chats.show", chat_id=chat_id))
+    db.session.commit()
+    current_app.logger.info("user %s posted message %s in chat %s", current_user.id, user_message.id, chat_id)
+    user_json = user_message.to_public(str(render_markdown(user_message.content)))
+    reply_json = reply.to_public()
+    realtime.emit_to_chat(chat_id, "message.created", {"message_id": user_message.id, "message": user_json})
+    realtime.emit_to_chat(chat_id, "message.created", {"message_id": reply.id, "message": reply_json})
+    enqueue_replies(chat_id)
+    if wants_json():
+        return {"user_message": user_json, "assistant_message": reply_json}, 202
+    return redirect(url_for("chats.show", chat_id=chat_id))
+
+
+@bp.post("/chats/<int:chat_id>/messages/<int:message_id>/cancel")
+@login_required
+def cancel(chat_id: int, message_id: int):
+    chat = chat_or_404(chat_id)
+    message = db.session.execute(
+        sa.select(Message).where(Message.id == message_id, Message.chat_id == chat.id)
+    ).scalar_one_or_none()
+    if message is None:
+        abort(404)
+    requested = cancel_reply(message)
+    if requested and message.status == "cancelled":
+        realtime.message_event("message.cancelled", message)
+    current_app.logger.info("user %s cancelled message %s", current_user.id, message_id)
+    if wants_json():
+        return {"cancel_requested": requested, "message": message.to_public()}, 202 if requested else 409
+    return redirect(url_for("chats.show", chat_id=chat_id))

@@ -1,0 +1,152 @@
+"""Conversations: chats, their messages, tool calls and attachments."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import Money, TimestampMixin, as_utc
+
+if TYPE_CHECKING:
+    from app.models.accounts import Account, User
+    from app.models.registry import LlmModel
+
+ROLES = ("system", "user", "assistant", "tool")
+PENDING, STREAMING, COMPLETED, FAILED, CANCELLED, INTERRUPTED = (
+    "pending", "streaming", "completed", "failed", "cancelled", "interrupted",
+)
+STATUSES = (PENDING, STREAMING, COMPLETED, FAILED, CANCELLED, INTERRUPTED)
+UNFINISHED = (PENDING, STREAMING)
+FINAL = (COMPLETED, FAILED, CANCELLED, INTERRUPTED)
+
+
+class Chat(TimestampMixin, db.Model):
+    __tablename__ = "chats"
+    __table_args__ = (sa.Index("ix_chats_account_id_updated_at", "account_id", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    creator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    model_id: Mapped[str] = mapped_column(sa.ForeignKey("llm_models.id"))
+    instructions: Mapped[str | None] = mapped_column(sa.Text)
+
+    account: Mapped[Account] = relationship()
+    creator: Mapped[User | None] = relationship()
+    model: Mapped[LlmModel] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="chat", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Message.id",
+    )
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "New chat"
+
+
+class Message(TimestampMixin, db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (sa.Index("ix_messages_chat_id_created_at", "chat_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(sa.ForeignKey("chats.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default=COMPLETED)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    reasoning: Mapped[str | None] = mapped_column(sa.Text)
+    model_id: Mapped[str | None] = mapped_column(sa.String(120))
+    input_tokens: Mapped[int | None] = mapped_column()
+    cached_tokens: Mapped[int | None] = mapped_column()
+    output_tokens: Mapped[int | None] = mapped_column()
+    reasoning_tokens: Mapped[int | None] = mapped_column()
+    cost: Mapped[Decimal | None] = mapped_column(Money)
+    tool_call_id: Mapped[str | None] = mapped_column(sa.String(120))
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"))
+    context_report: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    chat: Mapped[Chat] = relationship(back_populates="messages")
+    user: Mapped[User | None] = relationship(lazy="joined")
+    tool_calls: Mapped[list[ToolCall]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="ToolCall.id",
+        lazy="selectin",
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="Attachment.id",
+        lazy="selectin",
+    )
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.status in UNFINISHED
+
+    def to_public(self, html: str | None = None) -> dict:
+        """MESSAGE of SPEC §5; ``html`` is the sanitised rendering, given once completed."""
+        data = {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "role": self.role,
+            "status": self.status,
+            "content": self.content or "",
+            "reasoning": self.reasoning or "",
+            "user": self.user.to_public() if self.user else None,
+            "model_id": self.model_id,
+            "input_tokens": self.input_tokens,
+            "cached_tokens": self.cached_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cost": None if self.cost is None else float(self.cost),
+            "error": self.error,
+            "attachments": [a.to_public() for a in self.attachments],
+            "tool_calls": [t.to_public() for t in self.tool_calls],
+            "context": self.context_report,
+            "reply_to_id": self.reply_to_id,
+            "created_at": as_utc(self.created_at).isoformat(),
+        }
+        if html is not None:
+            data["html"] = html
+        return data
+
+
+class ToolCall(TimestampMixin, db.Model):
+    __tablename__ = "tool_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    tool_call_id: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    arguments: Mapped[dict | list | None] = mapped_column(sa.JSON)
+
+    message: Mapped[Message] = relationship(back_populates="tool_calls")
+
+    def to_public(self) -> dict:
+        return {"id": self.tool_call_id, "name": self.name, "arguments": self.arguments}
+
+
+class Attachment(TimestampMixin, db.Model):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    byte_size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(255))
+
+    message: Mapped[Message] = relationship(back_populates="attachments")
+
+    def to_public(self) -> dict:
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "byte_size": self.byte_size,
+        }
+
+

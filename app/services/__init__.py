@@ -1,0 +1,1 @@
+"""Workflows that span several models."""

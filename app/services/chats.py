@@ -1,0 +1,69 @@
+"""Chat workflows: creating, changing and deleting conversations."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import Account, Attachment, Chat, LlmModel, Message, User
+from app.services import registry, storage
+
+
+class ChatError(ValueError):
+    """A chat change that cannot be made; the text is for the user."""
+
+
+def usable_model(model_id: str | None, kind: str = "chat") -> LlmModel:
+    """An enabled model of ``kind``, or :class:`ChatError` saying why not."""
+    model = db.session.get(LlmModel, model_id) if model_id else None
+    if model is None or model.kind != kind:
+        raise ChatError("That model is not available. Choose another one.")
+    if not model.enabled:
+        raise ChatError(f"{model.name} is switched off. Choose another model.")
+    return model
+
+
+def default_model_id() -> str | None:
+    try:
+        wanted = registry.defaults(current_app.config["MODELS_FILE"]).get("chat_model")
+    except registry.RegistryFileError:
+        wanted = None
+    models = registry.enabled_models("chat")
+    if any(m.id == wanted for m in models):
+        return wanted
+    return models[0].id if models else None
+
+
+def create_chat(account: Account, creator: User, model_id: str | None, title: str | None = None) -> Chat:
+    model = usable_model(model_id or default_model_id())
+    chat = Chat(account=account, creator=creator, model=model, title=(title or "").strip() or None)
+    db.session.add(chat)
+    return chat
+
+
+def rename(chat: Chat, title: str) -> None:
+    title = title.strip()
+    if not title:
+        raise ChatError("Enter a title.")
+    chat.title = title[:200]
+
+
+def change_model(chat: Chat, model_id: str) -> None:
+    chat.model = usable_model(model_id)
+
+
+def set_instructions(chat: Chat, instructions: str | None) -> None:
+    chat.instructions = (instructions or "").strip() or None
+
+
+def delete_chat(chat: Chat) -> None:
+    """Delete the chat with its messages and their stored files."""
+    keys = list(
+        db.session.execute(
+            sa.select(Attachment.storage_key).join(Attachment.message).where(Message.chat_id == chat.id)
+        ).scalars()
+    )
+    db.session.delete(chat)
+    db.session.flush()
+    for key in keys:
+        storage.remove(key)

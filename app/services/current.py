@@ -1,0 +1,115 @@
+"""Who is asking and in which account: the one place queries are scoped by membership."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, abort, session
+from flask_login import current_user
+
+from sqlalchemy.orm import contains_eager
+
+from app.extensions import db, login_manager
+from app.models import Account, Chat, Membership, User
+
+SESSION_ACCOUNT_KEY = "account_id"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def memberships_of(user: User) -> list[Membership]:
+    return list(
+        db.session.execute(
+            sa.select(Membership)
+            .where(Membership.user_id == user.id)
+            .join(Membership.account)
+            .options(contains_eager(Membership.account))
+            .order_by(Account.name, Account.id)
+        ).scalars()
+    )
+
+
+def membership_or_404(account_id: int, user: User | None = None) -> Membership:
+    """The user's membership of ``account_id``; 404 for a foreign or missing account."""
+    user = user or current_user
+    membership = db.session.execute(
+        sa.select(Membership).where(
+            Membership.account_id == account_id, Membership.user_id == user.id
+        )
+    ).scalar_one_or_none()
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def current_membership() -> Membership | None:
+    """The membership of the account the signed-in user is working in."""
+    if not current_user.is_authenticated:
+        return None
+    memberships = memberships_of(current_user)
+    if not memberships:
+        return None
+    wanted = session.get(SESSION_ACCOUNT_KEY)
+    chosen = next((m for m in memberships if m.account_id == wanted), memberships[0])
+    session[SESSION_ACCOUNT_KEY] = chosen.account_id
+    return chosen
+
+
+def current_account() -> Account:
+    membership = current_membership()
+    if membership is None:
+        abort(404)
+    return membership.account
+
+
+def switch_account(account_id: int) -> Account:
+    membership = membership_or_404(account_id)
+    session[SESSION_ACCOUNT_KEY] = membership.account_id
+    return membership.account
+
+
+def member_chats_query(user: User) -> sa.Select:
+    """Chats in every account ``user`` belongs to."""
+    member_accounts = sa.select(Membership.account_id).where(Membership.user_id == user.id)
+    return sa.select(Chat).where(Chat.account_id.in_(member_accounts))
+
+
+def chat_or_404(chat_id: int, user: User | None = None, *, for_update: bool = False) -> Chat:
+    """A chat the user may see; 404 for a foreign or missing id."""
+    user = user or current_user
+    query = member_chats_query(user).where(Chat.id == chat_id)
+    if for_update:
+        query = query.with_for_update()
+    chat = db.session.execute(query).scalar_one_or_none()
+    if chat is None:
+        abort(404)
+    return chat
+
+
+def is_member(user: User, account_id: int) -> bool:
+    return db.session.execute(
+        sa.select(Membership.id).where(
+            Membership.account_id == account_id, Membership.user_id == user.id
+        )
+    ).first() is not None
+
+
+def register_context(app: Flask) -> None:
+    @app.context_processor
+    def inject_account() -> dict:
+        if not current_user.is_authenticated:
+            return {}
+        membership = current_membership()
+        return {
+            "current_membership": membership,
+            "current_account": membership.account if membership else None,
+            "my_memberships": memberships_of(current_user),
+        }
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Sign in to continue."
+login_manager.login_message_category = "info"

@@ -1,0 +1,91 @@
+"""Posting a user message and cancelling a reply (SPEC §4)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import Chat, Message, User
+from app.models.base import utcnow
+from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
+from app.services import live_state
+from app.services.chats import ChatError, usable_model
+
+
+class PostError(ValueError):
+    """A message that cannot be posted; the text is for the user."""
+
+
+def _month_start(now: datetime) -> datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def check_budget(chat: Chat, user: User) -> None:
+    """Refuse a post once the account or this member has spent their monthly limit."""
+    account = chat.account
+    if account.monthly_limit_usd is None and account.member_monthly_limit_usd is None:
+        return
+    spent = sa.select(sa.func.coalesce(sa.func.sum(Message.cost), 0)).join(Message.chat).where(
+        Chat.account_id == account.id, Message.created_at >= _month_start(utcnow())
+    )
+    if account.monthly_limit_usd is not None:
+        total = Decimal(db.session.execute(spent).scalar_one())
+        if total >= account.monthly_limit_usd:
+            raise PostError(f"{account.name} has reached its monthly limit of ${account.monthly_limit_usd:.2f}.")
+    if account.member_monthly_limit_usd is not None:
+        asked_by_user = sa.select(Message.id).where(Message.user_id == user.id).scalar_subquery()
+        total = Decimal(db.session.execute(spent.where(Message.reply_to_id.in_(asked_by_user))).scalar_one())
+        if total >= account.member_monthly_limit_usd:
+            raise PostError(f"You have reached your monthly limit of ${account.member_monthly_limit_usd:.2f}.")
+
+
+def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Message]:
+    """Store the user's message and an empty pending assistant reply.
+
+    ``chat`` must have been loaded ``FOR UPDATE`` so concurrent posts into one
+    chat are stored one pair after another.
+    """
+    content = (content or "").replace("\x00", "")
+    if not content.strip():
+        raise PostError("Write a message first.")
+    limit = current_app.config["MAX_MESSAGE_CHARS"]
+    if len(content) > limit:
+        raise PostError(f"That message is {len(content):,} characters; the limit is {limit:,}.")
+    try:
+        model = usable_model(chat.model_id)
+    except ChatError as exc:
+        raise PostError(str(exc)) from exc
+    check_budget(chat, user)
+    user_message = Message(chat=chat, user=user, role="user", content=content, status=COMPLETED)
+    db.session.add(user_message)
+    db.session.flush()
+    reply = Message(chat=chat, role="assistant", content="", status=PENDING, model_id=model.id, reply_to_id=user_message.id)
+    db.session.add(reply)
+    chat.updated_at = utcnow()
+    db.session.flush()
+    return user_message, reply
+
+
+def cancel_reply(message: Message) -> bool:
+    """Stop a pending or streaming reply. Returns True when a cancel was requested.
+
+    A pending reply is cancelled here and now; a streaming one is flagged, and
+    the process streaming it closes the upstream connection and stores what it
+    has.
+    """
+    if message.role != "assistant" or message.status not in (PENDING, STREAMING):
+        return False
+    live_state.request_cancel(message.id)
+    if message.status == PENDING:
+        changed = db.session.execute(
+            sa.update(Message)
+            .where(Message.id == message.id, Message.status == PENDING)
+            .values(status=CANCELLED, updated_at=utcnow())
+        ).rowcount
+        db.session.commit()
+        db.session.refresh(message)
+        return bool(changed) or message.status == CANCELLED
+    return True

@@ -1,0 +1,66 @@
+"""Fixtures shared by every suite: ``app``, ``client``, ``runner``, ``auth``."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db, limiter
+from app.redis_client import get_redis
+from app.services import registry
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings."""
+    return TestConfig
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config, role="web")
+    with app.app_context():
+        db.create_all()
+        registry.seed(app.config["MODELS_FILE"])
+        db.session.commit()
+        get_redis().flushall()
+        limiter.reset()
+        yield app
+        db.session.remove()
+        db.drop_all()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+class AuthActions:
+    """Sign people up, in and out through the real forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def signup(self, name="Ann Lee", email="ann@example.com", password="correct horse battery"):
+        return self._client.post("/signup", data={"name": name, "email": email, "password": password})
+
+    def login(self, email="ann@example.com", password="correct horse battery"):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,107 @@
+"""Accounts: members, owners, switching, and isolation between accounts."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Account, Membership, User
+
+
+@pytest.fixture
+def two_accounts(client, auth):
+    """Ann owns account A, Bob owns account B; Bob is signed in at the end."""
+    auth.signup("Ann Lee", "ann@example.com")
+    auth.logout()
+    auth.signup("Bob Stone", "bob@example.com")
+    a = db.session.execute(sa.select(Account).where(Account.name == "Ann Lee's account")).scalar_one()
+    b = db.session.execute(sa.select(Account).where(Account.name == "Bob Stone's account")).scalar_one()
+    return a, b
+
+
+def test_account_page_lists_members(client, two_accounts):
+    _, b = two_accounts
+    response = client.get("/account", follow_redirects=True)
+    assert response.status_code == 200
+    assert b"Bob Stone" in response.data
+    assert b"bob@example.com" in response.data
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/accounts/{a}"),
+        ("post", "/accounts/{a}/members"),
+        ("post", "/accounts/{a}/members/1/remove"),
+        ("post", "/accounts/{a}/switch"),
+        ("post", "/accounts/{a}/budget"),
+        ("get", "/accounts/99999"),
+    ],
+)
+def test_user_of_another_account_gets_404(client, two_accounts, method, path):
+    a, _ = two_accounts
+    response = getattr(client, method)(path.format(a=a.id), data={"email": "bob@example.com"})
+    assert response.status_code == 404
+    assert db.session.execute(
+        sa.select(sa.func.count(Membership.id)).where(Membership.account_id == a.id)
+    ).scalar_one() == 1
+
+
+def test_owner_adds_existing_user_by_email_and_member_can_switch(client, auth, two_accounts):
+    a, b = two_accounts
+    response = client.post(f"/accounts/{b.id}/members", data={"email": "ANN@example.com", "role": "member"}, follow_redirects=True)
+    assert b"Ann Lee is now a member" in response.data
+    auth.logout()
+    auth.login("ann@example.com")
+    assert client.get(f"/accounts/{b.id}").status_code == 200
+    response = client.post(f"/accounts/{b.id}/switch", follow_redirects=True)
+    assert b"Chats in Bob Stone&#39;s account" in response.data
+
+
+def test_adding_unknown_email_is_a_clear_error(client, two_accounts):
+    _, b = two_accounts
+    response = client.post(f"/accounts/{b.id}/members", data={"email": "ghost@example.com"}, follow_redirects=True)
+    assert b"No Confab user has that email" in response.data
+
+
+def test_member_who_is_not_owner_cannot_manage_members(client, auth, two_accounts):
+    a, b = two_accounts
+    client.post(f"/accounts/{b.id}/members", data={"email": "ann@example.com", "role": "member"})
+    auth.logout()
+    auth.login("ann@example.com")
+    assert client.post(f"/accounts/{b.id}/members", data={"email": "ann@example.com", "role": "owner"}).status_code == 403
+    bob = db.session.execute(sa.select(User).where(User.email == "bob@example.com")).scalar_one()
+    assert client.post(f"/accounts/{b.id}/members/{bob.id}/remove").status_code == 403
+    assert len(db.session.get(Account, b.id).memberships) == 2
+
+
+def test_owner_removes_member_but_not_the_last_owner(client, two_accounts):
+    _, b = two_accounts
+    client.post(f"/accounts/{b.id}/members", data={"email": "ann@example.com"})
+    ann = db.session.execute(sa.select(User).where(User.email == "ann@example.com")).scalar_one()
+    bob = db.session.execute(sa.select(User).where(User.email == "bob@example.com")).scalar_one()
+    client.post(f"/accounts/{b.id}/members/{ann.id}/remove")
+    response = client.post(f"/accounts/{b.id}/members/{bob.id}/remove", follow_redirects=True)
+    assert b"at least one owner" in response.data
+    members = [m.user_id for m in db.session.get(Account, b.id).memberships]
+    assert members == [bob.id]
+
+
+def test_owner_sets_budget(client, two_accounts):
+    _, b = two_accounts
+    client.post(f"/accounts/{b.id}/budget", data={"monthly_limit_usd": "12.50", "member_monthly_limit_usd": ""})
+    account = db.session.get(Account, b.id)
+    assert float(account.monthly_limit_usd) == 12.5
+    assert account.member_monthly_limit_usd is None
+
+
+def test_api_token_page_shows_new_token_once_and_stores_only_its_hash(client, two_accounts):
+    response = client.post("/account/tokens", data={"name": "laptop"})
+    token = response.data.decode().split('id="new-token">')[1].split("<")[0]
+    assert token.startswith("cfb_")
+    page = client.get("/account/tokens").data.decode()
+    assert "laptop" in page and token not in page
+    from app.models import ApiToken
+
+    stored = db.session.execute(sa.select(ApiToken)).scalar_one()
+    assert stored.token_hash != token and len(stored.token_hash) == 64

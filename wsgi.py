@@ -1,0 +1,32 @@
+"""Web entry point: green-patch first, then build the app and serve Socket.IO + HTTP.
+
+The async mode is one setting, ``CONFAB_ASYNC_MODE`` (``eventlet`` by default,
+``gevent`` or ``threading`` also work). It is read here directly because the
+patch must happen before any other import, app.config included; app code never
+imports eventlet.
+"""
+import os
+
+ASYNC_MODE = os.environ.get("CONFAB_ASYNC_MODE", "eventlet")
+if ASYNC_MODE == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from app import create_app  # noqa: E402
+from app.extensions import socketio  # noqa: E402
+from app.redis_client import wait_for_redis  # noqa: E402
+
+app = create_app(role="web")
+
+
+if __name__ == "__main__":
+    port = int(app.config["PORT"])
+    with app.app_context():
+        wait_for_redis()
+    app.logger.info("Confab web on http://127.0.0.1:%s (%s)", port, ASYNC_MODE)
+    socketio.run(app, host=app.config["HOST"], port=port, log_output=False)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import subqueryload
 
 from app.extensions import db
 from app.models import Message
@@ -37,11 +38,14 @@ def history_before(chat_id: int, message_id: int) -> list[Message]:
     """The chat's messages before ``message_id``, with authors, tool calls and attachments.
 
     A constant number of queries however long the chat: one for the messages
-    (authors joined) and one each for tool calls and attachments (select-in).
+    (authors joined) and one each for tool calls and attachments.
     """
     return list(
         db.session.execute(
-            sa.select(Message).where(Message.chat_id == chat_id, Message.id < message_id).order_by(Message.id)
+            sa.select(Message)
+            .where(Message.chat_id == chat_id, Message.id < message_id)
+            .order_by(Message.id)
+            .options(subqueryload(Message.tool_calls), subqueryload(Message.attachments))
         ).scalars()
     )
 

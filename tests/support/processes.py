@@ -1,0 +1,59 @@
+"""Starting Confab's real processes for tests: demo LLM, web, workers, sweeper."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "ab") as handle:
+        return subprocess.Popen(
+            args, cwd=ROOT, env={**os.environ, **env}, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+
+def start_demo_llm(log_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = start([sys.executable, "-m", "flask", "demo-llm", "--port", str(port)],
+                    {"FLASK_APP": "app:create_app", "REDIS_URL": "fakeredis://"}, log_dir / "demo-llm.log")
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{base}/_demo/health", process=process)
+    return process, base
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

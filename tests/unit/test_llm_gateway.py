@@ -1,0 +1,212 @@
+"""The LLM gateway against the demo server over real HTTP through the openai SDK (SPEC §4, §9)."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from app.demo_llm import script
+from app.extensions import db
+from app.llm.clients import client_for
+from app.llm.context import build_request, history_before
+from app.llm.errors import LlmError, MissingApiKey
+from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, Usage
+from app.models import Account, Chat, LlmModel, LlmProvider, Message, User
+
+
+@pytest.fixture
+def demo_model(app, demo_llm):
+    provider = db.session.execute(sa.select(LlmProvider).where(LlmProvider.key == "demo")).scalar_one()
+    provider.base_url = f"{demo_llm}/v1"
+    db.session.commit()
+    return db.session.get(LlmModel, "demo-chat")
+
+
+def _stream(model: LlmModel, prompt: str, **kwargs) -> ChatStream:
+    messages = [{"role": "user", "content": prompt, "name": "Ann"}]
+    return ChatStream(client_for(model.provider), model.id, messages, model_name=model.name, **kwargs)
+
+
+def _collect(stream: ChatStream) -> list:
+    return list(stream)
+
+
+def test_content_is_reassembled_exactly_with_usage_and_cost(demo_model):
+    prompt = "Hello *there*\nsecond line [[chunks:40]]"
+    events = _collect(_stream(demo_model, prompt))
+    deltas = [e.text for e in events if isinstance(e, ContentDelta)]
+    expected = script.answer_text([{"role": "user", "content": prompt}], script.plan_for(prompt))
+    assert len(deltas) >= 30
+    assert "".join(deltas) == expected
+    assert [e.reason for e in events if isinstance(e, Finish)] == ["stop"]
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.input_tokens > 0 and usage.output_tokens == script.count_tokens(expected)
+    cost = demo_model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    expected_cost = (usage.input_tokens * 0.10 + usage.output_tokens * 0.40) / 1_000_000
+    assert float(cost) == pytest.approx(expected_cost, abs=1e-8)
+
+
+def test_cached_tokens_are_priced_at_the_cached_price(demo_model):
+    events = _collect(_stream(demo_model, "cache me [[cached:20]] " + "x" * 200))
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.cached_tokens == 20
+    cost = demo_model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    expected = ((usage.input_tokens - 20) * 0.10 + 20 * 0.05 + usage.output_tokens * 0.40) / 1_000_000
+    assert float(cost) == pytest.approx(expected, abs=1e-8)
+
+
+@pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
+def test_reasoning_is_kept_apart_from_content(demo_model, field):
+    directive = "[[reason]]" if field == "reasoning_content" else "[[reason:reasoning]]"
+    prompt = f"think first {directive}"
+    events = _collect(_stream(demo_model, prompt))
+    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    content = "".join(e.text for e in events if isinstance(e, ContentDelta))
+    assert reasoning == script.reasoning_text(prompt)
+    assert reasoning not in content and content.startswith("You said:")
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.reasoning_tokens == script.count_tokens(reasoning)
+
+
+def test_tool_call_arguments_split_over_many_chunks_are_reassembled(demo_model):
+    arguments = {"expression": "(6 * 7) + 1000 / 8", "note": "split me into many small pieces"}
+    prompt = f"[[tool:calculator {json.dumps(arguments)}]] [[tool:current_time {{}}]]"
+    tools = [{"type": "function", "function": {"name": n, "parameters": {"type": "object"}}} for n in ("calculator", "current_time")]
+    events = _collect(_stream(demo_model, prompt, tools=tools))
+    calls = next(e for e in events if isinstance(e, ToolCalls)).calls
+    assert [c.name for c in calls] == ["calculator", "current_time"]
+    assert calls[0].parsed_arguments() == arguments
+    assert calls[0].id.startswith("call_") and calls[0].id != calls[1].id
+    assert [e.reason for e in events if isinstance(e, Finish)] == ["tool_calls"]
+
+
+@pytest.mark.parametrize(
+    ("directive", "retryable", "words"),
+    [
+        ("[[status:429]]", True, "rate-limiting"),
+        ("[[status:500]]", True, "had an error"),
+        ("[[status:503]]", True, "had an error"),
+        ("[[status:401]]", False, "credentials"),
+        ("[[status:403]]", False, "credentials"),
+        ("[[status:400]]", False, "too long"),
+        ("[[status:404]]", False, "unknown model"),
+    ],
+)
+def test_provider_errors_are_classified(demo_model, directive, retryable, words):
+    with pytest.raises(LlmError) as caught:
+        _collect(_stream(demo_model, f"fail {uuid.uuid4()} {directive}"))
+    assert caught.value.retryable is retryable
+    assert words in caught.value.message
+
+
+def test_unknown_model_is_a_permanent_error(demo_model):
+    stream = ChatStream(client_for(demo_model.provider), "no-such-model", [{"role": "user", "content": "hi"}], model_name="No such")
+    with pytest.raises(LlmError) as caught:
+        _collect(stream)
+    assert not caught.value.retryable and "unknown model" in caught.value.message
+
+
+def test_unreachable_provider_is_retryable(app, demo_model):
+    demo_model.provider.base_url = "http://127.0.0.1:9/v1"
+    with pytest.raises(LlmError) as caught:
+        _collect(_stream(demo_model, "hello"))
+    assert caught.value.retryable and "Could not reach" in caught.value.message
+
+
+def test_dropped_connection_after_deltas_raises_after_partial_content(demo_model):
+    received = []
+    with pytest.raises(LlmError) as caught:
+        for event in _stream(demo_model, f"drop {uuid.uuid4()} [[drop:3]] [[chunks:20]]"):
+            if isinstance(event, ContentDelta):
+                received.append(event.text)
+    assert len(received) == 3
+    assert caught.value.retryable
+
+
+def test_missing_api_key_names_the_variable(app):
+    provider = LlmProvider(key="needs-key", base_url="http://127.0.0.1:9/v1", api_key_env="CONFAB_TEST_UNSET_KEY")
+    with pytest.raises(MissingApiKey) as caught:
+        client_for(provider)
+    assert "CONFAB_TEST_UNSET_KEY" in str(caught.value)
+
+
+def test_clients_are_created_once_per_provider(demo_model):
+    assert client_for(demo_model.provider) is client_for(demo_model.provider)
+
+
+def test_cancel_closes_the_http_stream_and_the_server_sees_it(demo_model, demo_llm):
+    tag = f"cancel-{uuid.uuid4().hex[:8]}"
+    stream = _stream(demo_model, f"slow answer [[slow:100]] [[chunks:60]] [[tag:{tag}]]")
+    got = []
+    started = time.monotonic()
+    for event in stream:
+        if isinstance(event, ContentDelta):
+            got.append(event.text)
+            if len(got) == 2:
+                threading.Thread(target=stream.close).start()
+    assert len(got) <= 3
+    assert time.monotonic() - started < 3
+    deadline = time.monotonic() + 5
+    state = None
+    while time.monotonic() < deadline:
+        state = requests.get(f"{demo_llm}/_demo/requests/{tag}", timeout=2).json()["last"]
+        if state:
+            break
+        time.sleep(0.05)
+    assert state == "disconnected"
+
+
+def _chat_with_history(count: int, chars: int = 400) -> tuple[Chat, Message]:
+    account = Account(name="T")
+    user = User(email=f"{uuid.uuid4().hex[:6]}@example.com", name="Ann Lee!", password_hash="x")
+    chat = Chat(account=account, creator=user, model_id="demo-chat", instructions="Be brief.")
+    db.session.add_all([account, user, chat])
+    for i in range(count):
+        role = "user" if i % 2 == 0 else "assistant"
+        db.session.add(Message(chat=chat, user=user if role == "user" else None, role=role,
+                               content=f"{i:05d} " + "y" * chars, status="completed"))
+    db.session.add(Message(chat=chat, user=user, role="user", content="the newest question", status="completed"))
+    reply = Message(chat=chat, role="assistant", status="pending", content="")
+    db.session.add(reply)
+    db.session.commit()
+    return chat, reply
+
+
+def test_long_history_is_trimmed_oldest_first_keeping_instructions_and_newest(app):
+    chat, reply = _chat_with_history(200)
+    built = build_request(history_before(chat.id, reply.id), chat.instructions, context_window=4000, max_output_tokens=1000)
+    assert built.messages[0] == {"role": "system", "content": "Be brief."}
+    assert built.messages[-1]["content"] == "the newest question"
+    assert built.messages[-1]["name"] == "Ann_Lee"
+    kept_numbers = [int(m["content"][:5]) for m in built.messages[1:-1]]
+    assert kept_numbers == sorted(kept_numbers) and kept_numbers[-1] == 199
+    assert built.report["trimmed"] == 201 - built.report["included"]
+    assert built.report["trimmed"] > 150
+    assert built.report["estimated_tokens"] <= 3000
+    assert built.report["instructions"] is True
+
+
+def test_newest_user_message_is_kept_even_when_it_alone_is_too_long(app):
+    chat, reply = _chat_with_history(4)
+    last = db.session.execute(sa.select(Message).where(Message.content == "the newest question")).scalar_one()
+    last.content = "z" * 50_000
+    db.session.commit()
+    built = build_request(history_before(chat.id, reply.id), "Keep me", context_window=1000, max_output_tokens=100)
+    assert [m["role"] for m in built.messages] == ["system", "user"]
+    assert built.report["trimmed"] == 4
+
+
+def test_building_context_for_2000_messages_uses_a_constant_number_of_queries(app):
+    chat, reply = _chat_with_history(2000, chars=20)
+    chat_id, reply_id, instructions = chat.id, reply.id, chat.instructions
+    db.session.expire_all()
+    statements = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    built = build_request(history_before(chat_id, reply_id), instructions, 32000, 4096)
+    assert built.report["included"] + built.report["trimmed"] == 2001
+    assert len(statements) <= 4

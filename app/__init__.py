@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import socketio as socketio_lib
@@ -35,6 +36,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config_class)
     app.config["CONFAB_ROLE"] = role
+    app.extensions["confab.pid"] = os.getpid()
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])
     _configure_logging(app)

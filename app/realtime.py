@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.models import Chat, Message
+from app.rendering import public_message
 
 
 def room_for(chat_id: int) -> str:
@@ -21,9 +22,9 @@ def emit_to_chat(chat_id: int, event: str, payload: dict) -> None:
     current_app.extensions["confab.emitter"].emit(event, payload, room=room_for(chat_id), namespace="/")
 
 
-def message_event(event: str, message: Message, html: str | None = None) -> None:
-    """``message.created|completed|failed|cancelled|interrupted`` with the MESSAGE."""
-    emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": message.to_public(html)})
+def message_event(event: str, message: Message) -> None:
+    """``message.created|completed|failed|cancelled|interrupted`` with the MESSAGE (HTML once finished)."""
+    emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public_message(message)})
 
 
 def delta_event(chat_id: int, message_id: int, seq: int, text: str, channel: str) -> None:

@@ -52,3 +52,8 @@ def context_summary(report: dict | None) -> str:
     for item in report.get("attachments", []):
         parts.append(f"{item.get('filename')} as {item.get('sent_as')}")
     return " · ".join(parts)
+
+
+def public_message(message) -> dict:
+    """MESSAGE JSON, with sanitised ``html`` once the message is finished."""
+    return message.to_public(None if message.is_unfinished else str(render_markdown(message.content)))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,7 +40,8 @@ def job_context() -> Iterator[JobLog]:
     """An app context for one job, with no database connection inherited across the fork."""
     app = job_app()
     with app.app_context():
-        db.engine.dispose(close=False)
+        if os.getpid() != app.extensions["confab.pid"]:
+            db.engine.dispose(close=False)
         job = get_current_job()
         try:
             yield JobLog(app.logger, {"job_id": job.id if job else "-"})

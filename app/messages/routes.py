@@ -11,7 +11,7 @@ from app.extensions import db
 from app.jobs.queue import enqueue_replies
 from app.messages import bp
 from app.models import Message
-from app.rendering import render_markdown
+from app.rendering import public_message
 from app.services.current import chat_or_404
 from app.services.posting import PostError, cancel_reply, post_user_message
 
@@ -30,14 +30,24 @@ def create(chat_id: int):
         return redirect(url_for("chats.show", chat_id=chat_id))
     db.session.commit()
     current_app.logger.info("user %s posted message %s in chat %s", current_user.id, user_message.id, chat_id)
-    user_json = user_message.to_public(str(render_markdown(user_message.content)))
-    reply_json = reply.to_public()
-    realtime.emit_to_chat(chat_id, "message.created", {"message_id": user_message.id, "message": user_json})
-    realtime.emit_to_chat(chat_id, "message.created", {"message_id": reply.id, "message": reply_json})
+    realtime.message_event("message.created", user_message)
+    realtime.message_event("message.created", reply)
     enqueue_replies(chat_id)
     if wants_json():
-        return {"user_message": user_json, "assistant_message": reply_json}, 202
+        return {"user_message": public_message(user_message), "assistant_message": public_message(reply)}, 202
     return redirect(url_for("chats.show", chat_id=chat_id))
+
+
+@bp.get("/chats/<int:chat_id>/messages")
+@login_required
+def since(chat_id: int):
+    """Messages from ``since_id`` on, as MESSAGE JSON: how a page catches up after a reconnect."""
+    chat = chat_or_404(chat_id)
+    since_id = request.args.get("since_id", 0, type=int)
+    found = db.session.execute(
+        sa.select(Message).where(Message.chat_id == chat.id, Message.id >= since_id).order_by(Message.id).limit(500)
+    ).scalars()
+    return {"messages": [public_message(m) for m in found]}
 
 
 @bp.post("/chats/<int:chat_id>/messages/<int:message_id>/cancel")
@@ -54,5 +64,5 @@ def cancel(chat_id: int, message_id: int):
         realtime.message_event("message.cancelled", message)
     current_app.logger.info("user %s cancelled message %s", current_user.id, message_id)
     if wants_json():
-        return {"cancel_requested": requested, "message": message.to_public()}, 202 if requested else 409
+        return {"cancel_requested": requested, "message": public_message(message)}, 202 if requested else 409
     return redirect(url_for("chats.show", chat_id=chat_id))

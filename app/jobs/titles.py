@@ -1,0 +1,10 @@
+"""The title job: name a chat after its first exchange."""
+from __future__ import annotations
+
+from app.jobs.context import job_context
+from app.services import titles
+
+
+def generate_title(chat_id: int) -> str | None:
+    with job_context() as log:
+        return titles.generate_title(chat_id, log)

@@ -1,0 +1,251 @@
+"""Streaming assistant replies (SPEC §4): what the reply job does.
+
+One reply at a time per chat (a Redis lock); each reply is built from the
+history, streamed through :mod:`app.llm`, relayed delta by delta to the chat's
+room, flushed to the database at most every 0.5 s or 200 characters and stored
+in full at the end. No database connection is held while waiting on the model.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import redis
+import sqlalchemy as sa
+from flask import current_app
+from redis.lock import Lock
+
+from app import realtime
+from app.extensions import db
+from app.jobs.queue import enqueue_title
+from app.llm.clients import client_for
+from app.llm.context import build_request, estimate_tokens, history_before
+from app.llm.errors import LlmError
+from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, Usage
+from app.models import Chat, LlmModel, Message
+from app.models.base import utcnow
+from app.models.chats import CANCELLED, COMPLETED, FAILED, PENDING, STREAMING
+from app.redis_client import get_redis
+from app.services import live_state
+from app.services.watchdog import StreamWatchdog
+
+ENDED_EARLY = "The connection to the model ended before the answer was complete."
+
+
+@dataclass
+class Reply:
+    """Everything needed to stream one reply, captured before the DB session is released."""
+
+    message_id: int
+    chat_id: int
+    model_id: str
+    model_name: str
+    request: list[dict]
+    report: dict
+    client: object
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    seq: int = 0
+    usage: Usage | None = None
+    finished: bool = False
+    unsaved_chars: int = 0
+    last_flush: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Outcome:
+    status: str
+    error: str | None = None
+
+
+def chat_lock(client: redis.Redis, chat_id: int) -> Lock:
+    ttl = current_app.config["STREAM_HEARTBEAT_TTL"]
+    return client.lock(live_state.chat_lock_key(chat_id), timeout=ttl, blocking=False, thread_local=False)
+
+
+def next_pending(chat_id: int) -> int | None:
+    message_id = db.session.execute(
+        sa.select(sa.func.min(Message.id)).where(
+            Message.chat_id == chat_id, Message.role == "assistant", Message.status == PENDING
+        )
+    ).scalar_one()
+    db.session.commit()
+    return message_id
+
+
+def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.Logger) -> int:
+    """Answer the chat's pending replies in order; return how many this call answered.
+
+    If another process holds the chat's lock it answers them instead: it looks
+    again for pending replies after releasing the lock, so none is left behind.
+    """
+    client = get_redis()
+    answered = 0
+    while True:
+        lock = chat_lock(client, chat_id)
+        if not lock.acquire():
+            log.info("chat %s is being answered elsewhere", chat_id)
+            return answered
+        try:
+            while (message_id := next_pending(chat_id)) is not None:
+                stream_reply(message_id, lock, log)
+                answered += 1
+        finally:
+            lock.release()
+        if next_pending(chat_id) is None:
+            return answered
+
+
+def _start(message_id: int) -> Reply | Outcome | None:
+    """Claim the pending reply and build its request; None if it is no longer pending."""
+    claimed = db.session.execute(
+        sa.update(Message)
+        .where(Message.id == message_id, Message.status == PENDING)
+        .values(status=STREAMING, updated_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return None
+    message = db.session.get(Message, message_id)
+    chat = db.session.get(Chat, message.chat_id)
+    model = db.session.get(LlmModel, message.model_id or chat.model_id)
+    if model is None or not model.enabled:
+        return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
+    try:
+        client = client_for(model.provider)
+    except LlmError as exc:
+        return Outcome(FAILED, exc.message)
+    built = build_request(history_before(chat.id, message.id), chat.instructions,
+                          model.context_window, model.max_output_tokens)
+    return Reply(message_id=message.id, chat_id=chat.id, model_id=model.id, model_name=model.name,
+                 request=built.messages, report=built.report, client=client)
+
+
+def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
+    started = _start(message_id)
+    if started is None:
+        log.info("reply %s is no longer pending", message_id)
+        return
+    if isinstance(started, Outcome):
+        db.session.remove()
+        _finish_without_stream(message_id, started)
+        return
+    reply = started
+    db.session.remove()
+    client = get_redis()
+    live_state.reset(client, message_id)
+    config = current_app.config
+    watchdog = StreamWatchdog(client, message_id, lock, config["STREAM_HEARTBEAT_SECONDS"], config["STREAM_HEARTBEAT_TTL"])
+    watchdog.beat()
+    watchdog.start()
+    log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model_id)
+    try:
+        outcome = _stream_with_retries(reply, client, watchdog, log)
+    finally:
+        watchdog.stop()
+    _finish(reply, outcome)
+    log.info("reply %s ended %s after %s deltas", message_id, outcome.status, reply.seq)
+
+
+def _stream_with_retries(reply: Reply, client: redis.Redis, watchdog: StreamWatchdog,
+                         log: logging.LoggerAdapter | logging.Logger) -> Outcome:
+    """Retry a retryable failure with backoff, but only before the first delta."""
+    attempts = current_app.config["LLM_RETRY_ATTEMPTS"]
+    base = current_app.config["LLM_RETRY_BASE_SECONDS"]
+    for attempt in range(1, attempts + 1):
+        stream = ChatStream(reply.client, reply.model_id, reply.request, model_name=reply.model_name)
+        watchdog.attach(stream)
+        try:
+            for event in stream:
+                _apply(reply, event, client)
+        except LlmError as exc:
+            if watchdog.cancelled.is_set():
+                return Outcome(CANCELLED)
+            if exc.retryable and reply.seq == 0 and attempt < attempts:
+                delay = base * 2 ** (attempt - 1)
+                log.warning("reply %s attempt %s failed (%s); retrying in %.1fs", reply.message_id, attempt, exc, delay)
+                if watchdog.wait_cancelled(delay):
+                    return Outcome(CANCELLED)
+                continue
+            log.warning("reply %s failed: %s", reply.message_id, exc)
+            return Outcome(FAILED, exc.message)
+        finally:
+            watchdog.attach(None)
+        if watchdog.cancelled.is_set():
+            return Outcome(CANCELLED)
+        return Outcome(COMPLETED) if reply.finished else Outcome(FAILED, ENDED_EARLY)
+    return Outcome(FAILED, ENDED_EARLY)
+
+
+def _apply(reply: Reply, event: object, client: redis.Redis) -> None:
+    if isinstance(event, (ContentDelta, ReasoningDelta)):
+        channel = "content" if isinstance(event, ContentDelta) else "reasoning"
+        (reply.content if channel == "content" else reply.reasoning).append(event.text)
+        reply.seq += 1
+        live_state.record_delta(client, reply.message_id, reply.seq, event.text, channel)
+        realtime.delta_event(reply.chat_id, reply.message_id, reply.seq, event.text, channel)
+        reply.unsaved_chars += len(event.text)
+        _maybe_flush(reply)
+    elif isinstance(event, Usage):
+        reply.usage = event
+    elif isinstance(event, Finish):
+        reply.finished = True
+
+
+def _maybe_flush(reply: Reply) -> None:
+    """Write the text so far at most every 0.5 s or 200 characters (configurable)."""
+    config = current_app.config
+    now = time.monotonic()
+    if reply.unsaved_chars < config["STREAM_FLUSH_CHARS"] and now - reply.last_flush < config["STREAM_FLUSH_SECONDS"]:
+        return
+    db.session.execute(
+        sa.update(Message)
+        .where(Message.id == reply.message_id, Message.status == STREAMING)
+        .values(content="".join(reply.content), reasoning="".join(reply.reasoning) or None, updated_at=utcnow())
+    )
+    db.session.commit()
+    db.session.remove()
+    reply.unsaved_chars = 0
+    reply.last_flush = now
+
+
+def _finish(reply: Reply, outcome: Outcome) -> None:
+    """Store the reply in full, with tokens and cost at today's prices, and tell the room."""
+    message = db.session.get(Message, reply.message_id)
+    model = db.session.get(LlmModel, reply.model_id)
+    content = "".join(reply.content)
+    message.content = content
+    message.reasoning = "".join(reply.reasoning) or None
+    message.status = outcome.status
+    message.error = outcome.error
+    report = dict(reply.report)
+    usage = reply.usage
+    if usage is None and (content or message.reasoning):
+        usage = Usage(input_tokens=report.get("estimated_tokens", 0),
+                      output_tokens=estimate_tokens(content) + estimate_tokens(message.reasoning or ""))
+        report["usage_estimated"] = True
+    message.context_report = report
+    if usage is not None:
+        message.input_tokens = usage.input_tokens
+        message.cached_tokens = usage.cached_tokens
+        message.output_tokens = usage.output_tokens
+        message.reasoning_tokens = usage.reasoning_tokens
+        if model is not None:
+            message.cost = model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    chat = message.chat
+    chat.updated_at = utcnow()
+    db.session.commit()
+    realtime.message_event(f"message.{outcome.status}", message)
+    if outcome.status == COMPLETED and chat.title is None:
+        enqueue_title(chat.id)
+    db.session.remove()
+
+
+def _finish_without_stream(message_id: int, outcome: Outcome) -> None:
+    message = db.session.get(Message, message_id)
+    message.status = outcome.status
+    message.error = outcome.error
+    db.session.commit()
+    realtime.message_event(f"message.{outcome.status}", message)
+    db.session.remove()

@@ -1,0 +1,163 @@
+"""Chats and messages over HTTP: pages, settings, posting, and authorization (SPEC §4, §8)."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Chat, LlmModel, Message
+
+
+@pytest.fixture
+def ann_chat(client, auth):
+    auth.signup()
+    response = client.post("/chats", data={"model_id": "demo-chat", "title": "Plans"})
+    assert response.status_code == 302
+    return db.session.execute(sa.select(Chat)).scalar_one()
+
+
+def post(client, chat_id, content):
+    return client.post(f"/chats/{chat_id}/messages", data={"content": content},
+                       headers={"X-Requested-With": "fetch", "Accept": "application/json"})
+
+
+def test_new_chat_appears_in_list_and_page_shows_it(client, ann_chat):
+    assert ann_chat.model_id == "demo-chat" and ann_chat.title == "Plans"
+    listing = client.get("/chats").data.decode()
+    assert "Plans" in listing
+    page = client.get(f"/chats/{ann_chat.id}").data.decode()
+    assert 'id="composer"' in page and 'data-chat-id="%d"' % ann_chat.id in page
+    assert "js/chat.js" in page and "<script>" not in page
+
+
+def test_chat_list_is_paginated_most_recent_first(client, ann_chat, app):
+    for i in range(35):
+        client.post("/chats", data={"model_id": "demo-chat", "title": f"chat {i:02d}"})
+    first = client.get("/chats").data.decode()
+    assert "chat 34" in first and "Plans" not in first and "Older" in first
+    second = client.get("/chats?page=2").data.decode()
+    assert "Plans" in second and "chat 34" not in second
+
+
+def test_rename_change_model_and_instructions(client, ann_chat):
+    client.post(f"/chats/{ann_chat.id}/rename", data={"title": "  Renamed  "})
+    client.post(f"/chats/{ann_chat.id}/instructions", data={"instructions": "Answer in French."})
+    db.session.refresh(ann_chat)
+    assert ann_chat.title == "Renamed" and ann_chat.instructions == "Answer in French."
+    client.post(f"/chats/{ann_chat.id}/instructions", data={"instructions": "   "})
+    db.session.refresh(ann_chat)
+    assert ann_chat.instructions is None
+    refused = client.post(f"/chats/{ann_chat.id}/model", data={"model_id": "gpt-4o"},
+                          headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 422
+    db.session.refresh(ann_chat)
+    assert ann_chat.model_id == "demo-chat"
+
+
+def test_posting_stores_user_message_and_pending_reply_and_answers_202(client, ann_chat):
+    response = post(client, ann_chat.id, "Hello **team**")
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["user_message"]["content"] == "Hello **team**"
+    assert body["user_message"]["user"]["initials"] == "AL"
+    assert "<strong>team</strong>" in body["user_message"]["html"]
+    assert body["assistant_message"]["status"] == "pending"
+    assert body["assistant_message"]["model_id"] == "demo-chat"
+    rows = db.session.execute(sa.select(Message).order_by(Message.id)).scalars().all()
+    assert [(m.role, m.status) for m in rows] == [("user", "completed"), ("assistant", "pending")]
+    assert rows[1].reply_to_id == rows[0].id
+
+
+@pytest.mark.parametrize(("content", "words"), [("   ", "Write a message first."), ("x" * 100_001, "the limit is 100,000")])
+def test_empty_or_oversized_message_is_refused(client, ann_chat, content, words):
+    response = post(client, ann_chat.id, content)
+    assert response.status_code == 422
+    assert words in response.get_json()["error"]["message"]
+    assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 0
+
+
+def test_posting_into_a_chat_whose_model_is_disabled_is_refused(client, ann_chat):
+    db.session.get(LlmModel, "demo-chat").enabled = False
+    db.session.commit()
+    response = post(client, ann_chat.id, "hello")
+    assert response.status_code == 422
+    assert "switched off" in response.get_json()["error"]["message"]
+
+
+def test_account_budget_refuses_posts_past_the_limit(client, ann_chat):
+    post(client, ann_chat.id, "first")
+    reply = db.session.execute(sa.select(Message).where(Message.role == "assistant")).scalar_one()
+    reply.status, reply.cost = "completed", 0.02
+    ann_chat.account.monthly_limit_usd = 0.01
+    db.session.commit()
+    response = post(client, ann_chat.id, "second")
+    assert response.status_code == 422
+    assert "monthly limit of $0.01" in response.get_json()["error"]["message"]
+
+
+def test_cancel_a_pending_reply(client, ann_chat):
+    reply_id = post(client, ann_chat.id, "hello").get_json()["assistant_message"]["id"]
+    response = client.post(f"/chats/{ann_chat.id}/messages/{reply_id}/cancel", headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 202
+    assert db.session.get(Message, reply_id).status == "cancelled"
+    again = client.post(f"/chats/{ann_chat.id}/messages/{reply_id}/cancel", headers={"X-Requested-With": "fetch"})
+    assert again.status_code == 409
+
+
+def test_delete_removes_chat_and_messages(client, ann_chat):
+    post(client, ann_chat.id, "hello")
+    client.post(f"/chats/{ann_chat.id}/delete")
+    assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 0
+    assert client.get(f"/chats/{ann_chat.id}").status_code == 404
+
+
+CHAT_ROUTES = [
+    ("get", "/chats/{chat}"),
+    ("get", "/chats/{chat}/messages"),
+    ("post", "/chats/{chat}/messages"),
+    ("post", "/chats/{chat}/messages/{message}/cancel"),
+    ("post", "/chats/{chat}/rename"),
+    ("post", "/chats/{chat}/model"),
+    ("post", "/chats/{chat}/instructions"),
+    ("post", "/chats/{chat}/delete"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CHAT_ROUTES)
+def test_non_member_gets_404_on_every_chat_and_message_route(client, auth, ann_chat, method, path):
+    reply_id = post(client, ann_chat.id, "secret plans").get_json()["assistant_message"]["id"]
+    auth.logout()
+    auth.signup("Eve", "eve@example.com")
+    url = path.format(chat=ann_chat.id, message=reply_id)
+    response = getattr(client, method)(url, data={"content": "x", "title": "x", "model_id": "demo-chat"})
+    assert response.status_code == 404
+    assert b"secret plans" not in response.data
+    db.session.expire_all()
+    assert db.session.get(Chat, ann_chat.id).title == "Plans"
+    assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 2
+
+
+@pytest.mark.parametrize("path", ["/chats/999999", "/chats/999999/messages/1/cancel"])
+def test_missing_ids_are_404(client, auth, path):
+    auth.signup()
+    method = client.post if path.endswith("cancel") else client.get
+    assert method(path).status_code == 404
+
+
+def test_message_of_another_chat_is_404_on_cancel(client, ann_chat):
+    reply_id = post(client, ann_chat.id, "hello").get_json()["assistant_message"]["id"]
+    client.post("/chats", data={"model_id": "demo-chat", "title": "Other"})
+    other = db.session.execute(sa.select(Chat).where(Chat.title == "Other")).scalar_one()
+    assert client.post(f"/chats/{other.id}/messages/{reply_id}/cancel").status_code == 404
+
+
+def test_chat_page_of_2000_messages_uses_a_constant_number_of_queries(client, ann_chat):
+    for i in range(1000):
+        db.session.add(Message(chat_id=ann_chat.id, user_id=ann_chat.creator_id, role="user", content=f"q{i}", status="completed"))
+        db.session.add(Message(chat_id=ann_chat.id, role="assistant", content=f"**a{i}**", status="completed"))
+    db.session.commit()
+    statements = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    page = client.get(f"/chats/{ann_chat.id}")
+    assert page.status_code == 200 and b"<strong>a999</strong>" in page.data
+    assert len(statements) <= 12

@@ -54,8 +54,6 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
         session_cookie_http_only=True,
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    _init_realtime(app, role)
-
     from app import accounts, auth, chats, errors, messages
     from app.cli import register_cli
     from app.services.current import register_context
@@ -67,6 +65,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     errors.register(app)
     register_cli(app)
     register_context(app)
+    _init_realtime(app, role)
     app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary)
     return app
 
@@ -91,7 +90,6 @@ def _init_realtime(app: Flask, role: str) -> None:
         options["client_manager"] = socketio_lib.RedisManager(url)
     socketio.init_app(app, **options)
     app.extensions["confab.emitter"] = socketio
-    from app.chats import events  # noqa: F401  (registers the Socket.IO handlers)
 
 
 def _configure_logging(app: Flask) -> None:

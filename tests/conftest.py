@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import g
 
 from app import create_app
 from app.config import TestConfig
@@ -18,9 +19,16 @@ def app_config():
     return TestConfig
 
 
+def _forget_signed_in_user(_exc) -> None:
+    """Tests hold one app context open, so Flask-Login's per-context cache of the user
+    would leak from one client's request into another's; production never shares it."""
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config, role="web")
+    app.teardown_request(_forget_signed_in_user)
     with app.app_context():
         db.create_all()
         registry.seed(app.config["MODELS_FILE"])

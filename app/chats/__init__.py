@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("chats", __name__)
 
-from app.chats import routes  # noqa: E402,F401
+from app.chats import events, routes  # noqa: E402,F401

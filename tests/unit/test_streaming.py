@@ -1,0 +1,223 @@
+"""Reply streaming in-process: the job's service code against the demo LLM over HTTP,
+events observed by Socket.IO test clients of two members (SPEC §4, §5)."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.config import TestConfig
+from app.extensions import db, socketio
+from app.jobs.context import set_job_app
+from app.jobs.replies import answer_pending_messages
+from app.models import Chat, LlmProvider, Message
+from app.models.base import utcnow
+from app.redis_client import get_redis
+from app.services import live_state, sweeper, titles
+from tests.conftest import AuthActions
+from tests.support.html_safety import executable_parts
+
+
+class FastRetryConfig(TestConfig):
+    LLM_RETRY_BASE_SECONDS = 0.01
+
+
+@pytest.fixture
+def app_config():
+    return FastRetryConfig
+
+
+@pytest.fixture
+def room(app, client, demo_llm):
+    """Ann's chat with Bob as a member; both connected to its room."""
+    provider = db.session.execute(sa.select(LlmProvider).where(LlmProvider.key == "demo")).scalar_one()
+    provider.base_url = f"{demo_llm}/v1"
+    db.session.commit()
+    set_job_app(app)
+    bob_client = app.test_client()
+    AuthActions(bob_client).signup("Bob Stone", "bob@example.com")
+    ann = AuthActions(client)
+    ann.signup("Ann Lee", "ann@example.com")
+    client.post("/chats", data={"model_id": "demo-chat"})
+    chat = db.session.execute(sa.select(Chat)).scalar_one()
+    client.post(f"/accounts/{chat.account_id}/members", data={"email": "bob@example.com"})
+    sockets = []
+    for flask_client in (client, bob_client):
+        sock = socketio.test_client(app, flask_test_client=flask_client)
+        ack = sock.emit("join", {"chat_id": chat.id}, callback=True)
+        assert ack == {"ok": True, "unfinished": []}
+        sockets.append(sock)
+    yield chat, client, bob_client, sockets
+    for sock in sockets:
+        sock.disconnect()
+    set_job_app(None)
+
+
+def say(flask_client, chat_id: int, content: str) -> dict:
+    response = flask_client.post(f"/chats/{chat_id}/messages", data={"content": content},
+                                 headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 202, response.data
+    return response.get_json()
+
+
+def events(sock, name: str | None = None) -> list[dict]:
+    received = sock.get_received()
+    return [(e["name"], e["args"][0]) for e in received if name is None or e["name"] == name]
+
+
+def deltas_for(received: list, message_id: int, channel: str = "content") -> list[dict]:
+    return [d for n, d in received if n == "message.delta" and d["message_id"] == message_id and d["channel"] == channel]
+
+
+def test_both_members_receive_every_delta_in_order_and_stored_content_matches(room):
+    chat, ann, _, sockets = room
+    posted = say(ann, chat.id, "Tell us a story [[chunks:30]]")
+    reply_id = posted["assistant_message"]["id"]
+    assert answer_pending_messages(chat.id) == 1
+    message = db.session.get(Message, reply_id)
+    assert message.status == "completed"
+    for sock in sockets:
+        received = events(sock)
+        names = [n for n, _ in received]
+        assert names.count("message.created") == 2
+        deltas = [d for n, d in received if n == "message.delta"]
+        assert [d["seq"] for d in deltas] == list(range(1, len(deltas) + 1))
+        assert len(deltas) >= 25
+        assert "".join(d["text"] for d in deltas) == message.content
+        done = [d for n, d in received if n == "message.completed"]
+        assert len(done) == 1 and done[0]["message"]["content"] == message.content
+        assert "<blockquote>" in done[0]["message"]["html"]
+        assert done[0]["message"]["output_tokens"] > 0 and done[0]["message"]["cost"] > 0
+    assert message.input_tokens > 0 and float(message.cost) > 0
+    assert message.context_report["included"] == 1
+
+
+def test_reasoning_is_stored_apart_and_streamed_on_its_own_channel(room):
+    chat, ann, _, sockets = room
+    reply_id = say(ann, chat.id, "Think [[reason]]")["assistant_message"]["id"]
+    answer_pending_messages(chat.id)
+    message = db.session.get(Message, reply_id)
+    received = events(sockets[1])
+    assert "".join(d["text"] for d in deltas_for(received, reply_id, "reasoning")) == message.reasoning
+    assert message.reasoning and message.reasoning not in message.content
+    seqs = [d["seq"] for n, d in received if n == "message.delta"]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_model_output_with_html_is_sanitised(room):
+    chat, ann, _, sockets = room
+    payload = '<script>alert(1)</script> <img src=x onerror="alert(2)"> [click](javascript:alert(3))'
+    reply_id = say(ann, chat.id, payload)["assistant_message"]["id"]
+    answer_pending_messages(chat.id)
+    done = [d for n, d in events(sockets[0]) if n == "message.completed"][0]["message"]
+    assert executable_parts(done["html"]) == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in done["html"]
+    assert "<script>" in db.session.get(Message, reply_id).content
+    page = ann.get(f"/chats/{chat.id}").data.decode()
+    messages_html = page.split('id="messages"')[1].split('id="composer"')[0]
+    assert executable_parts(messages_html) == []
+    assert "alert(2)" in messages_html
+
+
+def test_429_then_success_is_retried_and_succeeds(room, demo_llm):
+    chat, ann, _, _ = room
+    reply_id = say(ann, chat.id, f"busy {uuid.uuid4()} [[status:429x2]]")["assistant_message"]["id"]
+    answer_pending_messages(chat.id)
+    message = db.session.get(Message, reply_id)
+    assert message.status == "completed" and message.content.startswith("You said:")
+
+
+def test_401_fails_at_once_with_a_readable_error(room):
+    chat, ann, _, sockets = room
+    reply_id = say(ann, chat.id, f"auth {uuid.uuid4()} [[status:401x1]]")["assistant_message"]["id"]
+    answer_pending_messages(chat.id)
+    message = db.session.get(Message, reply_id)
+    assert message.status == "failed" and "credentials" in message.error
+    failed = [d for n, d in events(sockets[1]) if n == "message.failed"]
+    assert failed[0]["message"]["error"] == message.error
+
+
+def test_dropped_connection_fails_and_keeps_partial_content(room):
+    chat, ann, _, sockets = room
+    reply_id = say(ann, chat.id, f"drop {uuid.uuid4()} [[drop:4]] [[chunks:20]]")["assistant_message"]["id"]
+    answer_pending_messages(chat.id)
+    message = db.session.get(Message, reply_id)
+    assert message.status == "failed"
+    partial = "".join(d["text"] for d in deltas_for(events(sockets[0]), reply_id))
+    assert message.content == partial and len(partial) > 0
+
+
+def test_messages_posted_together_are_answered_once_each_in_order(room):
+    chat, ann, bob, sockets = room
+    ids = [say(c, chat.id, f"question {i}")["assistant_message"]["id"] for i, c in enumerate((ann, bob, ann))]
+    assert answer_pending_messages(chat.id) == 3
+    replies = [db.session.get(Message, i) for i in ids]
+    assert [r.status for r in replies] == ["completed"] * 3
+    for i, reply in enumerate(replies):
+        assert f"> question {i}" in reply.content
+    completed = [d["message_id"] for n, d in events(sockets[0]) if n == "message.completed"]
+    assert completed == ids
+    assert answer_pending_messages(chat.id) == 0
+
+
+def test_join_snapshot_carries_content_so_far_and_last_seq(room, app):
+    chat, ann, _, _ = room
+    reply_id = say(ann, chat.id, "hello")["assistant_message"]["id"]
+    db.session.get(Message, reply_id).status = "streaming"
+    db.session.commit()
+    client = get_redis()
+    live_state.record_delta(client, reply_id, 1, "Hel", "content")
+    live_state.record_delta(client, reply_id, 2, "lo", "content")
+    late = socketio.test_client(app, flask_test_client=ann)
+    ack = late.emit("join", {"chat_id": chat.id}, callback=True)
+    assert ack["ok"] is True
+    assert [(u["message"]["id"], u["message"]["content"], u["seq"]) for u in ack["unfinished"]] == [(reply_id, "Hello", 2)]
+    late.disconnect()
+
+
+def test_unauthenticated_socket_is_refused(app):
+    sock = socketio.test_client(app)
+    assert not sock.is_connected()
+
+
+@pytest.mark.parametrize("payload", [{"chat_id": 999999}, {"chat_id": "abc"}, {}, "nonsense", None, {"chat_id": True}])
+def test_non_member_or_bad_join_is_refused(room, app, payload):
+    chat, _, _, _ = room
+    eve_client = app.test_client()
+    AuthActions(eve_client).signup("Eve", "eve@example.com")
+    eve = socketio.test_client(app, flask_test_client=eve_client)
+    assert eve.emit("join", {"chat_id": chat.id}, callback=True) == {"ok": False, "error": "Chat not found."}
+    assert eve.emit("join", payload, callback=True)["ok"] is False
+    eve.disconnect()
+
+
+def test_sweeper_marks_a_reply_without_heartbeat_interrupted_keeping_text(room):
+    chat, ann, _, sockets = room
+    reply_id = say(ann, chat.id, "hello")["assistant_message"]["id"]
+    message = db.session.get(Message, reply_id)
+    message.status, message.content = "streaming", "Hel"
+    db.session.commit()
+    db.session.execute(sa.update(Message).where(Message.id == reply_id).values(updated_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    live_state.record_delta(get_redis(), reply_id, 1, "Hello there", "content")
+    result = sweeper.sweep()
+    assert result.interrupted == 1
+    db.session.expire_all()
+    message = db.session.get(Message, reply_id)
+    assert message.status == "interrupted" and message.content == "Hello there"
+    assert [d["message"]["status"] for n, d in events(sockets[1]) if n == "message.interrupted"] == ["interrupted"]
+    assert sweeper.sweep().interrupted == 0
+
+
+def test_first_exchange_gets_a_short_title(room):
+    chat, ann, _, sockets = room
+    say(ann, chat.id, "Planning the quarterly offsite in Lisbon next spring")
+    answer_pending_messages(chat.id)
+    title = titles.generate_title(chat.id, __import__("logging").getLogger("test"))
+    db.session.expire_all()
+    assert db.session.get(Chat, chat.id).title == title
+    assert title and len(title.split()) <= 6
+    updates = [d for n, d in events(sockets[0]) if n == "chat.updated"]
+    assert updates[-1]["title"] == title

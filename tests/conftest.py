@@ -11,6 +11,7 @@ from app.config import TestConfig
 from app.extensions import db, limiter
 from app.redis_client import get_redis
 from app.services import registry
+from tests.support.stack import Member, Stack
 
 
 @pytest.fixture
@@ -72,3 +73,45 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# -- the real stack (integration and browser suites) ---------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    stack = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        stack.start()
+        stack.flask("users", "create", "--email", "ann@example.com", "--name", "Ann Lee", "--password", PASSWORD)
+        stack.flask("users", "create", "--email", "bob@example.com", "--name", "Bob Stone", "--password", PASSWORD)
+        stack.flask("users", "create", "--email", "eve@example.com", "--name", "Eve Out", "--password", PASSWORD)
+        stack.flask("accounts", "add-member", "Ann Lee's account", "bob@example.com")
+        yield stack
+    except Exception:
+        print(stack.logs())
+        raise
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def ann(stack):
+    return Member(stack, "ann@example.com", PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def bob(stack):
+    return Member(stack, "bob@example.com", PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def eve(stack):
+    return Member(stack, "eve@example.com", PASSWORD)
+
+
+@pytest.fixture
+def chat_id(ann):
+    return ann.new_chat("integration")

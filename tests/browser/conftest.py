@@ -1,0 +1,60 @@
+"""Headless Chromium (Debian's package) driven by Playwright; no browser download."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Person:
+    """One person in their own browser context, signed in through the real form."""
+
+    def __init__(self, browser, stack, email: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1100, "height": 800})
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(f"{stack.web_url}/login")
+        self.page.fill("input[name=email]", email)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url("**/chats")
+
+    def open_chat(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.wait_for_selector("#connection:text('live')")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def people(browser, stack):
+    opened = []
+
+    def open_person(email: str) -> Person:
+        person = Person(browser, stack, email)
+        opened.append(person)
+        return person
+
+    yield open_person
+    for person in opened:
+        assert person.errors == [], person.errors
+        person.close()

@@ -31,10 +31,6 @@ def delta_event(chat_id: int, message_id: int, seq: int, text: str, channel: str
     emit_to_chat(chat_id, "message.delta", {"message_id": message_id, "seq": seq, "text": text, "channel": channel})
 
 
-def tool_call_event(chat_id: int, message_id: int, call: dict) -> None:
-    emit_to_chat(chat_id, "message.tool_call", {"message_id": message_id, "tool_call": call})
-
-
 def chat_updated_event(chat: Chat) -> None:
     emit_to_chat(
         chat.id, "chat.updated",

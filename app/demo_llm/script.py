@@ -13,6 +13,8 @@ Directives (anywhere in the last user message):
 - ``[[cached:100]]`` report 100 cached prompt tokens.
 - ``[[refuse]]`` an image request is refused by the content policy.
 - ``[[tag:abc]]`` name this request, so tests can ask the server what became of it.
+- ``[[stamp]]`` each content chunk is its own send time, ``<1700000000.123456>``, so a
+  benchmark can measure relay latency end to end.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class Plan:
     tool_calls: list[tuple[str, str]] = field(default_factory=list)
     cached_tokens: int = 0
     refuse: bool = False
+    stamp: bool = False
     tag: str = ""
 
 
@@ -77,6 +80,8 @@ def plan_for(prompt: str) -> Plan:
             plan.cached_tokens = int(value)
         elif name == "refuse":
             plan.refuse = True
+        elif name == "stamp":
+            plan.stamp = True
         elif name == "tag" and value:
             plan.tag = value
     for name, args in TOOL_DIRECTIVE.findall(prompt):
@@ -138,8 +143,14 @@ def split_chunks(text: str, wanted: int | None) -> list[str]:
     if not wanted:
         pieces = re.findall(r"\S+\s*|\s+", text)
         return pieces or [text]
-    size = max(1, -(-len(text) // wanted))
-    return [text[i:i + size] for i in range(0, len(text), size)]
+    count = min(wanted, len(text))
+    size, longer = divmod(len(text), count)
+    pieces, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < longer else 0)
+        pieces.append(text[start:end])
+        start = end
+    return pieces
 
 
 def reasoning_text(prompt: str) -> str:

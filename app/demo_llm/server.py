@@ -171,7 +171,7 @@ class DemoLLM:
                     finished = True
                     raise DroppedConnection(plan.tag)
                 self._pause(plan)
-                yield chunk({"content": piece})
+                yield chunk({"content": f"<{time.time():.6f}>" if plan.stamp else piece})
                 content_sent += 1
             yield chunk({}, finish="tool_calls" if plan.tool_calls else "stop")
             if include_usage:

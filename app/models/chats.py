@@ -15,13 +15,10 @@ if TYPE_CHECKING:
     from app.models.accounts import Account, User
     from app.models.registry import LlmModel
 
-ROLES = ("system", "user", "assistant", "tool")
 PENDING, STREAMING, COMPLETED, FAILED, CANCELLED, INTERRUPTED = (
     "pending", "streaming", "completed", "failed", "cancelled", "interrupted",
 )
-STATUSES = (PENDING, STREAMING, COMPLETED, FAILED, CANCELLED, INTERRUPTED)
 UNFINISHED = (PENDING, STREAMING)
-FINAL = (COMPLETED, FAILED, CANCELLED, INTERRUPTED)
 
 
 class Chat(TimestampMixin, db.Model):

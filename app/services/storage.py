@@ -1,7 +1,6 @@
 """Attachment files on disk under the storage root, addressed by opaque keys."""
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from flask import current_app
@@ -17,12 +16,6 @@ def path_for(key: str) -> Path:
     if not key or "/" in key or "\\" in key or key.startswith("."):
         raise ValueError("invalid storage key")
     return _root() / key
-
-
-def save(data: bytes) -> str:
-    key = secrets.token_hex(16)
-    path_for(key).write_bytes(data)
-    return key
 
 
 def remove(key: str) -> None:

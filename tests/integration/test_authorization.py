@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 import socketio
 
+from tests.support.routes import CHAT_ROUTES
+
 
 @pytest.fixture(scope="module")
 def secret_chat(ann):
@@ -12,19 +14,7 @@ def secret_chat(ann):
     return chat_id, reply_id
 
 
-ROUTES = [
-    ("get", "/chats/{chat}"),
-    ("get", "/chats/{chat}/messages"),
-    ("post", "/chats/{chat}/messages"),
-    ("post", "/chats/{chat}/messages/{message}/cancel"),
-    ("post", "/chats/{chat}/rename"),
-    ("post", "/chats/{chat}/model"),
-    ("post", "/chats/{chat}/instructions"),
-    ("post", "/chats/{chat}/delete"),
-]
-
-
-@pytest.mark.parametrize(("method", "path"), ROUTES)
+@pytest.mark.parametrize(("method", "path"), CHAT_ROUTES)
 def test_non_member_gets_404_on_every_chat_and_message_route(eve, ann, secret_chat, method, path):
     chat_id, reply_id = secret_chat
     url = path.format(chat=chat_id, message=reply_id)

@@ -175,6 +175,7 @@ class Listener:
         self.client = socketio.Client(reconnection=False)
         self.events: list[tuple[str, dict]] = []
         self.times: list[float] = []
+        self.wall_times: list[float] = []
         self.client.on("*", self._record)
         cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
         self.client.connect(member.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
@@ -182,6 +183,7 @@ class Listener:
 
     def _record(self, event: str, data: dict) -> None:
         self.times.append(time.monotonic())
+        self.wall_times.append(time.time())
         self.events.append((event, data))
 
     def received_at(self, event: str, message_id: int) -> float:

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Chat, LlmModel, Message
 
+from tests.support.routes import CHAT_ROUTES
+
 
 @pytest.fixture
 def ann_chat(client, auth):
@@ -109,18 +111,6 @@ def test_delete_removes_chat_and_messages(client, ann_chat):
     client.post(f"/chats/{ann_chat.id}/delete")
     assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 0
     assert client.get(f"/chats/{ann_chat.id}").status_code == 404
-
-
-CHAT_ROUTES = [
-    ("get", "/chats/{chat}"),
-    ("get", "/chats/{chat}/messages"),
-    ("post", "/chats/{chat}/messages"),
-    ("post", "/chats/{chat}/messages/{message}/cancel"),
-    ("post", "/chats/{chat}/rename"),
-    ("post", "/chats/{chat}/model"),
-    ("post", "/chats/{chat}/instructions"),
-    ("post", "/chats/{chat}/delete"),
-]
 
 
 @pytest.mark.parametrize(("method", "path"), CHAT_ROUTES)

@@ -1,0 +1,58 @@
+"""The demo LLM server speaks the OpenAI API well enough for the SDK (SPEC §9)."""
+from __future__ import annotations
+
+import base64
+
+import openai
+import pytest
+
+from app.demo_llm import script
+
+
+@pytest.fixture
+def sdk(demo_llm):
+    return openai.OpenAI(base_url=f"{demo_llm}/v1", api_key="unused", max_retries=0)
+
+
+def test_models_are_listed(sdk):
+    assert {m.id for m in sdk.models.list()} == {"demo-chat", "demo-image"}
+
+
+def test_non_streaming_completion_quotes_the_prompt_with_usage(sdk):
+    response = sdk.chat.completions.create(model="demo-chat", messages=[{"role": "user", "content": "line one\nline two"}])
+    assert response.choices[0].message.content == "You said:\n\n> line one\n> line two"
+    assert response.usage.prompt_tokens > 0 and response.usage.completion_tokens > 0
+
+
+def test_attachments_are_acknowledged(sdk):
+    parts = [{"type": "text", "text": "look"},
+             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
+    response = sdk.chat.completions.create(model="demo-chat", messages=[{"role": "user", "content": parts}])
+    assert "I received 2 images." in response.choices[0].message.content
+
+
+def test_image_generation_returns_a_png(sdk):
+    result = sdk.images.generate(model="demo-image", prompt="a red square", response_format="b64_json")
+    png = base64.b64decode(result.data[0].b64_json)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"IHDR" in png and png.endswith(b"IEND\xaeB`\x82")
+
+
+def test_content_policy_refusal_is_a_bad_request(sdk):
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.images.generate(model="demo-image", prompt="something [[refuse]]")
+    assert caught.value.code == "content_policy_violation"
+
+
+@pytest.mark.parametrize("wanted", [1, 7, 120, 200])
+def test_answers_split_into_exactly_the_chunks_asked_for(wanted):
+    text = "abcdefghij" * 100 + "x"
+    pieces = script.split_chunks(text, wanted)
+    assert len(pieces) == wanted and "".join(pieces) == text
+
+
+def test_bad_bodies_get_openai_shaped_errors(demo_llm):
+    import requests
+
+    response = requests.post(f"{demo_llm}/v1/chat/completions", data="not json", timeout=5)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_body"

@@ -1,12 +1,13 @@
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.models.accounts import ROLES
+from app.validators import EmailAddress
 
 
 class AddMemberForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter an email."), Email("Enter a valid email address.", check_deliverability=False)])
+    email = EmailField("Email", validators=[DataRequired("Enter an email."), EmailAddress()])
     role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES], default="member")
 
 

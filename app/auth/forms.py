@@ -1,14 +1,16 @@
 """Sign-up and sign-in forms; field names are part of the §8 contract."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
+
+from app.validators import EmailAddress
 
 
 class SignupForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter your name."), Length(max=120)])
     email = EmailField(
         "Email",
-        validators=[DataRequired("Enter your email."), Email("Enter a valid email address.", check_deliverability=False), Length(max=254)],
+        validators=[DataRequired("Enter your email."), EmailAddress(), Length(max=254)],
     )
     password = PasswordField("Password", validators=[DataRequired("Enter a password."), Length(max=256)])
 

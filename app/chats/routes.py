@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Chat
 from app.services import chats as chat_service
 from app.services import conversation, registry
-from app.services.current import chat_or_404, current_account
+from app.services.current import chat_or_404, current_account, switch_account
 
 
 def _model_choices() -> list[SelectChoice]:
@@ -80,6 +80,7 @@ def create():
 @login_required
 def show(chat_id: int):
     chat = chat_or_404(chat_id)
+    switch_account(chat.account_id)
     messages = conversation.visible_messages(chat.id)
     model_form = ModelForm(model_id=chat.model_id)
     model_form.model_id.choices = _model_choices()

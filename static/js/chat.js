@@ -67,6 +67,13 @@ function appendText(entry, channel, text) {
   }
 }
 
+function markStreaming(entry) {
+  entry.status = "streaming";
+  entry.el.dataset.status = "streaming";
+  entry.el.classList.replace("status-pending", "status-streaming");
+  entry.el.querySelector(".status").textContent = "streaming";
+}
+
 function onDelta(data) {
   if (!joined) {
     early.push(data);
@@ -80,10 +87,7 @@ function onDelta(data) {
     return;
   }
   const stick = nearBottom();
-  if (entry.status === "pending") {
-    entry.status = "streaming";
-    entry.el.dataset.status = "streaming";
-  }
+  if (entry.status === "pending") markStreaming(entry);
   entry.seq = data.seq;
   appendText(entry, data.channel, data.text);
   scrollDown(stick);
@@ -93,6 +97,7 @@ function applySnapshot(unfinished) {
   for (const { message, seq } of unfinished) {
     const entry = upsert(message);
     if (!isUnfinished(entry.status) || seq < entry.seq) continue;
+    if (message.status === "streaming" && entry.status === "pending") markStreaming(entry);
     entry.seq = seq;
     entry.el.querySelector(".content").textContent = message.content;
     const reasoning = entry.el.querySelector(".reasoning");

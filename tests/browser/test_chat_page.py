@@ -32,6 +32,8 @@ def test_two_members_see_the_answer_stream_in_and_complete(people, ann, stack):
         reply = page.locator("article.message.role-assistant").last
         expect(reply.locator(".typing")).to_be_visible()
         expect(reply.locator(".content")).to_contain_text("You said", timeout=10_000)
+        expect(reply.locator(".status")).to_have_text("streaming")
+        expect(page.locator(".nav-right")).to_contain_text("Ann Lee's account")
     bob_reply = bob_page.page.locator("article.message.role-assistant").last
     streaming_text = bob_reply.locator(".content").inner_text()
     expect(bob_reply).to_have_attribute("data-status", "completed", timeout=20_000)

@@ -46,6 +46,10 @@ def test_signup_rejects_empty_or_weak_password(client, auth, password, message):
     assert db.session.execute(sa.select(sa.func.count(User.id))).scalar_one() == 0
 
 
+def test_signup_accepts_an_intranet_domain(auth):
+    assert auth.signup(email="ann@corp.internal").status_code == 302
+
+
 def test_signup_rejects_invalid_email(auth):
     response = auth.signup(email="not-an-email")
     assert response.status_code == 400

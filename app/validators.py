@@ -1,0 +1,20 @@
+"""Form validators shared by the blueprints."""
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from wtforms.validators import ValidationError
+
+
+class EmailAddress:
+    """A syntactically valid address. Nothing is checked against the public DNS, so a
+    self-hosted team can use private domains (``corp.internal``); IANA special-use names
+    (``.local``, ``.test``) are still refused by email-validator."""
+
+    def __init__(self, message: str = "Enter a valid email address.") -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        try:
+            validate_email(field.data or "", check_deliverability=False, globally_deliverable=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(self.message) from exc

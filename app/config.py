@@ -76,7 +76,7 @@ class Config:
     MAX_MESSAGE_CHARS = int(os.environ.get("CONFAB_MAX_MESSAGE_CHARS", 100_000))
     CHATS_PER_PAGE = 30
 
-    # Streaming (SPEC §4): flush to the DB at most every 0.5 s or 200 characters.
+    # Streaming (SPEC §4): write a streaming reply to the DB at most every 0.5 s and 200 new characters.
     STREAM_FLUSH_SECONDS = float(os.environ.get("CONFAB_STREAM_FLUSH_SECONDS", 0.5))
     STREAM_FLUSH_CHARS = int(os.environ.get("CONFAB_STREAM_FLUSH_CHARS", 200))
     STREAM_HEARTBEAT_SECONDS = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_SECONDS", 5))

@@ -37,11 +37,14 @@ class JobLog(logging.LoggerAdapter):
 
 @contextmanager
 def job_context() -> Iterator[JobLog]:
-    """An app context for one job, with no database connection inherited across the fork."""
+    """An app context for one job. The first job in a process forked from the one that
+    built the app drops the inherited connection pool (never share a connection across a
+    fork); later jobs in the same process keep their warm connections."""
     app = job_app()
     with app.app_context():
         if os.getpid() != app.extensions["confab.pid"]:
             db.engine.dispose(close=False)
+            app.extensions["confab.pid"] = os.getpid()
         job = get_current_job()
         try:
             yield JobLog(app.logger, {"job_id": job.id if job else "-"})

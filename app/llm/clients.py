@@ -49,3 +49,45 @@ def client_for(provider: LlmProvider) -> openai.OpenAI:
             )
             _clients[cache_key] = client
         return client
+
+
+def warm_clients() -> int:
+    """Create the clients of every provider with an enabled model, so worker processes
+    forked later start with them (and the SDK) ready. Providers without keys are skipped."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.llm.errors import MissingApiKey
+    from app.models import LlmModel
+
+    providers = db.session.execute(
+        sa.select(LlmProvider).join(LlmModel).where(LlmModel.enabled.is_(True)).distinct()
+    ).scalars().all()
+    warmed = 0
+    for provider in providers:
+        try:
+            client_for(provider).chat.completions  # noqa: B018  (loads the SDK's lazy resources)
+            warmed += 1
+        except MissingApiKey:
+            continue
+    db.session.remove()
+    _build_sdk_models()
+    return warmed
+
+
+def _build_sdk_models() -> None:
+    """The SDK builds its pydantic models on first use; build the streaming ones now."""
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    ChatCompletionChunk.model_validate({
+        "id": "warm", "object": "chat.completion.chunk", "created": 0, "model": "warm",
+        "choices": [{"index": 0, "finish_reason": None, "delta": {
+            "role": "assistant", "content": "",
+            "tool_calls": [{"index": 0, "id": "c", "type": "function", "function": {"name": "f", "arguments": ""}}]}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
+                  "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}},
+    })
+    ChatCompletion.model_validate({
+        "id": "warm", "object": "chat.completion", "created": 0, "model": "warm",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}],
+    })

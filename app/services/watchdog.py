@@ -6,6 +6,7 @@ import threading
 import time
 
 import redis
+from redis.exceptions import LockError
 from redis.lock import Lock
 
 from app.llm.streaming import ChatStream
@@ -33,7 +34,10 @@ class StreamWatchdog(threading.Thread):
 
     def beat(self) -> None:
         self._client.set(live_state.heartbeat_key(self._message_id), os.getpid(), px=int(self._ttl * 1000))
-        self._lock.extend(self._ttl, replace_ttl=True)
+        try:
+            self._lock.extend(self._ttl, replace_ttl=True)
+        except LockError:
+            pass  # the lock was released while this beat was on its way; nothing to keep alive
 
     def run(self) -> None:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
@@ -46,7 +50,7 @@ class StreamWatchdog(threading.Thread):
                 message = pubsub.get_message(timeout=0.1)
                 if message and message.get("data") in (str(self._message_id).encode(), str(self._message_id)):
                     self.cancel()
-                if time.monotonic() >= next_beat:
+                if time.monotonic() >= next_beat and not self._stop_event.is_set():
                     self.beat()
                     next_beat = time.monotonic() + self._interval
         finally:
@@ -70,7 +74,6 @@ class StreamWatchdog(threading.Thread):
         return self.cancelled.wait(seconds)
 
     def stop(self) -> None:
+        """Stop without waiting for the listener's poll to come round (it ends within 0.1 s)."""
         self._stop_event.set()
-        if self.is_alive():
-            self.join(timeout=2)
         self._client.delete(live_state.heartbeat_key(self._message_id))

@@ -2,6 +2,8 @@
 events observed by Socket.IO test clients of two members (SPEC §4, §5)."""
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -215,9 +217,27 @@ def test_first_exchange_gets_a_short_title(room):
     chat, ann, _, sockets = room
     say(ann, chat.id, "Planning the quarterly offsite in Lisbon next spring")
     answer_pending_messages(chat.id)
-    title = titles.generate_title(chat.id, __import__("logging").getLogger("test"))
+    title = titles.generate_title(chat.id, logging.getLogger("test"))
     db.session.expire_all()
     assert db.session.get(Chat, chat.id).title == title
     assert title and len(title.split()) <= 6
     updates = [d for n, d in events(sockets[0]) if n == "chat.updated"]
     assert updates[-1]["title"] == title
+
+
+def test_database_writes_while_streaming_are_bounded_by_time_not_chunks(room, app):
+    chat, ann, _, _ = room
+    say(ann, chat.id, "many small chunks [[chunks:400]] [[slow:2]]")
+    writes = []
+
+    def count_updates(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE messages SET content"):
+            writes.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count_updates)
+    started = time.monotonic()
+    answer_pending_messages(chat.id)
+    duration = time.monotonic() - started
+    sa.event.remove(db.engine, "before_cursor_execute", count_updates)
+    assert duration > 0.8
+    assert len(writes) <= duration / 0.5 + 1

@@ -35,7 +35,6 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     config_class.validate()
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config_class)
-    app.config["CONFAB_ROLE"] = role
     app.extensions["confab.pid"] = os.getpid()
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])

@@ -6,7 +6,9 @@ Each scenario posts one message into each of N chats at the same instant; the de
 LLM stamps every content chunk with its send time, so for every delta the client
 sees we know the added latency (provider sent -> Socket.IO client received) and,
 per stream, the time from posting to the first delta. It also checks every stream
-for lost, duplicated or reordered deltas and reports worker memory.
+for lost, duplicated or reordered deltas and reports worker memory. A warm-up
+scenario first gives every worker its first job and is reported on its own line.
+The clients run in this process, on the same two cores as the system under test.
 """
 from __future__ import annotations
 
@@ -121,6 +123,9 @@ def main() -> None:
             stack.start()
             stack.flask("users", "create", "--email", "bench@example.com", "--name", "Bench", "--password", PASSWORD)
             member = Member(stack, "bench@example.com", PASSWORD)
+            warm = run_scenario(stack, member, args.workers, 5, 0)
+            warm["scenario"] = "warm-up: first job of every worker (cold caches and connections)"
+            print(json.dumps(warm), flush=True)
             for streams in args.streams:
                 print(json.dumps(run_scenario(stack, member, streams, args.chunks, args.slow_ms)), flush=True)
         finally:

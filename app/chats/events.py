@@ -59,28 +59,29 @@ def _socket_user():
 
 @socketio.on("join")
 def on_join(data=None):
-    """Join a chat's room; answer with every unfinished message so far."""
-    try:
-        chat_id = _chat_id(data)
-        user = _socket_user()
-        chat = db.session.get(Chat, chat_id) if chat_id is not None else None
-        if user is None or chat is None or not is_member(user, chat.account_id):
-            return {"ok": False, "error": "Chat not found."}
-        join_room(room_for(chat.id))
-        unfinished = db.session.execute(
-            sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED)).order_by(Message.id)
-        ).scalars()
-        snapshot = []
-        for message in unfinished:
-            live = live_state.snapshot(message.id)
-            data = message.to_public()
-            if live["seq"]:
-                data["content"], data["reasoning"] = live["content"], live["reasoning"]
-            snapshot.append({"message": data, "seq": live["seq"]})
-        current_app.logger.info("user %s joined chat %s", user.id, chat.id)
-        return {"ok": True, "unfinished": snapshot}
-    finally:
-        db.session.remove()
+    """Join a chat's room; answer with every unfinished message so far.
+
+    The room is joined before the snapshot is read, so a delta is either in the
+    snapshot or arrives as an event; the client drops any with a seq it already has.
+    """
+    chat_id = _chat_id(data)
+    user = _socket_user()
+    chat = db.session.get(Chat, chat_id) if chat_id is not None else None
+    if user is None or chat is None or not is_member(user, chat.account_id):
+        return {"ok": False, "error": "Chat not found."}
+    join_room(room_for(chat.id))
+    unfinished = db.session.execute(
+        sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED)).order_by(Message.id)
+    ).scalars()
+    snapshot = []
+    for message in unfinished:
+        live = live_state.snapshot(message.id)
+        public = message.to_public()
+        if live["seq"]:
+            public["content"], public["reasoning"] = live["content"], live["reasoning"]
+        snapshot.append({"message": public, "seq": live["seq"]})
+    current_app.logger.info("user %s joined chat %s", user.id, chat.id)
+    return {"ok": True, "unfinished": snapshot}
 
 
 @socketio.on("leave")

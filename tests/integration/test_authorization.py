@@ -41,3 +41,17 @@ def test_unauthenticated_socket_connection_is_refused(stack):
     client = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.connect(stack.web_url, transports=["websocket"], wait_timeout=5)
+
+
+def test_api_token_authenticates_a_socket_connection(stack, ann, secret_chat):
+    token = stack.flask("tokens", "create", "ann@example.com", "--name", "socket").strip()
+    client = socketio.Client(reconnection=False)
+    client.connect(stack.web_url, headers={"Authorization": f"Bearer {token}"}, transports=["websocket"], wait_timeout=5)
+    try:
+        ack = client.call("join", {"chat_id": secret_chat[0]}, timeout=10)
+        assert ack["ok"] is True
+    finally:
+        client.disconnect()
+    bad = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        bad.connect(stack.web_url, headers={"Authorization": "Bearer cfb_wrong"}, transports=["websocket"], wait_timeout=5)

@@ -82,7 +82,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    stack = Stack(tmp_path_factory.mktemp("stack"))
+    stack = Stack(tmp_path_factory.mktemp("stack"), web_processes=2)
     try:
         stack.start()
         stack.flask("users", "create", "--email", "ann@example.com", "--name", "Ann Lee", "--password", PASSWORD)
@@ -105,6 +105,12 @@ def ann(stack):
 @pytest.fixture(scope="session")
 def bob(stack):
     return Member(stack, "bob@example.com", PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def bob_elsewhere(stack):
+    """Bob signed in through the second web process."""
+    return Member(stack, "bob@example.com", PASSWORD, web_url=stack.web_urls[1])
 
 
 @pytest.fixture(scope="session")

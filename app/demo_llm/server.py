@@ -154,6 +154,7 @@ class DemoLLM:
         try:
             yield chunk({"role": "assistant", "content": ""})
             yield b": keep-alive\n\n"
+            yield chunk(None)
             for piece in script.split_chunks(reasoning, None):
                 self._pause(plan)
                 yield chunk({plan.reasoning_field: piece, "content": None})

@@ -1,4 +1,4 @@
-"""Live state of streaming replies, kept in Redis so every process sees it.
+"""Live state of streaming replies, kept in Redis so every process sees it (for an hour).
 
 Per streaming message: the text and reasoning so far and the last ``seq``
 (written atomically with each delta, read atomically for the join snapshot), a
@@ -36,18 +36,28 @@ def chat_lock_key(chat_id: int) -> str:
 def record_delta(client: redis.Redis, message_id: int, seq: int, text: str, channel: str) -> None:
     """Append ``text`` to the message's live state and set its last seq, atomically."""
     content_key, reasoning_key, seq_key = _keys(message_id)
-    target = reasoning_key if channel == "reasoning" else content_key
     pipe = client.pipeline(transaction=True)
-    pipe.append(target, text)
-    pipe.set(seq_key, seq)
-    pipe.expire(target, STATE_TTL)
-    pipe.expire(seq_key, STATE_TTL)
+    pipe.append(reasoning_key if channel == "reasoning" else content_key, text)
+    pipe.set(seq_key, seq, keepttl=True)
+    pipe.execute()
+
+
+def keep(client: redis.Redis, message_id: int) -> None:
+    """Push back the expiry of a streaming message's live state (the heartbeat calls this)."""
+    pipe = client.pipeline(transaction=False)
+    for key in _keys(message_id):
+        pipe.expire(key, STATE_TTL)
     pipe.execute()
 
 
 def reset(client: redis.Redis, message_id: int) -> None:
-    """Start a fresh live state (a retry or a new round begins from nothing)."""
-    client.delete(*_keys(message_id))
+    """Start an empty live state; its keys expire after an hour unless kept."""
+    content_key, reasoning_key, seq_key = _keys(message_id)
+    pipe = client.pipeline(transaction=True)
+    pipe.set(content_key, "", ex=STATE_TTL)
+    pipe.set(reasoning_key, "", ex=STATE_TTL)
+    pipe.set(seq_key, 0, ex=STATE_TTL)
+    pipe.execute()
 
 
 def snapshot(message_id: int) -> dict:

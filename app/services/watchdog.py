@@ -34,6 +34,7 @@ class StreamWatchdog(threading.Thread):
 
     def beat(self) -> None:
         self._client.set(live_state.heartbeat_key(self._message_id), os.getpid(), px=int(self._ttl * 1000))
+        live_state.keep(self._client, self._message_id)
         try:
             self._lock.extend(self._ttl, replace_ttl=True)
         except LockError:

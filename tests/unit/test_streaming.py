@@ -241,3 +241,13 @@ def test_database_writes_while_streaming_are_bounded_by_time_not_chunks(room, ap
     sa.event.remove(db.engine, "before_cursor_execute", count_updates)
     assert duration > 0.8
     assert len(writes) <= duration / 0.5 + 1
+
+
+def test_live_state_expires_and_is_kept_while_streaming(app):
+    client = get_redis()
+    live_state.reset(client, 4242)
+    live_state.record_delta(client, 4242, 1, "Hi", "content")
+    live_state.record_delta(client, 4242, 2, "hmm", "reasoning")
+    ttls = [client.ttl(k) for k in ("confab:msg:4242:content", "confab:msg:4242:reasoning", "confab:msg:4242:seq")]
+    assert all(0 < ttl <= live_state.STATE_TTL for ttl in ttls)
+    assert live_state.snapshot(4242) == {"content": "Hi", "reasoning": "hmm", "seq": 2}

@@ -6,7 +6,7 @@ Each scenario posts one message into each of N chats at the same instant; the de
 LLM stamps every content chunk with its send time, so for every delta the client
 sees we know the added latency (provider sent -> Socket.IO client received) and,
 per stream, the time from posting to the first delta. It also checks every stream
-for lost, duplicated or reordered deltas and reports worker memory. A warm-up
+for lost, duplicated or reordered deltas and reports worker memory (PSS). A warm-up
 scenario first gives every worker its first job and is reported on its own line.
 The clients run in this process, on the same two cores as the system under test.
 """
@@ -36,11 +36,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def worker_rss_mb(stack: Stack) -> tuple[float, int]:
+def worker_pss_mb(stack: Stack) -> float:
+    """Proportional set size of the worker pool: shared pages split among the processes
+    sharing them, so forked workers are not counted many times over (RSS would be)."""
     parent = psutil.Process(stack.worker_process.pid)
-    children = parent.children(recursive=True)
-    total = sum(p.memory_info().rss for p in [parent, *children])
-    return total / 1e6, len(children)
+    total = 0
+    for process in [parent, *parent.children(recursive=True)]:
+        try:
+            total += process.memory_full_info().pss
+        except psutil.NoSuchProcess:
+            continue
+    return total / 1e6
 
 
 def run_scenario(stack: Stack, member: Member, streams: int, chunks: int, slow_ms: int) -> dict:
@@ -62,14 +68,12 @@ def run_scenario(stack: Stack, member: Member, streams: int, chunks: int, slow_m
         t.start()
     for t in threads:
         t.join()
-    peak_rss = 0.0
-    horses = 0
+    peak_pss = 0.0
     deadline = time.monotonic() + 120 + chunks * slow_ms / 1000
     for index, listener in enumerate(listeners):
         reply_id = posted[index][0]
         while time.monotonic() < deadline:
-            rss, count = worker_rss_mb(stack)
-            peak_rss, horses = max(peak_rss, rss), max(horses, count)
+            peak_pss = max(peak_pss, worker_pss_mb(stack))
             if any(n == "message.completed" and d["message_id"] == reply_id for n, d in list(listener.events)):
                 break
             time.sleep(0.05)
@@ -105,8 +109,8 @@ def run_scenario(stack: Stack, member: Member, streams: int, chunks: int, slow_m
                                    "max": round(max(latencies), 3) if latencies else None, "samples": len(latencies)},
         "time_to_first_delta_ms": {"p50": round(percentile(first_delta, .5), 1), "p99": round(percentile(first_delta, .99), 1),
                                    "mean": round(statistics.fmean(first_delta), 1) if first_delta else None},
-        "worker_pool_peak_rss_mb": round(peak_rss, 1),
-        "worker_rss_mb_per_stream": round(peak_rss / max(streams, 1), 1),
+        "worker_pool_peak_pss_mb": round(peak_pss, 1),
+        "worker_pss_mb_per_worker": round(peak_pss / stack.workers, 1),
     }
 
 

@@ -143,14 +143,12 @@ def test_cancel_closes_the_http_stream_and_the_server_sees_it(demo_model, demo_l
     tag = f"cancel-{uuid.uuid4().hex[:8]}"
     stream = _stream(demo_model, f"slow answer [[slow:100]] [[chunks:60]] [[tag:{tag}]]")
     got = []
-    started = time.monotonic()
     for event in stream:
         if isinstance(event, ContentDelta):
             got.append(event.text)
             if len(got) == 2:
                 threading.Thread(target=stream.close).start()
     assert len(got) <= 3
-    assert time.monotonic() - started < 3
     deadline = time.monotonic() + 5
     state = None
     while time.monotonic() < deadline:

@@ -125,10 +125,12 @@ class ChatStream:
     def __iter__(self) -> Iterator[StreamEvent]:
         try:
             yield from self._events()
-        except openai.OpenAIError as exc:
+        except Exception as exc:
             if self._closed.is_set():
-                return
-            raise classify(exc, self._model_name) from exc
+                return  # closed from another thread: whatever the read raised, the stream is over
+            if isinstance(exc, openai.OpenAIError):
+                raise classify(exc, self._model_name) from exc
+            raise
 
     def _events(self) -> Iterator[StreamEvent]:
         stream = self._open()

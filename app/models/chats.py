@@ -23,7 +23,10 @@ UNFINISHED = (PENDING, STREAMING)
 
 class Chat(TimestampMixin, db.Model):
     __tablename__ = "chats"
-    __table_args__ = (sa.Index("ix_chats_account_id_updated_at", "account_id", "updated_at"),)
+    __table_args__ = (
+        sa.Index("ix_chats_account_id_updated_at", "account_id", "updated_at"),
+        {"sqlite_autoincrement": True},  # ids are never reused: live state in Redis is keyed by them
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -47,7 +50,10 @@ class Chat(TimestampMixin, db.Model):
 
 class Message(TimestampMixin, db.Model):
     __tablename__ = "messages"
-    __table_args__ = (sa.Index("ix_messages_chat_id_created_at", "chat_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_messages_chat_id_created_at", "chat_id", "created_at"),
+        {"sqlite_autoincrement": True},  # ids are never reused: live state in Redis is keyed by them
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(sa.ForeignKey("chats.id", ondelete="CASCADE"))

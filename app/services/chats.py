@@ -6,7 +6,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Account, Attachment, Chat, LlmModel, Message, User
-from app.services import registry, storage
+from app.models.chats import UNFINISHED
+from app.services import live_state, registry, storage
 
 
 class ChatError(ValueError):
@@ -57,7 +58,13 @@ def set_instructions(chat: Chat, instructions: str | None) -> None:
 
 
 def delete_chat(chat: Chat) -> None:
-    """Delete the chat with its messages and their stored files."""
+    """Delete the chat with its messages and their stored files; replies still
+    streaming are cancelled so their tokens stop being paid for."""
+    unfinished = db.session.execute(
+        sa.select(Message.id).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED))
+    ).scalars().all()
+    for message_id in unfinished:
+        live_state.request_cancel(message_id)
     keys = list(
         db.session.execute(
             sa.select(Attachment.storage_key).join(Attachment.message).where(Message.chat_id == chat.id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import redis
 import sqlalchemy as sa
 from flask import current_app
+from redis.exceptions import LockError
 from redis.lock import Lock
 
 from app import realtime
@@ -92,7 +93,10 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
                 stream_reply(message_id, lock, log)
                 answered += 1
         finally:
-            lock.release()
+            try:
+                lock.release()
+            except LockError:
+                log.warning("the lock of chat %s had expired before it was released", chat_id)
         if next_pending(chat_id) is None:
             return answered
 
@@ -108,6 +112,8 @@ def _start(message_id: int) -> Reply | Outcome | None:
     if not claimed:
         return None
     message = db.session.get(Message, message_id)
+    if message is None:
+        return None
     chat = db.session.get(Chat, message.chat_id)
     model = db.session.get(LlmModel, message.model_id or chat.model_id)
     if model is None or not model.enabled:
@@ -220,6 +226,8 @@ def _maybe_flush(reply: Reply) -> None:
 def _finish(reply: Reply, outcome: Outcome) -> None:
     """Store the reply in full, with tokens and cost at today's prices, and tell the room."""
     message = db.session.get(Message, reply.message_id)
+    if message is None:
+        return
     model = db.session.get(LlmModel, reply.model_id)
     content = "".join(reply.content)
     message.content = content
@@ -251,6 +259,8 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
 
 def _finish_without_stream(message_id: int, outcome: Outcome) -> None:
     message = db.session.get(Message, message_id)
+    if message is None:
+        return
     message.status = outcome.status
     message.error = outcome.error
     db.session.commit()

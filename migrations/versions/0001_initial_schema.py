@@ -110,7 +110,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_chats_account_id_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['creator_id'], ['users.id'], name=op.f('fk_chats_creator_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['model_id'], ['llm_models.id'], name=op.f('fk_chats_model_id_llm_models')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_chats'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chats')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('chats', schema=None) as batch_op:
         batch_op.create_index('ix_chats_account_id_updated_at', ['account_id', 'updated_at'], unique=False)
@@ -138,7 +139,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_messages_chat_id_chats'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reply_to_id'], ['messages.id'], name=op.f('fk_messages_reply_to_id_messages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_messages_user_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_chat_id_created_at', ['chat_id', 'created_at'], unique=False)

@@ -182,3 +182,19 @@ def test_two_chats_stream_at_the_same_time(ann, listeners):
         for live, reply_id in zip(lives, replies)
     )
     assert first_b < done_a and first_a < done_b
+
+
+def test_deleting_a_chat_mid_stream_stops_the_upstream_stream(ann, listeners, stack):
+    chat_id = ann.new_chat("doomed")
+    live = joined(ann, chat_id, listeners)
+    tag = f"delete-{uuid.uuid4().hex[:8]}"
+    reply_id = ann.say(chat_id, f"Talk slowly [[slow:50]] [[chunks:200]] [[tag:{tag}]]")["assistant_message"]["id"]
+    while len(live.deltas(reply_id)) < 3:
+        time.sleep(0.01)
+    assert ann.post(f"/chats/{chat_id}/delete").status_code == 200
+    assert demo_verdict(stack, tag) == "disconnected"
+    assert ann.http.get(f"{ann.url}/chats/{chat_id}", timeout=10).status_code == 404
+    follow_up_chat = ann.new_chat("after")
+    after = joined(ann, follow_up_chat, listeners)
+    reply = ann.say(follow_up_chat, "still working?")["assistant_message"]["id"]
+    assert after.wait_for("message.completed", reply)

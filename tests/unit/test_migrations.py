@@ -33,7 +33,13 @@ def _upgrade_and_check(url: str, tmp_path: Path) -> None:
 
 
 def test_migration_upgrades_sqlite_without_drift(tmp_path):
-    _upgrade_and_check(f"sqlite:///{tmp_path / 'm.db'}", tmp_path)
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    _upgrade_and_check(url, tmp_path)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        ddl = dict(conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+    engine.dispose()
+    assert "AUTOINCREMENT" in ddl["messages"] and "AUTOINCREMENT" in ddl["chats"], "ids must never be reused"
 
 
 def _postgres_admin_url() -> str | None:

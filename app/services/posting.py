@@ -32,12 +32,12 @@ def check_budget(chat: Chat, user: User) -> None:
         Chat.account_id == account.id, Message.created_at >= _month_start(utcnow())
     )
     if account.monthly_limit_usd is not None:
-        total = Decimal(db.session.execute(spent).scalar_one())
+        total = Decimal(str(db.session.execute(spent).scalar_one()))
         if total >= account.monthly_limit_usd:
             raise PostError(f"{account.name} has reached its monthly limit of ${account.monthly_limit_usd:.2f}.")
     if account.member_monthly_limit_usd is not None:
         asked_by_user = sa.select(Message.id).where(Message.user_id == user.id).scalar_subquery()
-        total = Decimal(db.session.execute(spent.where(Message.reply_to_id.in_(asked_by_user))).scalar_one())
+        total = Decimal(str(db.session.execute(spent.where(Message.reply_to_id.in_(asked_by_user))).scalar_one()))
         if total >= account.member_monthly_limit_usd:
             raise PostError(f"You have reached your monthly limit of ${account.member_monthly_limit_usd:.2f}.")
 

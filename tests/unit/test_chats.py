@@ -97,6 +97,25 @@ def test_account_budget_refuses_posts_past_the_limit(client, ann_chat):
     assert "monthly limit of $0.01" in response.get_json()["error"]["message"]
 
 
+def test_member_budget_refuses_only_the_member_past_their_limit(client, auth, ann_chat):
+    auth.logout()
+    auth.signup("Bob Stone", "bob@example.com")
+    auth.logout()
+    auth.login()
+    client.post(f"/accounts/{ann_chat.account_id}/members", data={"email": "bob@example.com"})
+    post(client, ann_chat.id, "ann asks")
+    reply = db.session.execute(sa.select(Message).where(Message.role == "assistant")).scalar_one()
+    reply.status, reply.cost = "completed", 0.5
+    ann_chat.account.member_monthly_limit_usd = 0.5
+    db.session.commit()
+    refused = post(client, ann_chat.id, "ann again")
+    assert refused.status_code == 422
+    assert "You have reached your monthly limit of $0.50" in refused.get_json()["error"]["message"]
+    auth.logout()
+    auth.login("bob@example.com")
+    assert post(client, ann_chat.id, "bob asks").status_code == 202
+
+
 def test_cancel_a_pending_reply(client, ann_chat):
     reply_id = post(client, ann_chat.id, "hello").get_json()["assistant_message"]["id"]
     response = client.post(f"/chats/{ann_chat.id}/messages/{reply_id}/cancel", headers={"X-Requested-With": "fetch"})

@@ -10,6 +10,7 @@ from flask import Flask
 
 from app.config import Config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
+from app.ids import DatabaseIdConverter
 from app.redis_client import FAKE_SCHEME, limiter_storage_uri
 from app.rendering import context_summary, render_markdown
 
@@ -36,6 +37,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config_class)
     app.extensions["confab.pid"] = os.getpid()
+    app.url_map.converters["id"] = DatabaseIdConverter
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])
     _configure_logging(app)
@@ -53,7 +55,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
         session_cookie_http_only=True,
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    from app import accounts, auth, chats, errors, messages
+    from app import accounts, auth, chats, errors, messages, request_guards
     from app.cli import register_cli
     from app.services.current import register_context
 
@@ -62,6 +64,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     app.register_blueprint(chats.bp)
     app.register_blueprint(messages.bp)
     errors.register(app)
+    request_guards.register(app)
     register_cli(app)
     register_context(app)
     _init_realtime(app, role)

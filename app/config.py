@@ -74,6 +74,9 @@ class Config:
     STORAGE_ROOT = os.environ.get("CONFAB_STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
     MAX_UPLOAD_BYTES = int(os.environ.get("CONFAB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     MAX_MESSAGE_CHARS = int(os.environ.get("CONFAB_MAX_MESSAGE_CHARS", 100_000))
+    # Whole request bodies (room for several files) and text fields (a maximal message in UTF-8).
+    MAX_CONTENT_LENGTH = 4 * MAX_UPLOAD_BYTES
+    MAX_FORM_MEMORY_SIZE = 4 * MAX_MESSAGE_CHARS + 64 * 1024
     CHATS_PER_PAGE = 30
 
     # Streaming (SPEC §4): write a streaming reply to the DB at most every 0.5 s and 200 new characters.

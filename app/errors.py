@@ -13,7 +13,7 @@ MESSAGES = {
     403: "You are not allowed to do that.",
     404: "There is nothing here, or it is not yours to see.",
     405: "That method is not allowed here.",
-    413: "That upload is too large.",
+    413: "That request is too large.",
     429: "Too many requests. Wait a moment and try again.",
     500: "Something went wrong on our side. Nothing you wrote was lost.",
 }

@@ -26,7 +26,7 @@ def current():
     return redirect(url_for("accounts.show", account_id=current_account().id))
 
 
-@bp.get("/accounts/<int:account_id>")
+@bp.get("/accounts/<id:account_id>")
 @login_required
 def show(account_id: int):
     membership = membership_or_404(account_id)
@@ -38,7 +38,7 @@ def show(account_id: int):
     )
 
 
-@bp.post("/accounts/<int:account_id>/members")
+@bp.post("/accounts/<id:account_id>/members")
 @login_required
 def add_member(account_id: int):
     account = _owner_membership_or_403(account_id).account
@@ -58,7 +58,7 @@ def add_member(account_id: int):
     return redirect(url_for("accounts.show", account_id=account.id))
 
 
-@bp.post("/accounts/<int:account_id>/members/<int:user_id>/remove")
+@bp.post("/accounts/<id:account_id>/members/<id:user_id>/remove")
 @login_required
 def remove(account_id: int, user_id: int):
     account = _owner_membership_or_403(account_id).account
@@ -72,7 +72,7 @@ def remove(account_id: int, user_id: int):
     return redirect(url_for("accounts.show", account_id=account.id))
 
 
-@bp.post("/accounts/<int:account_id>/budget")
+@bp.post("/accounts/<id:account_id>/budget")
 @login_required
 def budget(account_id: int):
     account = _owner_membership_or_403(account_id).account
@@ -87,7 +87,7 @@ def budget(account_id: int):
     return redirect(url_for("accounts.show", account_id=account.id))
 
 
-@bp.post("/accounts/<int:account_id>/switch")
+@bp.post("/accounts/<id:account_id>/switch")
 @login_required
 def switch(account_id: int):
     account = switch_account(account_id)
@@ -120,7 +120,7 @@ def create_token():
     return render_template("accounts/tokens.html", tokens=_my_tokens(), form=form, new_token=new_token)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     token = db.session.execute(

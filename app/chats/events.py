@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.extensions import db, socketio
+from app.ids import parse_id
 from app.models import ApiToken, Chat, Message, User
 from app.models.chats import UNFINISHED
 from app.realtime import room_for
@@ -40,16 +41,7 @@ def on_connect(auth=None):
 
 
 def _chat_id(data) -> int | None:
-    if not isinstance(data, dict):
-        return None
-    value = data.get("chat_id")
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+    return parse_id(data.get("chat_id")) if isinstance(data, dict) else None
 
 
 def _socket_user():

@@ -76,7 +76,7 @@ def create():
     return redirect(url_for("chats.show", chat_id=chat.id))
 
 
-@bp.get("/chats/<int:chat_id>")
+@bp.get("/chats/<id:chat_id>")
 @login_required
 def show(chat_id: int):
     chat = chat_or_404(chat_id)
@@ -93,7 +93,7 @@ def show(chat_id: int):
     )
 
 
-@bp.post("/chats/<int:chat_id>/rename")
+@bp.post("/chats/<id:chat_id>/rename")
 @login_required
 def rename(chat_id: int):
     chat = chat_or_404(chat_id)
@@ -104,7 +104,7 @@ def rename(chat_id: int):
     return _changed(chat, "Chat renamed.")
 
 
-@bp.post("/chats/<int:chat_id>/model")
+@bp.post("/chats/<id:chat_id>/model")
 @login_required
 def change_model(chat_id: int):
     chat = chat_or_404(chat_id)
@@ -119,7 +119,7 @@ def change_model(chat_id: int):
     return _changed(chat, "Model changed; the next answer uses it.")
 
 
-@bp.post("/chats/<int:chat_id>/instructions")
+@bp.post("/chats/<id:chat_id>/instructions")
 @login_required
 def instructions(chat_id: int):
     chat = chat_or_404(chat_id)
@@ -130,7 +130,7 @@ def instructions(chat_id: int):
     return _changed(chat, "Instructions saved." if chat.instructions else "Instructions cleared.")
 
 
-@bp.post("/chats/<int:chat_id>/delete")
+@bp.post("/chats/<id:chat_id>/delete")
 @login_required
 def delete(chat_id: int):
     chat = chat_or_404(chat_id)

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from app import realtime
 from app.errors import error_response, wants_json
 from app.extensions import db
+from app.ids import parse_id
 from app.jobs.queue import enqueue_replies
 from app.messages import bp
 from app.models import Message
@@ -16,7 +17,7 @@ from app.services.current import chat_or_404
 from app.services.posting import PostError, cancel_reply, post_user_message
 
 
-@bp.post("/chats/<int:chat_id>/messages")
+@bp.post("/chats/<id:chat_id>/messages")
 @login_required
 def create(chat_id: int):
     chat = chat_or_404(chat_id, for_update=True)
@@ -38,19 +39,19 @@ def create(chat_id: int):
     return redirect(url_for("chats.show", chat_id=chat_id))
 
 
-@bp.get("/chats/<int:chat_id>/messages")
+@bp.get("/chats/<id:chat_id>/messages")
 @login_required
 def since(chat_id: int):
     """Messages from ``since_id`` on, as MESSAGE JSON: how a page catches up after a reconnect."""
     chat = chat_or_404(chat_id)
-    since_id = request.args.get("since_id", 0, type=int)
+    since_id = parse_id(request.args.get("since_id")) or 0
     found = db.session.execute(
         sa.select(Message).where(Message.chat_id == chat.id, Message.id >= since_id).order_by(Message.id).limit(500)
     ).scalars()
     return {"messages": [public_message(m) for m in found]}
 
 
-@bp.post("/chats/<int:chat_id>/messages/<int:message_id>/cancel")
+@bp.post("/chats/<id:chat_id>/messages/<id:message_id>/cancel")
 @login_required
 def cancel(chat_id: int, message_id: int):
     chat = chat_or_404(chat_id)

@@ -184,7 +184,7 @@ def test_unauthenticated_socket_is_refused(app):
     assert not sock.is_connected()
 
 
-@pytest.mark.parametrize("payload", [{"chat_id": 999999}, {"chat_id": "abc"}, {}, "nonsense", None, {"chat_id": True}])
+@pytest.mark.parametrize("payload", [{"chat_id": 999999}, {"chat_id": "abc"}, {}, "nonsense", None, {"chat_id": True}, {"chat_id": 10**20}, {"chat_id": -1}, {"chat_id": [1]}])
 def test_non_member_or_bad_join_is_refused(room, app, payload):
     chat, _, _, _ = room
     eve_client = app.test_client()

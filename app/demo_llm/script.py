@@ -13,6 +13,7 @@ Directives (anywhere in the last user message):
 - ``[[cached:100]]`` report 100 cached prompt tokens.
 - ``[[refuse]]`` an image request is refused by the content policy.
 - ``[[tag:abc]]`` name this request, so tests can ask the server what became of it.
+- ``[[nul]]`` put NUL characters into the answer, as a misbehaving provider might.
 - ``[[stamp]]`` each content chunk is its own send time, ``<1700000000.123456>``, so a
   benchmark can measure relay latency end to end.
 """
@@ -41,6 +42,7 @@ class Plan:
     cached_tokens: int = 0
     refuse: bool = False
     stamp: bool = False
+    nul: bool = False
     tag: str = ""
 
 
@@ -82,6 +84,8 @@ def plan_for(prompt: str) -> Plan:
             plan.refuse = True
         elif name == "stamp":
             plan.stamp = True
+        elif name == "nul":
+            plan.nul = True
         elif name == "tag" and value:
             plan.tag = value
     for name, args in TOOL_DIRECTIVE.findall(prompt):
@@ -130,6 +134,8 @@ def answer_text(messages: list[dict], plan: Plan) -> str:
     if tool_results:
         results = ", ".join(str(m.get("content")) for m in tool_results[-3:])
         body += f"\n\nThe tool answered: {results}."
+    if plan.nul:
+        body = body.replace(" ", "\x00 ")
     if plan.chunks and plan.chunks > 8:
         filler = " ".join(f"word{i}" for i in range(plan.chunks * 2))
         body += f"\n\n{filler}"

@@ -5,6 +5,7 @@ import openai
 
 from app.llm.clients import client_for
 from app.llm.errors import classify
+from app.llm.streaming import model_text
 from app.models import LlmModel
 
 
@@ -15,4 +16,4 @@ def complete(model: LlmModel, messages: list[dict]) -> str:
     except openai.OpenAIError as exc:
         raise classify(exc, model.name) from exc
     choice = response.choices[0] if response.choices else None
-    return (choice.message.content or "") if choice and choice.message else ""
+    return model_text(choice.message.content) if choice and choice.message else ""

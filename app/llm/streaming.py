@@ -62,6 +62,11 @@ class _PartialCall:
     arguments: list[str] = field(default_factory=list)
 
 
+def modelmodel_text(value: object) -> str:
+    """Model text as Confab stores it: a string without NUL characters (PostgreSQL refuses them)."""
+    return value.replace("\x00", "") if isinstance(value, str) else ""
+
+
 def _extra(obj: object, name: str) -> object:
     """A field the SDK's types do not declare (``reasoning_content``, ``reasoning``)."""
     value = getattr(obj, name, None)
@@ -143,11 +148,12 @@ class ChatStream:
             for choice in chunk.choices or []:
                 delta = choice.delta
                 if delta is not None:
-                    reasoning = _extra(delta, "reasoning_content") or _extra(delta, "reasoning")
-                    if isinstance(reasoning, str) and reasoning:
+                    reasoning = model_text(_extra(delta, "reasoning_content") or _extra(delta, "reasoning"))
+                    if reasoning:
                         yield ReasoningDelta(reasoning)
-                    if delta.content:
-                        yield ContentDelta(delta.content)
+                    content = model_text(delta.content)
+                    if content:
+                        yield ContentDelta(content)
                     for call in delta.tool_calls or []:
                         partial = calls.setdefault(call.index or 0, _PartialCall())
                         if call.id:
@@ -156,7 +162,7 @@ class ChatStream:
                             if call.function.name:
                                 partial.name += call.function.name
                             if call.function.arguments:
-                                partial.arguments.append(call.function.arguments)
+                                partial.arguments.append(model_text(call.function.arguments))
                 if choice.finish_reason:
                     if calls:
                         yield ToolCalls(tuple(

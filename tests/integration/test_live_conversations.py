@@ -198,3 +198,11 @@ def test_deleting_a_chat_mid_stream_stops_the_upstream_stream(ann, listeners, st
     after = joined(ann, follow_up_chat, listeners)
     reply = ann.say(follow_up_chat, "still working?")["assistant_message"]["id"]
     assert after.wait_for("message.completed", reply)
+
+
+def test_a_reply_with_nul_characters_is_stored(ann, chat_id, listeners):
+    live = joined(ann, chat_id, listeners)
+    reply_id = ann.say(chat_id, "odd provider [[nul]] [[chunks:20]]")["assistant_message"]["id"]
+    done = live.wait_for("message.completed", reply_id)
+    assert "\x00" not in done["message"]["content"] and done["message"]["content"].startswith("You said:")
+    assert ann.message(chat_id, reply_id)["content"] == done["message"]["content"]

@@ -208,3 +208,11 @@ def test_building_context_for_2000_messages_uses_a_constant_number_of_queries(ap
     built = build_request(history_before(chat_id, reply_id), instructions, 32000, 4096)
     assert built.report["included"] + built.report["trimmed"] == 2001
     assert len(statements) <= 4
+
+
+def test_nul_characters_from_the_model_are_dropped(demo_model):
+    prompt = "a b c [[nul]]"
+    raw = script.answer_text([{"role": "user", "content": prompt}], script.plan_for(prompt))
+    assert "\x00" in raw
+    text = "".join(e.text for e in _collect(_stream(demo_model, prompt)) if isinstance(e, ContentDelta))
+    assert text == raw.replace("\x00", "")

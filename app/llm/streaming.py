@@ -62,7 +62,7 @@ class _PartialCall:
     arguments: list[str] = field(default_factory=list)
 
 
-def modelmodel_text(value: object) -> str:
+def model_text(value: object) -> str:
     """Model text as Confab stores it: a string without NUL characters (PostgreSQL refuses them)."""
     return value.replace("\x00", "") if isinstance(value, str) else ""
 

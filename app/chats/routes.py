@@ -11,14 +11,14 @@ from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
 from app.errors import error_response, wants_json
 from app.extensions import db
-from app.models import Chat
+from app.models import Chat, LlmModel
 from app.services import chats as chat_service
 from app.services import conversation, registry
-from app.services.current import chat_or_404, current_account, switch_account
+from app.services.current import chat_or_404, current_account, work_in
 
 
-def _model_choices() -> list[SelectChoice]:
-    return [SelectChoice(m.id, m.name) for m in registry.enabled_models("chat")]
+def _model_choices(models: list[LlmModel] | None = None) -> list[SelectChoice]:
+    return [SelectChoice(m.id, m.name) for m in (models if models is not None else registry.enabled_models("chat"))]
 
 
 def _changed(chat: Chat, message: str):
@@ -51,8 +51,9 @@ def index():
     query = sa.select(Chat).where(Chat.account_id == account.id).order_by(Chat.updated_at.desc(), Chat.id.desc())
     pagination = db.paginate(query, page=max(page, 1), per_page=current_app.config["CHATS_PER_PAGE"], error_out=False)
     form = NewChatForm()
-    form.model_id.choices = _model_choices()
-    form.model_id.data = chat_service.default_model_id()
+    models = registry.enabled_models("chat")
+    form.model_id.choices = _model_choices(models)
+    form.model_id.data = chat_service.default_model_id(models)
     return render_template("chats/index.html", pagination=pagination, form=form, account=account)
 
 
@@ -80,7 +81,7 @@ def create():
 @login_required
 def show(chat_id: int):
     chat = chat_or_404(chat_id)
-    switch_account(chat.account_id)
+    work_in(chat.account_id)
     messages = conversation.visible_messages(chat.id)
     model_form = ModelForm(model_id=chat.model_id)
     model_form.model_id.choices = _model_choices()

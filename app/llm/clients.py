@@ -5,10 +5,12 @@ import re
 import threading
 
 import openai
+import sqlalchemy as sa
 from flask import current_app
 
+from app.extensions import db
 from app.llm.errors import MissingApiKey
-from app.models import LlmProvider
+from app.models import LlmModel, LlmProvider
 
 _clients: dict[tuple[str, str, str], openai.OpenAI] = {}
 _lock = threading.Lock()
@@ -54,12 +56,6 @@ def client_for(provider: LlmProvider) -> openai.OpenAI:
 def warm_clients() -> int:
     """Create the clients of every provider with an enabled model, so worker processes
     forked later start with them (and the SDK) ready. Providers without keys are skipped."""
-    import sqlalchemy as sa
-
-    from app.extensions import db
-    from app.llm.errors import MissingApiKey
-    from app.models import LlmModel
-
     providers = db.session.execute(
         sa.select(LlmProvider).join(LlmModel).where(LlmModel.enabled.is_(True)).distinct()
     ).scalars().all()

@@ -24,12 +24,14 @@ def usable_model(model_id: str | None, kind: str = "chat") -> LlmModel:
     return model
 
 
-def default_model_id() -> str | None:
+def default_model_id(models: list[LlmModel] | None = None) -> str | None:
+    """The model file's default chat model if enabled, else the first enabled one."""
     try:
         wanted = registry.defaults(current_app.config["MODELS_FILE"]).get("chat_model")
     except registry.RegistryFileError:
         wanted = None
-    models = registry.enabled_models("chat")
+    if models is None:
+        models = registry.enabled_models("chat")
     if any(m.id == wanted for m in models):
         return wanted
     return models[0].id if models else None

@@ -45,11 +45,13 @@ def membership_or_404(account_id: int, user: User | None = None) -> Membership:
     return membership
 
 
-def current_membership() -> Membership | None:
-    """The membership of the account the signed-in user is working in."""
+def current_membership(memberships: list[Membership] | None = None) -> Membership | None:
+    """The membership of the account the signed-in user is working in (from ``memberships``
+    when the caller has already loaded them)."""
     if not current_user.is_authenticated:
         return None
-    memberships = memberships_of(current_user)
+    if memberships is None:
+        memberships = memberships_of(current_user)
     if not memberships:
         return None
     wanted = session.get(SESSION_ACCOUNT_KEY)
@@ -67,8 +69,13 @@ def current_account() -> Account:
 
 def switch_account(account_id: int) -> Account:
     membership = membership_or_404(account_id)
-    session[SESSION_ACCOUNT_KEY] = membership.account_id
+    work_in(membership.account_id)
     return membership.account
+
+
+def work_in(account_id: int) -> None:
+    """Make ``account_id`` the current account; the caller has checked membership."""
+    session[SESSION_ACCOUNT_KEY] = account_id
 
 
 def member_chats_query(user: User) -> sa.Select:
@@ -102,11 +109,12 @@ def register_context(app: Flask) -> None:
     def inject_account() -> dict:
         if not current_user.is_authenticated:
             return {}
-        membership = current_membership()
+        memberships = memberships_of(current_user)
+        membership = current_membership(memberships)
         return {
             "current_membership": membership,
             "current_account": membership.account if membership else None,
-            "my_memberships": memberships_of(current_user),
+            "my_memberships": memberships,
         }
 
 

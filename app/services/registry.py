@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -153,6 +154,17 @@ def seed(path: str | Path) -> SeedResult:
 
 
 def defaults(path: str | Path) -> dict:
+    """The file's ``defaults``, parsed once per version of the file (not per request)."""
+    path = Path(path)
+    try:
+        version = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise RegistryFileError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    return dict(_defaults_of(str(path), version))
+
+
+@lru_cache(maxsize=8)
+def _defaults_of(path: str, version: int) -> dict:
     return load_file(path)["defaults"]
 
 

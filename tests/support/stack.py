@@ -29,7 +29,7 @@ class Stack:
         self.workers = workers
         self.web_processes = web_processes
         self.web_urls: list[str] = []
-        self.web_pids: list[subprocess.Popen] = []
+        self.web_servers: list[subprocess.Popen] = []
         self.worker_process: subprocess.Popen | None = None
 
     @property
@@ -75,13 +75,13 @@ class Stack:
             port = free_port()
             web = start([sys.executable, "wsgi.py"], {**self.env(), "PORT": str(port)}, self.workdir / f"web-{port}.log")
             self.processes.append(web)
-            self.web_pids.append(web)
+            self.web_servers.append(web)
             self.web_urls.append(f"http://127.0.0.1:{port}")
         self.worker_process = start([sys.executable, "worker.py"], self.env(), self.workdir / "worker.log")
         self.processes.append(self.worker_process)
         self.processes.append(start([sys.executable, "-m", "flask", "streams", "sweep", "--every", "1"],
                                     self.env(), self.workdir / "sweeper.log"))
-        for url, process in zip(self.web_urls, self.web_pids):
+        for url, process in zip(self.web_urls, self.web_servers):
             wait_for_http(f"{url}/login", process=process)
         self._wait_for_workers()
         return self

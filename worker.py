@@ -1,15 +1,17 @@
-"""RQ worker entry point: ``python worker.py`` runs ``WORKERS`` worker processes.
+"""RQ worker entry point: ``python worker.py`` runs ``WORKERS`` worker processes,
+each running up to ``STREAMS_PER_WORKER`` jobs at once (``app/engine/``).
 
-Never green-patched and never imports ``wsgi``. Each RQ worker runs one job at
-a time and forks a child per job, so a pool of workers is what lets several
-chats stream at once. Events go out through the Redis message queue.
+Never green-patched and never imports ``wsgi``. The app, the SDK and the job modules
+are loaded once here, before RQ's worker pool forks its processes, and the pool
+replaces a process that dies. Events go out through the Redis event bus.
 """
 import logging
 
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.worker_pool import WorkerPool
 
 from app import create_app
+from app.engine.rq_worker import ConcurrentWorker
 from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited by every fork)
 from app.jobs.context import set_job_app
 from app.llm.clients import warm_clients
@@ -24,9 +26,10 @@ def main() -> None:
         warm_clients()
         connection = get_redis()
         queue = Queue(app.config["RQ_QUEUE"], connection=connection)
-        count = app.config["WORKERS"]
-        app.logger.info("starting %s RQ workers on queue %s", count, queue.name)
-        pool = WorkerPool([queue], connection=connection, num_workers=count, worker_class=SimpleWorker)
+        processes, slots = app.config["WORKERS"], app.config["STREAMS_PER_WORKER"]
+        app.logger.info("starting %s RQ worker processes of %s jobs at once on queue %s", processes, slots, queue.name)
+        pool = WorkerPool([queue], connection=connection, num_workers=processes,
+                          worker_class=ConcurrentWorker.with_slots(slots))
         pool.start(burst=False, logging_level=logging.getLevelName(logging.INFO))
 
 

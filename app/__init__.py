@@ -5,13 +5,14 @@ import logging
 import os
 from pathlib import Path
 
-import socketio as socketio_lib
 from flask import Flask
 
 from app.config import Config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
 from app.ids import DatabaseIdConverter
-from app.redis_client import FAKE_SCHEME, limiter_storage_uri
+from app.fanout import start_fanout
+from app.realtime import bus_publisher, local_delivery
+from app.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
 from app.rendering import context_summary, render_markdown
 
 CSP = {
@@ -73,25 +74,21 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
 
 
 def _init_realtime(app: Flask, role: str) -> None:
-    """Socket.IO in the web process; an emit-only Redis publisher in workers.
+    """Socket.IO in the web process, and how events leave every process (``app/realtime.py``).
 
-    With a real Redis every process shares one message queue, so an event
-    emitted anywhere reaches members connected to any web process (§12).
+    With a real Redis, events go on the event bus, and each web process emits them to
+    its own connections (``app/fanout.py``), so an event published anywhere reaches
+    members connected to any web process (§12). Unit tests deliver locally.
     """
     url = app.config["REDIS_URL"]
-    queued = not url.startswith(FAKE_SCHEME)
-    if role != "web":
-        if queued:
-            app.extensions["confab.emitter"] = socketio_lib.RedisManager(url, write_only=True)
-        else:
-            socketio.init_app(app, async_mode="threading")
-            app.extensions["confab.emitter"] = socketio
+    if url.startswith(FAKE_SCHEME):
+        socketio.init_app(app, async_mode="threading" if role != "web" else app.config["ASYNC_MODE"])
+        app.extensions["confab.publish"] = local_delivery(socketio)
         return
-    options = {"async_mode": app.config["ASYNC_MODE"]}
-    if queued:
-        options["client_manager"] = socketio_lib.RedisManager(url)
-    socketio.init_app(app, **options)
-    app.extensions["confab.emitter"] = socketio
+    app.extensions["confab.publish"] = bus_publisher(connect(url))
+    if role == "web":
+        socketio.init_app(app, async_mode=app.config["ASYNC_MODE"])
+        start_fanout(socketio, url)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -51,7 +51,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or embedded_redis_url()
     REDIS_EMBEDDED = not os.environ.get("REDIS_URL")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "confab")
-    WORKERS = int(os.environ.get("WORKERS", 4))
+    # Worker processes, and replies each runs at once: sized for 200 concurrent replies on 2 cores.
+    WORKERS = int(os.environ.get("WORKERS", 2))
+    STREAMS_PER_WORKER = int(os.environ.get("STREAMS_PER_WORKER", 128))
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", 5000))
 

@@ -1,25 +1,61 @@
 """Every real-time event leaves through this module (SPEC §5).
 
-In the web process the emitter is the app's Flask-SocketIO server; in workers
-it is a write-only python-socketio Redis manager. Either way the event goes
-through the shared Redis message queue to every web process, and from there to
-the members in the chat's room.
+Events travel on one Redis pub/sub channel, the event bus, as JSON batches of
+``[event, chat_id, payload]``. Web and worker processes publish on it; every web
+process listens (``app/fanout.py``) and emits each event to the chat's Socket.IO room
+among its own connections. Deltas from workers reach the bus through the relay
+(``app/engine/relay.py``), which publishes a whole batch in the same transaction as the
+live-state writes. Unit tests, which have no Redis server, deliver locally instead.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
+import redis
 from flask import current_app
 
 from app.models import Chat, Message
 from app.rendering import public_message
+
+BUS_CHANNEL = "confab:events"
+Event = list  # [event name, chat id, payload]
 
 
 def room_for(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+def encode(events: list[Event]) -> str:
+    return json.dumps(events, separators=(",", ":"))
+
+
+def bus_publisher(client: redis.Redis) -> Callable[[list[Event]], None]:
+    """Publish straight to the bus (one PUBLISH per batch)."""
+    def publish(events: list[Event]) -> None:
+        client.publish(BUS_CHANNEL, encode(events))
+    return publish
+
+
+def publish_in(pipe: redis.client.Pipeline, events: list[Event]) -> None:
+    """Add a PUBLISH of ``events`` to a pipeline (the relay's transaction)."""
+    pipe.publish(BUS_CHANNEL, encode(events))
+
+
+def local_delivery(socketio) -> Callable[[list[Event]], None]:
+    """Emit to this process's own Socket.IO rooms (the web side of the bus, and unit tests)."""
+    def deliver(events: list[Event]) -> None:
+        for name, chat_id, payload in events:
+            socketio.emit(name, payload, to=room_for(chat_id), namespace="/")
+    return deliver
+
+
+def publish(events: list[Event]) -> None:
+    current_app.extensions["confab.publish"](events)
+
+
 def emit_to_chat(chat_id: int, event: str, payload: dict) -> None:
-    payload = {"chat_id": chat_id, **payload}
-    current_app.extensions["confab.emitter"].emit(event, payload, room=room_for(chat_id), namespace="/")
+    publish([[event, chat_id, {"chat_id": chat_id, **payload}]])
 
 
 def message_event(event: str, message: Message) -> None:
@@ -27,8 +63,10 @@ def message_event(event: str, message: Message) -> None:
     emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public_message(message)})
 
 
-def delta_event(chat_id: int, message_id: int, seq: int, text: str, channel: str) -> None:
-    emit_to_chat(chat_id, "message.delta", {"message_id": message_id, "seq": seq, "text": text, "channel": channel})
+def messages_created(*messages: Message) -> None:
+    """``message.created`` for several messages, in order, in one publish."""
+    publish([["message.created", m.chat_id, {"chat_id": m.chat_id, "message_id": m.id, "message": public_message(m)}]
+             for m in messages])
 
 
 def chat_updated_event(chat: Chat) -> None:

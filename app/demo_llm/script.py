@@ -14,6 +14,11 @@ Directives (anywhere in the last user message):
 - ``[[refuse]]`` an image request is refused by the content policy.
 - ``[[tag:abc]]`` name this request, so tests can ask the server what became of it.
 - ``[[nul]]`` put NUL characters into the answer, as a misbehaving provider might.
+- ``[[parts]]`` stream content as lists of typed parts (``thinking`` parts for the
+  reasoning, then ``text`` parts), as some providers do; with ``[[reason]]`` the
+  reasoning comes as thinking parts.
+- ``[[quirks]]`` add what real streams sometimes carry: a keep-alive comment, a chunk
+  whose ``delta`` is null and an unknown field on every chunk.
 - ``[[stamp]]`` each content chunk is its own send time, ``<1700000000.123456>``, so a
   benchmark can measure relay latency end to end.
 """
@@ -43,6 +48,8 @@ class Plan:
     refuse: bool = False
     stamp: bool = False
     nul: bool = False
+    parts: bool = False
+    quirks: bool = False
     tag: str = ""
 
 
@@ -86,6 +93,10 @@ def plan_for(prompt: str) -> Plan:
             plan.stamp = True
         elif name == "nul":
             plan.nul = True
+        elif name == "parts":
+            plan.parts = True
+        elif name == "quirks":
+            plan.quirks = True
         elif name == "tag" and value:
             plan.tag = value
     for name, args in TOOL_DIRECTIVE.findall(prompt):

@@ -140,8 +140,9 @@ class DemoLLM:
         created = int(time.time())
 
         def chunk(delta: dict | None, finish: str | None = None, usage: dict | None = None, choices: bool = True) -> bytes:
-            payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
-                       "model": body["model"], "x_sent_at": time.time(), "x_unknown_field": {"ignored": True}}
+            payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": body["model"]}
+            if plan.quirks:
+                payload["x_unknown_field"] = {"ignored": True}
             payload["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}] if choices else []
             if usage is not None:
                 payload["usage"] = usage
@@ -153,11 +154,15 @@ class DemoLLM:
         content_sent = 0
         try:
             yield chunk({"role": "assistant", "content": ""})
-            yield b": keep-alive\n\n"
-            yield chunk(None)
+            if plan.quirks:
+                yield b": keep-alive\n\n"
+                yield chunk(None)
             for piece in script.split_chunks(reasoning, None):
                 self._pause(plan)
-                yield chunk({plan.reasoning_field: piece, "content": None})
+                if plan.parts:
+                    yield chunk({"content": [{"type": "thinking", "thinking": piece}]})
+                else:
+                    yield chunk({plan.reasoning_field: piece, "content": None})
             for index, (name, arguments) in enumerate(plan.tool_calls):
                 call_id = f"call_{hashlib.sha1(f'{completion_id}{index}'.encode()).hexdigest()[:16]}"
                 self._pause(plan)
@@ -172,7 +177,8 @@ class DemoLLM:
                     finished = True
                     raise DroppedConnection(plan.tag)
                 self._pause(plan)
-                yield chunk({"content": f"<{time.time():.6f}>" if plan.stamp else piece})
+                text = f"<{time.time():.6f}>" if plan.stamp else piece
+                yield chunk({"content": [{"type": "text", "text": text}] if plan.parts else text})
                 content_sent += 1
             yield chunk({}, finish="tool_calls" if plan.tool_calls else "stop")
             if include_usage:

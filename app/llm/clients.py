@@ -72,17 +72,10 @@ def warm_clients() -> int:
 
 
 def _build_sdk_models() -> None:
-    """The SDK builds its pydantic models on first use; build the streaming ones now."""
-    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    """The SDK builds its pydantic models on first use; build the one title requests use now.
+    (Streamed chunks are read as plain JSON: see :mod:`app.llm.streaming`.)"""
+    from openai.types.chat import ChatCompletion
 
-    ChatCompletionChunk.model_validate({
-        "id": "warm", "object": "chat.completion.chunk", "created": 0, "model": "warm",
-        "choices": [{"index": 0, "finish_reason": None, "delta": {
-            "role": "assistant", "content": "",
-            "tool_calls": [{"index": 0, "id": "c", "type": "function", "function": {"name": "f", "arguments": ""}}]}}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
-                  "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}},
-    })
     ChatCompletion.model_validate({
         "id": "warm", "object": "chat.completion", "created": 0, "model": "warm",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}],

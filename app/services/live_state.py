@@ -33,21 +33,24 @@ def chat_lock_key(chat_id: int) -> str:
     return f"{PREFIX}:chat:{chat_id}:lock"
 
 
-def record_delta(client: redis.Redis, message_id: int, seq: int, text: str, channel: str) -> None:
-    """Append ``text`` to the message's live state and set its last seq, atomically."""
-    content_key, reasoning_key, seq_key = _keys(message_id)
-    pipe = client.pipeline(transaction=True)
+def append_text(pipe: redis.client.Pipeline, message_id: int, channel: str, text: str) -> None:
+    """Queue an append of ``text`` to the message's content or reasoning (the relay's transaction)."""
+    content_key, reasoning_key, _ = _keys(message_id)
     pipe.append(reasoning_key if channel == "reasoning" else content_key, text)
-    pipe.set(seq_key, seq, keepttl=True)
-    pipe.execute()
 
 
-def keep(client: redis.Redis, message_id: int) -> None:
-    """Push back the expiry of a streaming message's live state (the heartbeat calls this)."""
-    pipe = client.pipeline(transaction=False)
-    for key in _keys(message_id):
-        pipe.expire(key, STATE_TTL)
-    pipe.execute()
+def set_seq(pipe: redis.client.Pipeline, message_id: int, seq: int) -> None:
+    """Queue setting the message's last seq, keeping its expiry."""
+    pipe.set(_keys(message_id)[2], seq, keepttl=True)
+
+
+def keep_all(pipe: redis.client.Pipeline, message_ids: list[int], ttl_ms: int, pid: int) -> None:
+    """Queue the heartbeat of every message streaming in one process, and push back the
+    expiry of their live state (the supervisor's beat)."""
+    for message_id in message_ids:
+        pipe.set(heartbeat_key(message_id), pid, px=ttl_ms)
+        for key in _keys(message_id):
+            pipe.expire(key, STATE_TTL)
 
 
 def reset(client: redis.Redis, message_id: int) -> None:

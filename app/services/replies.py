@@ -1,9 +1,11 @@
-"""Streaming assistant replies (SPEC §4): what the reply job does.
+"""Streaming assistant replies (SPEC §4): the reply workflow a reply job runs.
 
-One reply at a time per chat (a Redis lock); each reply is built from the
-history, streamed through :mod:`app.llm`, relayed delta by delta to the chat's
-room, flushed to the database at most every 0.5 s or 200 characters and stored
-in full at the end. No database connection is held while waiting on the model.
+One reply at a time per chat (a Redis lock); each reply is claimed, built from the
+history, streamed through :mod:`app.llm`, handed chunk by chunk to the process's
+relay (``app/engine/relay.py``) for the chat's room, flushed to the database at most
+every 0.5 s and 200 characters, and stored in full at the end. No database connection
+is held while waiting on the model. Many of these run at once in one worker process
+(``app/engine/``): everything a reply needs lives in its own :class:`Reply`.
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from flask import current_app
 from redis.exceptions import LockError
 from redis.lock import Lock
 
-from app import realtime
+from app import engine, realtime
+from app.engine.relay import LiveReply, Relay
+from app.engine.supervisor import WatchedStream
 from app.extensions import db
 from app.jobs.queue import enqueue_title
 from app.llm.clients import client_for
@@ -29,7 +33,6 @@ from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, FAILED, PENDING, STREAMING
 from app.redis_client import get_redis
 from app.services import live_state
-from app.services.watchdog import StreamWatchdog
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
 
@@ -45,9 +48,12 @@ class Reply:
     request: list[dict]
     report: dict
     client: object
+    flush_seconds: float
+    flush_chars: int
+    live: LiveReply
     content: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
-    seq: int = 0
+    deltas: int = 0
     usage: Usage | None = None
     finished: bool = False
     unsaved_chars: int = 0
@@ -124,8 +130,11 @@ def _start(message_id: int) -> Reply | Outcome | None:
         return Outcome(FAILED, exc.message)
     built = build_request(history_before(chat.id, message.id), chat.instructions,
                           model.context_window, model.max_output_tokens)
+    config = current_app.config
     return Reply(message_id=message.id, chat_id=chat.id, model_id=model.id, model_name=model.name,
-                 request=built.messages, report=built.report, client=client)
+                 request=built.messages, report=built.report, client=client,
+                 flush_seconds=config["STREAM_FLUSH_SECONDS"], flush_chars=config["STREAM_FLUSH_CHARS"],
+                 live=LiveReply(chat.id, message.id))
 
 
 def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
@@ -139,63 +148,66 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
         return
     reply = started
     db.session.remove()
-    client = get_redis()
-    live_state.reset(client, message_id)
-    config = current_app.config
-    watchdog = StreamWatchdog(client, message_id, lock, config["STREAM_HEARTBEAT_SECONDS"], config["STREAM_HEARTBEAT_TTL"])
-    watchdog.beat()
-    watchdog.start()
+    live_state.reset(get_redis(), message_id)
+    supervisor = engine.supervisor()
+    watched = supervisor.watch(message_id, lock)
     log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model_id)
     try:
-        outcome = _stream_with_retries(reply, client, watchdog, log)
+        outcome = _stream_with_retries(reply, watched, log)
     finally:
-        watchdog.stop()
+        supervisor.release(watched)
+    engine.relay().flush()  # the room has every delta before it hears how the reply ended
     _finish(reply, outcome)
-    log.info("reply %s ended %s after %s deltas", message_id, outcome.status, reply.seq)
+    log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
 
 
-def _stream_with_retries(reply: Reply, client: redis.Redis, watchdog: StreamWatchdog,
-                         log: logging.LoggerAdapter | logging.Logger) -> Outcome:
+def _stream_with_retries(reply: Reply, watched: WatchedStream, log: logging.LoggerAdapter | logging.Logger) -> Outcome:
     """Retry a retryable failure with backoff, but only before the first delta."""
     attempts = current_app.config["LLM_RETRY_ATTEMPTS"]
     base = current_app.config["LLM_RETRY_BASE_SECONDS"]
+    relay = engine.relay()
     for attempt in range(1, attempts + 1):
         stream = ChatStream(reply.client, reply.model_id, reply.request, model_name=reply.model_name)
-        watchdog.attach(stream)
+        watched.attach(stream)
         try:
             for event in stream:
-                _apply(reply, event, client)
+                _apply(reply, event, relay)
         except LlmError as exc:
-            if watchdog.cancelled.is_set():
+            if watched.cancelled.is_set():
                 return Outcome(CANCELLED)
-            if exc.retryable and reply.seq == 0 and attempt < attempts:
+            if exc.retryable and reply.deltas == 0 and attempt < attempts:
                 delay = base * 2 ** (attempt - 1)
                 log.warning("reply %s attempt %s failed (%s); retrying in %.1fs", reply.message_id, attempt, exc, delay)
-                if watchdog.wait_cancelled(delay):
+                if watched.wait_cancelled(delay):
                     return Outcome(CANCELLED)
                 continue
             log.warning("reply %s failed: %s", reply.message_id, exc)
             return Outcome(FAILED, exc.message)
         finally:
-            watchdog.attach(None)
-        if watchdog.cancelled.is_set():
+            watched.attach(None)
+        if watched.cancelled.is_set():
             return Outcome(CANCELLED)
         return Outcome(COMPLETED) if reply.finished else Outcome(FAILED, ENDED_EARLY)
     return Outcome(FAILED, ENDED_EARLY)
 
 
-def _apply(reply: Reply, event: object, client: redis.Redis) -> None:
-    if isinstance(event, (ContentDelta, ReasoningDelta)):
-        channel = "content" if isinstance(event, ContentDelta) else "reasoning"
-        (reply.content if channel == "content" else reply.reasoning).append(event.text)
-        reply.seq += 1
-        live_state.record_delta(client, reply.message_id, reply.seq, event.text, channel)
-        realtime.delta_event(reply.chat_id, reply.message_id, reply.seq, event.text, channel)
-        reply.unsaved_chars += len(event.text)
+def _apply(reply: Reply, event: object, relay: Relay) -> None:
+    """One provider event: text goes to the reply, the relay and (now and then) the database."""
+    kind = type(event)
+    if kind is ContentDelta or kind is ReasoningDelta:
+        text = event.text
+        if kind is ContentDelta:
+            reply.content.append(text)
+            relay.delta(reply.live, "content", text)
+        else:
+            reply.reasoning.append(text)
+            relay.delta(reply.live, "reasoning", text)
+        reply.deltas += 1
+        reply.unsaved_chars += len(text)
         _maybe_flush(reply)
-    elif isinstance(event, Usage):
+    elif kind is Usage:
         reply.usage = event
-    elif isinstance(event, Finish):
+    elif kind is Finish:
         reply.finished = True
 
 
@@ -206,11 +218,10 @@ def _maybe_flush(reply: Reply) -> None:
     trickle is still written every ten intervals. Between writes the live text is in
     Redis, which is what a joining client and the sweeper read.
     """
-    config = current_app.config
     now = time.monotonic()
     elapsed = now - reply.last_flush
-    interval = config["STREAM_FLUSH_SECONDS"]
-    if elapsed < interval or (reply.unsaved_chars < config["STREAM_FLUSH_CHARS"] and elapsed < 10 * interval):
+    interval = reply.flush_seconds
+    if elapsed < interval or (reply.unsaved_chars < reply.flush_chars and elapsed < 10 * interval):
         return
     db.session.execute(
         sa.update(Message)

@@ -10,6 +10,7 @@ import uuid
 import pytest
 import requests
 
+from app.demo_llm import script
 from app.services import live_state
 
 
@@ -46,7 +47,7 @@ def text_of(deltas):
 
 def test_two_members_receive_every_delta_in_order_and_the_stored_text_matches(ann, bob, chat_id, listeners):
     ann_live, bob_live = joined(ann, chat_id, listeners), joined(bob, chat_id, listeners)
-    reply_id = bob.say(chat_id, "A long answer please [[chunks:120]]")["assistant_message"]["id"]
+    reply_id = bob.say(chat_id, "A long answer please [[chunks:120]] [[slow:3]]")["assistant_message"]["id"]
     for live in (ann_live, bob_live):
         done = live.wait_for("message.completed", reply_id)
         deltas = live.deltas(reply_id)
@@ -118,10 +119,12 @@ def test_401_fails_at_once_with_a_readable_error(ann, chat_id, listeners, stack)
 
 def test_a_connection_dropped_mid_stream_fails_with_partial_content_kept(ann, chat_id, listeners):
     live = joined(ann, chat_id, listeners)
-    reply_id = ann.say(chat_id, f"drop {uuid.uuid4()} [[drop:6]] [[chunks:30]]")["assistant_message"]["id"]
+    prompt = f"drop {uuid.uuid4()} [[drop:6]] [[chunks:30]]"
+    reply_id = ann.say(chat_id, prompt)["assistant_message"]["id"]
     failed = live.wait_for("message.failed", reply_id)
     partial = text_of(live.deltas(reply_id))
-    assert len(live.deltas(reply_id)) == 6
+    sent = [{"role": "user", "content": prompt}]
+    assert partial == "".join(script.split_chunks(script.answer_text(sent, script.plan_for(prompt)), 30)[:6])
     assert failed["message"]["content"] == partial
     assert ann.message(chat_id, reply_id)["content"] == partial
 

@@ -21,12 +21,13 @@ FORM_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 class Stack:
-    def __init__(self, workdir: Path, *, workers: int = 3, web_processes: int = 1) -> None:
+    def __init__(self, workdir: Path, *, workers: int = 2, streams_per_worker: int = 8, web_processes: int = 1) -> None:
         self.workdir = workdir
         self.processes: list[subprocess.Popen] = []
         self.database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'confab.db'}"
         self.redis_url = os.environ.get("REDIS_URL") or ""
         self.workers = workers
+        self.streams_per_worker = streams_per_worker
         self.web_processes = web_processes
         self.web_urls: list[str] = []
         self.web_servers: list[subprocess.Popen] = []
@@ -47,6 +48,7 @@ class Stack:
             "CONFAB_STREAM_HEARTBEAT_TTL": "4",
             "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
             "WORKERS": str(self.workers),
+            "STREAMS_PER_WORKER": str(self.streams_per_worker),
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -64,6 +64,14 @@ def say(flask_client, chat_id: int, content: str) -> dict:
     return response.get_json()
 
 
+def record_delta(message_id: int, seq: int, text: str, channel: str = "content") -> None:
+    """Live state as the relay leaves it after sending one delta."""
+    pipe = get_redis().pipeline(transaction=True)
+    live_state.append_text(pipe, message_id, channel, text)
+    live_state.set_seq(pipe, message_id, seq)
+    pipe.execute()
+
+
 def events(sock, name: str | None = None) -> list[dict]:
     received = sock.get_received()
     return [(e["name"], e["args"][0]) for e in received if name is None or e["name"] == name]
@@ -75,7 +83,7 @@ def deltas_for(received: list, message_id: int, channel: str = "content") -> lis
 
 def test_both_members_receive_every_delta_in_order_and_stored_content_matches(room):
     chat, ann, _, sockets = room
-    posted = say(ann, chat.id, "Tell us a story [[chunks:30]]")
+    posted = say(ann, chat.id, "Tell us a story [[chunks:30]] [[slow:5]]")
     reply_id = posted["assistant_message"]["id"]
     assert answer_pending_messages(chat.id) == 1
     message = db.session.get(Message, reply_id)
@@ -169,9 +177,8 @@ def test_join_snapshot_carries_content_so_far_and_last_seq(room, app):
     reply_id = say(ann, chat.id, "hello")["assistant_message"]["id"]
     db.session.get(Message, reply_id).status = "streaming"
     db.session.commit()
-    client = get_redis()
-    live_state.record_delta(client, reply_id, 1, "Hel", "content")
-    live_state.record_delta(client, reply_id, 2, "lo", "content")
+    record_delta(reply_id, 1, "Hel")
+    record_delta(reply_id, 2, "lo")
     late = socketio.test_client(app, flask_test_client=ann)
     ack = late.emit("join", {"chat_id": chat.id}, callback=True)
     assert ack["ok"] is True
@@ -203,7 +210,7 @@ def test_sweeper_marks_a_reply_without_heartbeat_interrupted_keeping_text(room):
     db.session.commit()
     db.session.execute(sa.update(Message).where(Message.id == reply_id).values(updated_at=utcnow() - timedelta(minutes=5)))
     db.session.commit()
-    live_state.record_delta(get_redis(), reply_id, 1, "Hello there", "content")
+    record_delta(reply_id, 1, "Hello there")
     result = sweeper.sweep()
     assert result.interrupted == 1
     db.session.expire_all()
@@ -246,8 +253,8 @@ def test_database_writes_while_streaming_are_bounded_by_time_not_chunks(room, ap
 def test_live_state_expires_and_is_kept_while_streaming(app):
     client = get_redis()
     live_state.reset(client, 4242)
-    live_state.record_delta(client, 4242, 1, "Hi", "content")
-    live_state.record_delta(client, 4242, 2, "hmm", "reasoning")
+    record_delta(4242, 1, "Hi")
+    record_delta(4242, 2, "hmm", "reasoning")
     ttls = [client.ttl(k) for k in ("confab:msg:4242:content", "confab:msg:4242:reasoning", "confab:msg:4242:seq")]
     assert all(0 < ttl <= live_state.STATE_TTL for ttl in ttls)
     assert live_state.snapshot(4242) == {"content": "Hi", "reasoning": "hmm", "seq": 2}

@@ -1,0 +1,135 @@
+"""The per-process delta relay: many streaming replies, one Redis round trip per batch.
+
+Stream threads hand each provider chunk to :meth:`Relay.delta` and go straight back to
+reading their stream. One relay thread per process takes everything that arrived since
+its last round trip and, in a single MULTI/EXEC, appends the text to each reply's live
+state (``app/services/live_state.py``), sets its last ``seq`` and publishes the whole
+batch of ``message.delta`` events on the event bus (``app/realtime.py``).
+
+Coalescing falls out of this: while a round trip is in flight, chunks of the same
+reply pile up and leave as one event carrying the next ``seq`` and their joined text.
+An idle relay sends a chunk the moment it arrives, so coalescing only adds delay
+when the process is busy, and then at most one round trip.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import redis
+
+from app.services import live_state
+
+log = logging.getLogger(__name__)
+Event = list  # [event name, chat id, payload], as on the event bus
+SEND_ATTEMPTS = 5
+
+
+@dataclass(eq=False)
+class LiveReply:
+    """What the relay knows of one streaming reply: its room, its last seq, text not yet sent."""
+
+    chat_id: int
+    message_id: int
+    seq: int = 0
+    pending: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+class Relay:
+    """Batches the deltas of every reply streaming in this process.
+
+    ``publish`` puts a batch of events on the event bus inside the same transaction as
+    the live-state writes; unit tests, which have no bus, pass ``deliver`` instead, and
+    it is called after the transaction.
+    """
+
+    def __init__(self, client: redis.Redis, *,
+                 publish: Callable[[redis.client.Pipeline, list[Event]], None] | None = None,
+                 deliver: Callable[[list[Event]], None] | None = None) -> None:
+        self._client = client
+        self._publish = publish
+        self._deliver = deliver
+        self._cond = threading.Condition()
+        self._dirty: dict[int, LiveReply] = {}
+        self._queued = 0
+        self._sent = 0
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def delta(self, reply: LiveReply, channel: str, text: str) -> None:
+        """Queue ``text`` on ``channel`` (``content`` or ``reasoning``) of ``reply``."""
+        with self._cond:
+            pending = reply.pending
+            if pending and pending[-1][0] == channel:
+                pending[-1][1].append(text)
+            else:
+                pending.append((channel, [text]))
+            self._dirty[reply.message_id] = reply
+            self._queued += 1
+            self._ensure_thread()
+            self._cond.notify()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until everything queued so far has been sent; False on timeout."""
+        with self._cond:
+            target = self._queued
+            return self._cond.wait_for(lambda: self._sent >= target, timeout)
+
+    def _ensure_thread(self) -> None:
+        """Start the relay thread on first use in this process (a thread does not survive a fork)."""
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="delta-relay", daemon=True)
+            self._thread.start()
+
+    def _take_batch(self) -> tuple[list[tuple[LiveReply, str, str, int]], int]:
+        with self._cond:
+            self._cond.wait_for(lambda: self._dirty)
+            dirty, self._dirty = self._dirty, {}
+            batch = []
+            for reply in dirty.values():
+                for channel, texts in reply.pending:
+                    reply.seq += 1
+                    batch.append((reply, channel, "".join(texts), reply.seq))
+                reply.pending = []
+            return batch, self._queued
+
+    def _run(self) -> None:
+        while True:
+            batch, ticket = self._take_batch()
+            self._send(batch)
+            with self._cond:
+                self._sent = ticket
+                self._cond.notify_all()
+
+    def _send(self, batch: list[tuple[LiveReply, str, str, int]]) -> None:
+        events: list[Event] = []
+        last_seq: dict[int, int] = {}
+        for reply, channel, text, seq in batch:
+            events.append(["message.delta", reply.chat_id, {
+                "chat_id": reply.chat_id, "message_id": reply.message_id, "seq": seq, "text": text, "channel": channel,
+            }])
+            last_seq[reply.message_id] = seq
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                pipe = self._client.pipeline(transaction=True)
+                for reply, channel, text, _ in batch:
+                    live_state.append_text(pipe, reply.message_id, channel, text)
+                for message_id, seq in last_seq.items():
+                    live_state.set_seq(pipe, message_id, seq)
+                if self._publish is not None:
+                    self._publish(pipe, events)
+                pipe.execute()
+                break
+            except redis.exceptions.RedisError as exc:
+                if attempt == SEND_ATTEMPTS:
+                    log.error("dropped %s deltas after %s failed sends: %s", len(events), attempt, exc)
+                    return
+                log.warning("sending %s deltas failed (%s); retrying", len(events), exc)
+                time.sleep(0.05 * 2 ** attempt)
+        if self._deliver is not None:
+            self._deliver(events)

@@ -1,0 +1,109 @@
+"""An RQ worker that runs many jobs at once, each in a thread of its own.
+
+RQ has no concurrent worker (rq/rq#1790); RQ 3 does let one worker hold several
+executions. This worker takes a job whenever one of its ``slots`` is free and runs it
+in a daemon thread, with RQ's own bookkeeping: the job is in the started registry, has
+its execution record and status, gets RQ's hard time limit (``TimerDeathPenalty``, as
+the alarm signal serves only the main thread) and lands in the finished or failed
+registry. Stream threads spend nearly all their time waiting on sockets, so one
+process holds hundreds of replies on a few MB; a thread pool per process was chosen
+over many single-job workers by measurement (README, "Streaming engine").
+
+This is the only module that touches RQ's internals.
+"""
+from __future__ import annotations
+
+import threading
+
+from rq import SimpleWorker
+from rq.exceptions import StopRequested
+from rq.job import Job
+from rq.queue import Queue
+from rq.timeouts import TimerDeathPenalty
+from rq.worker import WorkerStatus
+
+SLOT_WAIT_SECONDS = 5
+
+
+class ConcurrentWorker(SimpleWorker):
+    """Runs up to ``slots`` jobs at once. Warm shutdown stops taking jobs and waits for the running ones."""
+
+    death_penalty_class = TimerDeathPenalty
+    slots = 1
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._free_slots = threading.BoundedSemaphore(self.slots)
+        self._running: set[threading.Thread] = set()
+        self._running_lock = threading.Lock()
+        self._waiting_for_job = False
+
+    @classmethod
+    def with_slots(cls, slots: int) -> type[ConcurrentWorker]:
+        """A worker class with ``slots`` set (RQ's worker pool builds workers from a class)."""
+        return type(cls.__name__, (cls,), {"slots": max(1, slots)})
+
+    @property
+    def running_jobs(self) -> int:
+        with self._running_lock:
+            return len(self._running)
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None):
+        """Wait for a free slot (keeping the worker's heartbeat), then for a job."""
+        while not self._free_slots.acquire(timeout=SLOT_WAIT_SECONDS):
+            self.heartbeat()
+            if self._stop_requested:
+                return None
+        self._waiting_for_job = True
+        try:
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        except BaseException:
+            self._free_slots.release()
+            raise
+        finally:
+            self._waiting_for_job = False
+        if result is None:
+            self._free_slots.release()
+        return result
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        execution = self.prepare_execution(job)
+        thread = threading.Thread(target=self._run_job, args=(job, queue, execution),
+                                  name=f"rq-job-{job.id}", daemon=True)
+        with self._running_lock:
+            self._running.add(thread)
+        thread.start()
+
+    def _run_job(self, job: Job, queue: Queue, execution) -> None:
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            with self._running_lock:
+                self._running.discard(threading.current_thread())
+                idle = not self._running
+            self._free_slots.release()
+            if idle:
+                self.set_state(WorkerStatus.IDLE)
+
+    def set_state(self, state: str, pipeline=None) -> None:
+        """The worker is busy while any of its jobs runs, not only while it dequeues."""
+        if state == WorkerStatus.IDLE and self.running_jobs:
+            state = WorkerStatus.BUSY
+        super().set_state(state, pipeline)
+
+    def _shutdown(self) -> None:
+        """Warm shutdown: take no more jobs; break out of a blocking dequeue at once."""
+        self._stop_requested = True
+        self.set_shutdown_requested_date()
+        if self._waiting_for_job:
+            raise StopRequested()
+
+    def teardown(self) -> None:
+        """Let the running jobs finish before the worker deregisters."""
+        with self._running_lock:
+            running = list(self._running)
+        if running:
+            self.log.info("Worker %s: waiting for %s running jobs", self.name, len(running))
+        for thread in running:
+            thread.join()
+        super().teardown()

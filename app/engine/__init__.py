@@ -5,7 +5,8 @@
 - ``relay.py``: one thread per process that sends the deltas of every reply in
   batched Redis round trips, coalescing chunks when busy.
 - ``supervisor.py``: one thread per process that keeps every reply's heartbeat and
-  chat lock alive and closes a reply's upstream stream when someone cancels it.
+  chat lock alive, closes a reply's upstream stream when someone cancels it, and in
+  worker processes sweeps up the replies of workers that died.
 
 The reply workflow that runs on it (claim, build context, stream, finish) is
 ``app/services/replies.py``.
@@ -34,7 +35,11 @@ def relay() -> Relay:
 
                 extensions["confab.relay"] = Relay(get_redis(), deliver=local_delivery(socketio))
             else:
-                extensions["confab.relay"] = Relay(get_redis(), publish=publish_in)
+                config = current_app.config
+                extensions["confab.relay"] = Relay(
+                    get_redis(), publish=publish_in,
+                    linger_per_reply=config["STREAM_LINGER_PER_REPLY_MS"] / 1000,
+                    max_linger=config["STREAM_MAX_LINGER_MS"] / 1000)
         return extensions["confab.relay"]
 
 
@@ -47,3 +52,19 @@ def supervisor() -> StreamSupervisor:
             extensions["confab.supervisor"] = StreamSupervisor(
                 get_redis(), config["STREAM_HEARTBEAT_SECONDS"], config["STREAM_HEARTBEAT_TTL"])
         return extensions["confab.supervisor"]
+
+
+def supervise_worker_process() -> None:
+    """Start this worker process's supervisor now, sweeping every ``STREAM_SWEEP_SECONDS``."""
+    app = current_app._get_current_object()
+
+    def sweep() -> None:
+        from app.services.sweeper import sweep as sweep_streams
+
+        with app.app_context():
+            result = sweep_streams()
+            if result.interrupted or result.requeued:
+                app.logger.warning("sweep: %s replies interrupted, %s chats re-queued",
+                                   result.interrupted, result.requeued)
+
+    supervisor().start(sweep, app.config["STREAM_SWEEP_SECONDS"])

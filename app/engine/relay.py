@@ -8,8 +8,11 @@ batch of ``message.delta`` events on the event bus (``app/realtime.py``).
 
 Coalescing falls out of this: while a round trip is in flight, chunks of the same
 reply pile up and leave as one event carrying the next ``seq`` and their joined text.
-An idle relay sends a chunk the moment it arrives, so coalescing only adds delay
-when the process is busy, and then at most one round trip.
+When a batch carried many replies, the relay also lingers before the next one
+(``linger_per_reply`` for each reply in the batch, at most ``max_linger``), so that under
+load each event carries several chunks and the web processes emit fewer, larger
+events. A relay with one reply streaming never lingers: a chunk leaves the moment it
+arrives.
 """
 from __future__ import annotations
 
@@ -49,10 +52,14 @@ class Relay:
 
     def __init__(self, client: redis.Redis, *,
                  publish: Callable[[redis.client.Pipeline, list[Event]], None] | None = None,
-                 deliver: Callable[[list[Event]], None] | None = None) -> None:
+                 deliver: Callable[[list[Event]], None] | None = None,
+                 linger_per_reply: float = 0.0, max_linger: float = 0.0) -> None:
         self._client = client
         self._publish = publish
         self._deliver = deliver
+        self._linger_per_reply = linger_per_reply
+        self._max_linger = max_linger
+        self._flush_waiting = 0
         self._cond = threading.Condition()
         self._dirty: dict[int, LiveReply] = {}
         self._queued = 0
@@ -77,7 +84,12 @@ class Relay:
         """Wait until everything queued so far has been sent; False on timeout."""
         with self._cond:
             target = self._queued
-            return self._cond.wait_for(lambda: self._sent >= target, timeout)
+            self._flush_waiting += 1
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(lambda: self._sent >= target, timeout)
+            finally:
+                self._flush_waiting -= 1
 
     def _ensure_thread(self) -> None:
         """Start the relay thread on first use in this process (a thread does not survive a fork)."""
@@ -86,8 +98,10 @@ class Relay:
             self._thread = threading.Thread(target=self._run, name="delta-relay", daemon=True)
             self._thread.start()
 
-    def _take_batch(self) -> tuple[list[tuple[LiveReply, str, str, int]], int]:
+    def _take_batch(self, linger: float) -> tuple[list[tuple[LiveReply, str, str, int]], int, int]:
         with self._cond:
+            if linger:
+                self._cond.wait_for(lambda: self._flush_waiting, linger)
             self._cond.wait_for(lambda: self._dirty)
             dirty, self._dirty = self._dirty, {}
             batch = []
@@ -96,11 +110,13 @@ class Relay:
                     reply.seq += 1
                     batch.append((reply, channel, "".join(texts), reply.seq))
                 reply.pending = []
-            return batch, self._queued
+            return batch, self._queued, len(dirty)
 
     def _run(self) -> None:
+        linger = 0.0
         while True:
-            batch, ticket = self._take_batch()
+            batch, ticket, replies = self._take_batch(linger)
+            linger = min(self._max_linger, self._linger_per_reply * replies) if replies > 1 else 0.0
             self._send(batch)
             with self._cond:
                 self._sent = ticket

@@ -14,6 +14,7 @@ This is the only module that touches RQ's internals.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
@@ -30,6 +31,7 @@ class ConcurrentWorker(SimpleWorker):
 
     death_penalty_class = TimerDeathPenalty
     slots = 1
+    on_start: Callable[[], None] | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -39,9 +41,18 @@ class ConcurrentWorker(SimpleWorker):
         self._waiting_for_job = False
 
     @classmethod
-    def with_slots(cls, slots: int) -> type[ConcurrentWorker]:
-        """A worker class with ``slots`` set (RQ's worker pool builds workers from a class)."""
-        return type(cls.__name__, (cls,), {"slots": max(1, slots)})
+    def configured(cls, slots: int, on_start: Callable[[], None] | None = None) -> type[ConcurrentWorker]:
+        """A worker class with ``slots`` jobs at once, calling ``on_start`` in its process before
+        taking jobs (RQ's worker pool builds each worker from a class, after forking)."""
+        return type(cls.__name__, (cls,), {"slots": max(1, slots), "on_start": staticmethod(on_start)})
+
+    def bootstrap(self, *args, **kwargs) -> None:
+        super().bootstrap(*args, **kwargs)
+        if self.on_start is not None:
+            self.on_start()
+
+    def _start_scheduler(self, *args, **kwargs) -> None:
+        """No scheduler process: Confab enqueues no delayed jobs (RQ's pool asks for one per worker)."""
 
     @property
     def running_jobs(self) -> int:

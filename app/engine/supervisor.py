@@ -4,8 +4,9 @@ One thread per worker process, however many replies stream in it. Every
 ``STREAM_HEARTBEAT_SECONDS`` it renews, in one pipeline, the heartbeat key and live
 state of each reply, and extends each chat lock. It listens on the cancel channel
 once for the whole process and closes the upstream HTTP stream of a cancelled reply
-at once. If the process dies the heartbeats lapse, and the sweeper marks its replies
-``interrupted`` (``app/services/sweeper.py``).
+at once. If the process dies the heartbeats lapse, and the sweep marks its replies
+``interrupted`` (``app/services/sweeper.py``): in worker processes this thread also runs
+that sweep every ``STREAM_SWEEP_SECONDS``, so no process of its own is needed for it.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import redis
 from redis.exceptions import LockError
@@ -62,6 +64,14 @@ class StreamSupervisor:
         self._mutex = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._sweep: Callable[[], None] | None = None
+        self._sweep_every = 0.0
+
+    def start(self, sweep: Callable[[], None] | None = None, every: float = 10.0) -> None:
+        """Start supervising now (a worker process at start), running ``sweep`` every ``every`` seconds."""
+        with self._mutex:
+            self._sweep, self._sweep_every = sweep, every
+            self._ensure_thread()
 
     def watch(self, message_id: int, lock: Lock) -> WatchedStream:
         """Start watching a reply: its heartbeat is set now, and a cancel that came first is honoured."""
@@ -105,15 +115,26 @@ class StreamSupervisor:
         try:
             self._beat()
             next_beat = time.monotonic() + self._interval
+            next_sweep = time.monotonic() + self._sweep_every
             while True:
                 message = pubsub.get_message(timeout=min(0.5, self._interval))
                 if message is not None:
                     self._cancel(message.get("data"))
-                if time.monotonic() >= next_beat:
+                now = time.monotonic()
+                if now >= next_beat:
                     self._beat()
-                    next_beat = time.monotonic() + self._interval
+                    next_beat = now + self._interval
+                if self._sweep is not None and now >= next_sweep:
+                    self._run_sweep()
+                    next_sweep = time.monotonic() + self._sweep_every
         finally:
             pubsub.close()
+
+    def _run_sweep(self) -> None:
+        try:
+            self._sweep()
+        except Exception:
+            log.exception("sweeping streams failed; trying again next round")
 
     def _cancel(self, data: object) -> None:
         try:

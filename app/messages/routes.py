@@ -29,13 +29,13 @@ def create(chat_id: int):
             return error_response(422, str(exc), "invalid")
         flash(str(exc), "error")
         return redirect(url_for("chats.show", chat_id=chat_id))
+    created = [public_message(user_message), public_message(reply)]  # before commit expires them
     db.session.commit()
-    current_app.logger.info("user %s posted message %s in chat %s", current_user.id, user_message.id, chat_id)
-    realtime.message_event("message.created", user_message)
-    realtime.message_event("message.created", reply)
+    current_app.logger.info("user %s posted message %s in chat %s", current_user.id, created[0]["id"], chat_id)
+    realtime.messages_created(chat_id, created)
     enqueue_replies(chat_id)
     if wants_json():
-        return {"user_message": public_message(user_message), "assistant_message": public_message(reply)}, 202
+        return {"user_message": created[0], "assistant_message": created[1]}, 202
     return redirect(url_for("chats.show", chat_id=chat_id))
 
 

@@ -1,7 +1,6 @@
 """Conversations: chats, their messages, tool calls and attachments."""
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 

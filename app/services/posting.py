@@ -59,10 +59,13 @@ def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Me
     except ChatError as exc:
         raise PostError(str(exc)) from exc
     check_budget(chat, user)
-    user_message = Message(chat=chat, user=user, role="user", content=content, status=COMPLETED)
+    # Empty collections set here, so serialising the new messages loads nothing.
+    user_message = Message(chat=chat, user=user, role="user", content=content, status=COMPLETED,
+                           attachments=[], tool_calls=[])
     db.session.add(user_message)
     db.session.flush()
-    reply = Message(chat=chat, role="assistant", content="", status=PENDING, model_id=model.id, reply_to_id=user_message.id)
+    reply = Message(chat=chat, user=None, role="assistant", content="", status=PENDING, model_id=model.id,
+                    reply_to_id=user_message.id, attachments=[], tool_calls=[])
     db.session.add(reply)
     chat.updated_at = utcnow()
     db.session.flush()

@@ -2,16 +2,16 @@
 
 One reply at a time per chat (a Redis lock); each reply is claimed, built from the
 history, streamed through :mod:`app.llm`, handed chunk by chunk to the process's
-relay (``app/engine/relay.py``) for the chat's room, flushed to the database at most
-every 0.5 s and 200 characters, and stored in full at the end. No database connection
+relay (``app/engine/relay.py``) for the chat's room, written to the database with the
+process's other drafts at most every 0.5 s (``app/services/drafts.py``), and stored in
+full at the end. No database connection
 is held while waiting on the model. Many of these run at once in one worker process
 (``app/engine/``): everything a reply needs lives in its own :class:`Reply`.
 """
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, FAILED, PENDING, STREAMING
 from app.redis_client import get_redis
 from app.services import live_state
+from app.services.drafts import Draft
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
 
@@ -48,16 +49,11 @@ class Reply:
     request: list[dict]
     report: dict
     client: object
-    flush_seconds: float
-    flush_chars: int
     live: LiveReply
-    content: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
+    draft: Draft
     deltas: int = 0
     usage: Usage | None = None
     finished: bool = False
-    unsaved_chars: int = 0
-    last_flush: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -130,11 +126,9 @@ def _start(message_id: int) -> Reply | Outcome | None:
         return Outcome(FAILED, exc.message)
     built = build_request(history_before(chat.id, message.id), chat.instructions,
                           model.context_window, model.max_output_tokens)
-    config = current_app.config
     return Reply(message_id=message.id, chat_id=chat.id, model_id=model.id, model_name=model.name,
                  request=built.messages, report=built.report, client=client,
-                 flush_seconds=config["STREAM_FLUSH_SECONDS"], flush_chars=config["STREAM_FLUSH_CHARS"],
-                 live=LiveReply(chat.id, message.id))
+                 live=LiveReply(chat.id, message.id), draft=Draft(message.id))
 
 
 def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
@@ -149,12 +143,14 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
     reply = started
     db.session.remove()
     live_state.reset(get_redis(), message_id)
-    supervisor = engine.supervisor()
+    supervisor, drafts = engine.supervisor(), engine.draft_writer()
     watched = supervisor.watch(message_id, lock)
+    drafts.track(reply.draft)
     log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model_id)
     try:
         outcome = _stream_with_retries(reply, watched, log)
     finally:
+        drafts.forget(reply.draft)
         supervisor.release(watched)
     engine.relay().flush()  # the room has every delta before it hears how the reply ended
     _finish(reply, outcome)
@@ -165,13 +161,14 @@ def _stream_with_retries(reply: Reply, watched: WatchedStream, log: logging.Logg
     """Retry a retryable failure with backoff, but only before the first delta."""
     attempts = current_app.config["LLM_RETRY_ATTEMPTS"]
     base = current_app.config["LLM_RETRY_BASE_SECONDS"]
-    relay = engine.relay()
+    relay, drafts = engine.relay(), engine.draft_writer()
     for attempt in range(1, attempts + 1):
         stream = ChatStream(reply.client, reply.model_id, reply.request, model_name=reply.model_name)
         watched.attach(stream)
         try:
             for event in stream:
                 _apply(reply, event, relay)
+                drafts.maybe_write()
         except LlmError as exc:
             if watched.cancelled.is_set():
                 return Outcome(CANCELLED)
@@ -192,46 +189,22 @@ def _stream_with_retries(reply: Reply, watched: WatchedStream, log: logging.Logg
 
 
 def _apply(reply: Reply, event: object, relay: Relay) -> None:
-    """One provider event: text goes to the reply, the relay and (now and then) the database."""
+    """One provider event: text goes to the reply's draft and to the relay."""
     kind = type(event)
     if kind is ContentDelta or kind is ReasoningDelta:
         text = event.text
         if kind is ContentDelta:
-            reply.content.append(text)
+            reply.draft.content.append(text)
             relay.delta(reply.live, "content", text)
         else:
-            reply.reasoning.append(text)
+            reply.draft.reasoning.append(text)
             relay.delta(reply.live, "reasoning", text)
+        reply.draft.chars += len(text)
         reply.deltas += 1
-        reply.unsaved_chars += len(text)
-        _maybe_flush(reply)
     elif kind is Usage:
         reply.usage = event
     elif kind is Finish:
         reply.finished = True
-
-
-def _maybe_flush(reply: Reply) -> None:
-    """Write the text so far at most every 0.5 s and 200 new characters (configurable).
-
-    Writes are bounded by time (at most two a second), never by chunk count; a slow
-    trickle is still written every ten intervals. Between writes the live text is in
-    Redis, which is what a joining client and the sweeper read.
-    """
-    now = time.monotonic()
-    elapsed = now - reply.last_flush
-    interval = reply.flush_seconds
-    if elapsed < interval or (reply.unsaved_chars < reply.flush_chars and elapsed < 10 * interval):
-        return
-    db.session.execute(
-        sa.update(Message)
-        .where(Message.id == reply.message_id, Message.status == STREAMING)
-        .values(content="".join(reply.content), reasoning="".join(reply.reasoning) or None, updated_at=utcnow())
-    )
-    db.session.commit()
-    db.session.remove()
-    reply.unsaved_chars = 0
-    reply.last_flush = now
 
 
 def _finish(reply: Reply, outcome: Outcome) -> None:
@@ -240,9 +213,9 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
     if message is None:
         return
     model = db.session.get(LlmModel, reply.model_id)
-    content = "".join(reply.content)
+    content = "".join(reply.draft.content)
     message.content = content
-    message.reasoning = "".join(reply.reasoning) or None
+    message.reasoning = "".join(reply.draft.reasoning) or None
     message.status = outcome.status
     message.error = outcome.error
     report = dict(reply.report)

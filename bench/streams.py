@@ -50,13 +50,20 @@ def process_tree(pid: int) -> list[psutil.Process]:
         return []
 
 
+def service_pids() -> list[int]:
+    """PostgreSQL and Redis server processes (not Confab's, but their CPU is part of the cost)."""
+    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "redis-server")]
+
+
 class Meter:
-    """CPU seconds and PSS of a named set of process trees."""
+    """CPU seconds and PSS of named sets of processes: Confab's trees, the clients', the services'."""
 
     def __init__(self, roots: dict[str, int]) -> None:
         self.roots = roots
 
     def processes(self, name: str) -> list[psutil.Process]:
+        if name == "postgres+redis":
+            return [psutil.Process(pid) for pid in service_pids() if psutil.pid_exists(pid)]
         return process_tree(self.roots[name])
 
     def cpu(self) -> dict[str, float]:
@@ -139,7 +146,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     clients.stdin.flush()
     assert json.loads(clients.stdout.readline())["ready"]
     meter.roots["clients"] = clients.pid
-    confab = [name for name in meter.roots if name not in ("clients", "demo")]
+    meter.roots["postgres+redis"] = 0
+    confab = [name for name in meter.roots if name not in ("clients", "demo", "postgres+redis")]
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
     stop, peak = threading.Event(), [0.0]
     sampler = threading.Thread(target=sample_pss, args=(meter, confab, stop, peak), daemon=True)

@@ -2,6 +2,8 @@
 
 - ``rq_worker.py``: the RQ worker that runs up to ``STREAMS_PER_WORKER`` jobs at once,
   each in its own thread (the only module that touches RQ's internals).
+- ``loop.py``: one asyncio event loop per process that reads every reply's model
+  stream (the job threads wait for it).
 - ``relay.py``: one thread per process that sends the deltas of every reply in
   batched Redis round trips, coalescing chunks when busy.
 - ``supervisor.py``: one thread per process that keeps every reply's heartbeat and
@@ -17,6 +19,7 @@ import threading
 
 from flask import current_app
 
+from app.engine.loop import StreamLoop
 from app.engine.relay import Relay
 from app.engine.supervisor import StreamSupervisor
 from app.realtime import local_delivery, publish_in
@@ -24,6 +27,12 @@ from app.redis_client import FAKE_SCHEME, get_redis
 from app.services.drafts import DraftWriter
 
 _create = threading.Lock()
+
+
+def stream_loop() -> StreamLoop:
+    """This process's stream-reading event loop (created on first use)."""
+    with _create:
+        return current_app.extensions.setdefault("confab.loop", StreamLoop())
 
 
 def relay() -> Relay:

@@ -10,6 +10,7 @@ that sweep every ``STREAM_SWEEP_SECONDS``, so no process of its own is needed fo
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -49,9 +50,15 @@ class WatchedStream:
         if stream is not None:
             stream.close()
 
-    def wait_cancelled(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True at once if the reply is cancelled meanwhile."""
-        return self.cancelled.wait(seconds)
+    async def sleep_unless_cancelled(self, seconds: float) -> bool:
+        """On the stream loop: sleep up to ``seconds``; True as soon as the reply is cancelled."""
+        deadline = time.monotonic() + seconds
+        while not self.cancelled.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            await asyncio.sleep(min(left, 0.05))
+        return True
 
 
 class StreamSupervisor:

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.llm.errors import MissingApiKey
 from app.models import LlmModel, LlmProvider
 
-_clients: dict[tuple[str, str, str], openai.OpenAI] = {}
+_clients: dict[tuple[str, str, str, bool], openai.OpenAI | openai.AsyncOpenAI] = {}
 _lock = threading.Lock()
 NO_KEY = "not-needed"
 ENV_REFERENCE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
@@ -39,16 +39,24 @@ def api_key_for(provider: LlmProvider) -> str:
 
 def client_for(provider: LlmProvider) -> openai.OpenAI:
     """The shared client for ``provider``. Confab decides about retries itself (SDK retries off)."""
+    return _client(provider, asynchronous=False)
+
+
+def async_client_for(provider: LlmProvider) -> openai.AsyncOpenAI:
+    """The shared async client for ``provider``, used on a worker's stream loop (``app/engine/loop.py``)."""
+    return _client(provider, asynchronous=True)
+
+
+def _client(provider: LlmProvider, *, asynchronous: bool) -> openai.OpenAI | openai.AsyncOpenAI:
     key = api_key_for(provider)
     base_url = base_url_for(provider)
-    cache_key = (provider.key, base_url, key)
+    cache_key = (provider.key, base_url, key, asynchronous)
     with _lock:
         client = _clients.get(cache_key)
         if client is None:
-            client = openai.OpenAI(
-                base_url=base_url, api_key=key, max_retries=0,
-                timeout=current_app.config["LLM_TIMEOUT_SECONDS"],
-            )
+            kind = openai.AsyncOpenAI if asynchronous else openai.OpenAI
+            client = kind(base_url=base_url, api_key=key, max_retries=0,
+                          timeout=current_app.config["LLM_TIMEOUT_SECONDS"])
             _clients[cache_key] = client
         return client
 
@@ -63,6 +71,7 @@ def warm_clients() -> int:
     for provider in providers:
         try:
             client_for(provider).chat.completions  # noqa: B018  (loads the SDK's lazy resources)
+            async_client_for(provider).chat.completions  # noqa: B018
             warmed += 1
         except MissingApiKey:
             continue

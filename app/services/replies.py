@@ -24,7 +24,7 @@ from app.engine.relay import LiveReply, Relay
 from app.engine.supervisor import WatchedStream
 from app.extensions import db
 from app.jobs.queue import enqueue_title
-from app.llm.clients import client_for
+from app.llm.clients import async_client_for
 from app.llm.context import build_request, estimate_tokens, history_before
 from app.llm.errors import LlmError
 from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, Usage
@@ -121,7 +121,7 @@ def _start(message_id: int) -> Reply | Outcome | None:
     if model is None or not model.enabled:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
     try:
-        client = client_for(model.provider)
+        client = async_client_for(model.provider)
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
     built = build_request(history_before(chat.id, message.id), chat.instructions,
@@ -147,8 +147,16 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
     watched = supervisor.watch(message_id, lock)
     drafts.track(reply.draft)
     log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model_id)
+    config = current_app.config
+    streaming = engine.stream_loop().submit(_stream_with_retries(
+        reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"]))
     try:
-        outcome = _stream_with_retries(reply, watched, log)
+        while True:
+            try:
+                outcome = streaming.result(timeout=config["STREAM_FLUSH_SECONDS"])
+                break
+            except TimeoutError:
+                drafts.maybe_write()  # this thread waits anyway: it may write every reply's draft
     finally:
         drafts.forget(reply.draft)
         supervisor.release(watched)
@@ -157,25 +165,23 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
     log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
 
 
-def _stream_with_retries(reply: Reply, watched: WatchedStream, log: logging.LoggerAdapter | logging.Logger) -> Outcome:
-    """Retry a retryable failure with backoff, but only before the first delta."""
-    attempts = current_app.config["LLM_RETRY_ATTEMPTS"]
-    base = current_app.config["LLM_RETRY_BASE_SECONDS"]
-    relay, drafts = engine.relay(), engine.draft_writer()
+async def _stream_with_retries(reply: Reply, watched: WatchedStream, relay: Relay,
+                               log: logging.LoggerAdapter | logging.Logger, attempts: int, base: float) -> Outcome:
+    """On the stream loop: read the model's stream into the reply, retrying a retryable
+    failure with backoff, but only before the first delta."""
     for attempt in range(1, attempts + 1):
         stream = ChatStream(reply.client, reply.model_id, reply.request, model_name=reply.model_name)
         watched.attach(stream)
         try:
-            for event in stream:
+            async for event in stream:
                 _apply(reply, event, relay)
-                drafts.maybe_write()
         except LlmError as exc:
             if watched.cancelled.is_set():
                 return Outcome(CANCELLED)
             if exc.retryable and reply.deltas == 0 and attempt < attempts:
                 delay = base * 2 ** (attempt - 1)
                 log.warning("reply %s attempt %s failed (%s); retrying in %.1fs", reply.message_id, attempt, exc, delay)
-                if watched.wait_cancelled(delay):
+                if await watched.sleep_unless_cancelled(delay):
                     return Outcome(CANCELLED)
                 continue
             log.warning("reply %s failed: %s", reply.message_id, exc)

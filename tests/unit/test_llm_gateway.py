@@ -12,10 +12,20 @@ import sqlalchemy as sa
 
 from app.demo_llm import script
 from app.extensions import db
-from app.llm.clients import client_for
+from app import engine
+from app.llm.clients import async_client_for, client_for
 from app.llm.context import build_request, history_before
 from app.llm.errors import LlmError, MissingApiKey
-from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, Usage
+from app.llm.streaming import (
+    ChatStream,
+    ContentDelta,
+    Finish,
+    ReasoningDelta,
+    ToolCalls,
+    Usage,
+    content_events,
+    delta_events,
+)
 from app.models import Account, Chat, LlmModel, LlmProvider, Message, User
 
 
@@ -29,11 +39,23 @@ def demo_model(app, demo_llm):
 
 def _stream(model: LlmModel, prompt: str, **kwargs) -> ChatStream:
     messages = [{"role": "user", "content": prompt, "name": "Ann"}]
-    return ChatStream(client_for(model.provider), model.id, messages, model_name=model.name, **kwargs)
+    return ChatStream(async_client_for(model.provider), model.id, messages, model_name=model.name, **kwargs)
+
+
+def _read(stream: ChatStream, on_event=None) -> list:
+    """Read a stream on the engine's stream loop, as reply jobs do; every event in order."""
+    async def read() -> list:
+        events = []
+        async for event in stream:
+            events.append(event)
+            if on_event is not None:
+                on_event(events)
+        return events
+    return engine.stream_loop().submit(read()).result(timeout=30)
 
 
 def _collect(stream: ChatStream) -> list:
-    return list(stream)
+    return _read(stream)
 
 
 def test_content_is_reassembled_exactly_with_usage_and_cost(demo_model):
@@ -105,7 +127,8 @@ def test_provider_errors_are_classified(demo_model, directive, retryable, words)
 
 
 def test_unknown_model_is_a_permanent_error(demo_model):
-    stream = ChatStream(client_for(demo_model.provider), "no-such-model", [{"role": "user", "content": "hi"}], model_name="No such")
+    stream = ChatStream(async_client_for(demo_model.provider), "no-such-model", [{"role": "user", "content": "hi"}],
+                        model_name="No such")
     with pytest.raises(LlmError) as caught:
         _collect(stream)
     assert not caught.value.retryable and "unknown model" in caught.value.message
@@ -120,10 +143,13 @@ def test_unreachable_provider_is_retryable(app, demo_model):
 
 def test_dropped_connection_after_deltas_raises_after_partial_content(demo_model):
     received = []
+
+    def keep_text(events):
+        if isinstance(events[-1], ContentDelta):
+            received.append(events[-1].text)
+
     with pytest.raises(LlmError) as caught:
-        for event in _stream(demo_model, f"drop {uuid.uuid4()} [[drop:3]] [[chunks:20]]"):
-            if isinstance(event, ContentDelta):
-                received.append(event.text)
+        _read(_stream(demo_model, f"drop {uuid.uuid4()} [[drop:3]] [[chunks:20]]"), keep_text)
     assert len(received) == 3
     assert caught.value.retryable
 
@@ -137,17 +163,18 @@ def test_missing_api_key_names_the_variable(app):
 
 def test_clients_are_created_once_per_provider(demo_model):
     assert client_for(demo_model.provider) is client_for(demo_model.provider)
+    assert async_client_for(demo_model.provider) is async_client_for(demo_model.provider)
 
 
 def test_cancel_closes_the_http_stream_and_the_server_sees_it(demo_model, demo_llm):
     tag = f"cancel-{uuid.uuid4().hex[:8]}"
     stream = _stream(demo_model, f"slow answer [[slow:100]] [[chunks:60]] [[tag:{tag}]]")
-    got = []
-    for event in stream:
-        if isinstance(event, ContentDelta):
-            got.append(event.text)
-            if len(got) == 2:
-                threading.Thread(target=stream.close).start()
+
+    def close_after_two(events):
+        if sum(isinstance(e, ContentDelta) for e in events) == 2 and isinstance(events[-1], ContentDelta):
+            threading.Thread(target=stream.close).start()
+
+    got = [e for e in _read(stream, close_after_two) if isinstance(e, ContentDelta)]
     assert len(got) <= 3
     deadline = time.monotonic() + 5
     state = None
@@ -216,3 +243,41 @@ def test_nul_characters_from_the_model_are_dropped(demo_model):
     assert "\x00" in raw
     text = "".join(e.text for e in _collect(_stream(demo_model, prompt)) if isinstance(e, ContentDelta))
     assert text == raw.replace("\x00", "")
+
+
+def test_content_streamed_as_typed_parts_is_split_into_answer_and_reasoning(demo_model):
+    prompt = "parts please [[parts]] [[reason]] [[chunks:12]]"
+    events = _collect(_stream(demo_model, prompt))
+    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    content = "".join(e.text for e in events if isinstance(e, ContentDelta))
+    assert reasoning == script.reasoning_text(prompt)
+    assert content == script.answer_text([{"role": "user", "content": prompt}], script.plan_for(prompt))
+
+
+def test_keep_alives_null_deltas_and_unknown_fields_are_tolerated(demo_model):
+    prompt = "odd stream [[quirks]]"
+    events = _collect(_stream(demo_model, prompt))
+    content = "".join(e.text for e in events if isinstance(e, ContentDelta))
+    assert content == script.answer_text([{"role": "user", "content": prompt}], script.plan_for(prompt))
+    assert [e.reason for e in events if isinstance(e, Finish)] == ["stop"]
+
+
+def test_every_content_part_form_is_kept_in_order():
+    parts = [
+        {"type": "thinking", "thinking": "Let me see. "},
+        {"type": "reasoning", "text": "Still thinking. "},
+        {"type": "text", "text": "Hello"},
+        "plain string part",
+        {"type": "output_text", "text": " world"},
+        {"type": "future_kind", "text": " (kept)"},
+        {"type": "image", "url": "x"},
+        {"type": "text", "text": "nul\x00free"},
+        None,
+    ]
+    events = list(content_events(parts))
+    assert [(type(e).__name__, e.text) for e in events] == [
+        ("ReasoningDelta", "Let me see. "), ("ReasoningDelta", "Still thinking. "), ("ContentDelta", "Hello"),
+        ("ContentDelta", "plain string part"), ("ContentDelta", " world"), ("ContentDelta", " (kept)"),
+        ("ContentDelta", "nulfree"),
+    ]
+    assert [e.text for e in delta_events({"reasoning_content": "r", "content": "c", "refusal": "no"})] == ["r", "c", "no"]

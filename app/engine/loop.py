@@ -1,0 +1,34 @@
+"""The process's event loop for reading model streams: one thread, every stream.
+
+Reply jobs run in threads of their own (``rq_worker.py``) for their database work and
+RQ's bookkeeping, but hand the stream itself to this loop and wait for its outcome.
+Read from one thread, hundreds of streams cost one wake-up for all the sockets that
+have data, instead of a wake-up and a turn at the GIL per chunk per thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import threading
+from collections.abc import Coroutine
+
+
+class StreamLoop:
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._mutex = threading.Lock()
+
+    def submit(self, coroutine: Coroutine) -> concurrent.futures.Future:
+        """Run ``coroutine`` on the loop; its outcome arrives in the returned future."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        """Start the loop's thread on first use in this process (a thread does not survive a fork)."""
+        with self._mutex:
+            if self._loop is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="stream-loop", daemon=True).start()
+            return self._loop

@@ -93,7 +93,7 @@ class Relay:
 
     def _ensure_thread(self) -> None:
         """Start the relay thread on first use in this process (a thread does not survive a fork)."""
-        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+        if self._thread is None or self._pid != os.getpid():
             self._pid = os.getpid()
             self._thread = threading.Thread(target=self._run, name="delta-relay", daemon=True)
             self._thread.start()

@@ -32,6 +32,7 @@ from app.models import Chat, LlmModel, Message
 from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, FAILED, PENDING, STREAMING
 from app.redis_client import get_redis
+from app.rendering import public_message
 from app.services import live_state
 from app.services.drafts import Draft
 
@@ -113,22 +114,25 @@ def _start(message_id: int) -> Reply | Outcome | None:
     db.session.commit()
     if not claimed:
         return None
-    message = db.session.get(Message, message_id)
-    if message is None:
+    found = db.session.execute(
+        sa.select(Message.chat_id, sa.func.coalesce(Message.model_id, Chat.model_id), Chat.instructions)
+        .join(Chat, Chat.id == Message.chat_id).where(Message.id == message_id)
+    ).first()
+    if found is None:
         return None
-    chat = db.session.get(Chat, message.chat_id)
-    model = db.session.get(LlmModel, message.model_id or chat.model_id)
+    chat_id, model_id, instructions = found
+    model = db.session.get(LlmModel, model_id)
     if model is None or not model.enabled:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
     try:
         client = async_client_for(model.provider)
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
-    built = build_request(history_before(chat.id, message.id), chat.instructions,
+    built = build_request(history_before(chat_id, message_id), instructions,
                           model.context_window, model.max_output_tokens)
-    return Reply(message_id=message.id, chat_id=chat.id, model_id=model.id, model_name=model.name,
+    return Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name,
                  request=built.messages, report=built.report, client=client,
-                 live=LiveReply(chat.id, message.id), draft=Draft(message.id))
+                 live=LiveReply(chat_id, message_id), draft=Draft(message_id))
 
 
 def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
@@ -238,12 +242,15 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
         message.reasoning_tokens = usage.reasoning_tokens
         if model is not None:
             message.cost = model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
-    chat = message.chat
-    chat.updated_at = utcnow()
+    db.session.execute(sa.update(Chat).where(Chat.id == reply.chat_id).values(updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    public = public_message(message)  # before commit expires it
+    untitled = db.session.execute(sa.select(Chat.title).where(Chat.id == reply.chat_id)).scalar() is None
     db.session.commit()
-    realtime.message_event(f"message.{outcome.status}", message)
-    if outcome.status == COMPLETED and chat.title is None:
-        enqueue_title(chat.id)
+    realtime.emit_to_chat(reply.chat_id, f"message.{outcome.status}", {"message_id": message.id, "message": public})
+    if outcome.status == COMPLETED and untitled:
+        enqueue_title(reply.chat_id)
     db.session.remove()
 
 

@@ -79,20 +79,24 @@ class Meter:
             totals[name] = total
         return totals
 
-    def pss_mb(self, names: list[str]) -> float:
-        total = 0
+    def pss_mb(self, names: list[str]) -> dict[str, float]:
+        """PSS of each process of ``names``, in MB, keyed ``name:pid``."""
+        sizes = {}
         for name in names:
             for process in self.processes(name):
                 try:
-                    total += process.memory_full_info().pss
+                    sizes[f"{name}:{process.pid}"] = round(process.memory_full_info().pss / 1e6, 1)
                 except psutil.NoSuchProcess:
                     continue
-        return total / 1e6
+        return sizes
 
 
-def sample_pss(meter: Meter, names: list[str], stop: threading.Event, peak: list[float]) -> None:
+def sample_pss(meter: Meter, names: list[str], stop: threading.Event, peak: list) -> None:
+    """Keep the largest total PSS seen, with its breakdown by process."""
     while not stop.is_set():
-        peak[0] = max(peak[0], meter.pss_mb(names))
+        sizes = meter.pss_mb(names)
+        if sum(sizes.values()) > peak[0]:
+            peak[0], peak[1] = sum(sizes.values()), sizes
         stop.wait(0.5)
 
 
@@ -149,7 +153,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     meter.roots["postgres+redis"] = 0
     confab = [name for name in meter.roots if name not in ("clients", "demo", "postgres+redis")]
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
-    stop, peak = threading.Event(), [0.0]
+    stop, peak = threading.Event(), [0.0, {}]
     sampler = threading.Thread(target=sample_pss, args=(meter, confab, stop, peak), daemon=True)
     cpu_before = meter.cpu()
     started = time.monotonic()
@@ -197,6 +201,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "cpu_seconds": cpu,
         "confab_cpu_seconds_per_1000_chunks": round(confab_cpu / relayed * 1000, 4),
         "confab_peak_pss_mb": round(peak[0], 1),
+        "confab_peak_pss_mb_by_process": peak[1],
         "pss_mb_per_stream": round(peak[0] / streams, 2),
         "wall_seconds": round(wall, 2),
     }

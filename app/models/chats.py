@@ -74,6 +74,7 @@ class Message(TimestampMixin, db.Model):
 
     chat: Mapped[Chat] = relationship(back_populates="messages")
     user: Mapped[User | None] = relationship(lazy="joined")
+    reply_to: Mapped[Message | None] = relationship(remote_side=[id], foreign_keys=[reply_to_id], lazy="raise")
     tool_calls: Mapped[list[ToolCall]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="ToolCall.id",
         lazy="selectin",

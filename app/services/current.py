@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, session
 from flask_login import current_user
 
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db, login_manager
 from app.models import Account, Chat, Membership, User
@@ -89,7 +89,9 @@ def chat_or_404(chat_id: int, user: User | None = None, *, for_update: bool = Fa
     user = user or current_user
     query = member_chats_query(user).where(Chat.id == chat_id)
     if for_update:
-        query = query.with_for_update()
+        # Posting: lock only the chat's row, and load its model and account in the same query.
+        query = query.options(joinedload(Chat.model, innerjoin=True), joinedload(Chat.account, innerjoin=True))
+        query = query.with_for_update(of=Chat)
     chat = db.session.execute(query).scalar_one_or_none()
     if chat is None:
         abort(404)

@@ -62,11 +62,9 @@ def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Me
     # Empty collections set here, so serialising the new messages loads nothing.
     user_message = Message(chat=chat, user=user, role="user", content=content, status=COMPLETED,
                            attachments=[], tool_calls=[])
-    db.session.add(user_message)
-    db.session.flush()
     reply = Message(chat=chat, user=None, role="assistant", content="", status=PENDING, model_id=model.id,
-                    reply_to_id=user_message.id, attachments=[], tool_calls=[])
-    db.session.add(reply)
+                    reply_to=user_message, attachments=[], tool_calls=[])
+    db.session.add_all([user_message, reply])
     chat.updated_at = utcnow()
     db.session.flush()
     return user_message, reply

@@ -15,7 +15,7 @@ from app import create_app
 from app.engine import supervise_worker_process
 from app.engine.rq_worker import ConcurrentWorker
 from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited by every fork)
-from app.jobs.context import set_job_app
+from app.jobs.context import forget_inherited_connections, set_job_app
 from app.llm.clients import warm_clients
 from app.redis_client import get_redis, wait_for_redis
 
@@ -24,7 +24,9 @@ def main() -> None:
     app = create_app(role="worker")
 
     def supervise() -> None:
+        """In each forked worker process, before it takes jobs."""
         with app.app_context():
+            forget_inherited_connections(app)
             supervise_worker_process()
 
     set_job_app(app)

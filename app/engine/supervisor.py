@@ -6,7 +6,8 @@ state of each reply, and extends each chat lock. It listens on the cancel channe
 once for the whole process and closes the upstream HTTP stream of a cancelled reply
 at once. If the process dies the heartbeats lapse, and the sweep marks its replies
 ``interrupted`` (``app/services/sweeper.py``): in worker processes this thread also runs
-that sweep every ``STREAM_SWEEP_SECONDS``, so no process of its own is needed for it.
+that sweep every ``STREAM_SWEEP_SECONDS`` (in a thread of its own), so no process of its own
+is needed for it.
 """
 from __future__ import annotations
 
@@ -71,14 +72,15 @@ class StreamSupervisor:
         self._mutex = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
-        self._sweep: Callable[[], None] | None = None
-        self._sweep_every = 0.0
 
     def start(self, sweep: Callable[[], None] | None = None, every: float = 10.0) -> None:
-        """Start supervising now (a worker process at start), running ``sweep`` every ``every`` seconds."""
+        """Start supervising now (a worker process at start), and run ``sweep`` every ``every``
+        seconds in a thread of its own, so a slow database never delays a heartbeat or a cancel."""
         with self._mutex:
-            self._sweep, self._sweep_every = sweep, every
             self._ensure_thread()
+        if sweep is not None:
+            threading.Thread(target=self._sweep_forever, args=(sweep, every), name="stream-sweeper",
+                             daemon=True).start()
 
     def watch(self, message_id: int, lock: Lock) -> WatchedStream:
         """Start watching a reply: its heartbeat is set now, and a cancel that came first is honoured."""
@@ -122,26 +124,24 @@ class StreamSupervisor:
         try:
             self._beat()
             next_beat = time.monotonic() + self._interval
-            next_sweep = time.monotonic() + self._sweep_every
             while True:
                 message = pubsub.get_message(timeout=min(0.5, self._interval))
                 if message is not None:
                     self._cancel(message.get("data"))
-                now = time.monotonic()
-                if now >= next_beat:
+                if time.monotonic() >= next_beat:
                     self._beat()
-                    next_beat = now + self._interval
-                if self._sweep is not None and now >= next_sweep:
-                    self._run_sweep()
-                    next_sweep = time.monotonic() + self._sweep_every
+                    next_beat = time.monotonic() + self._interval
         finally:
             pubsub.close()
 
-    def _run_sweep(self) -> None:
-        try:
-            self._sweep()
-        except Exception:
-            log.exception("sweeping streams failed; trying again next round")
+    @staticmethod
+    def _sweep_forever(sweep: Callable[[], None], every: float) -> None:
+        while True:
+            time.sleep(every)
+            try:
+                sweep()
+            except Exception:
+                log.exception("sweeping streams failed; trying again next round")
 
     def _cancel(self, data: object) -> None:
         try:

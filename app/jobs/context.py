@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,7 @@ from rq import get_current_job
 from app.extensions import db
 
 _app: Flask | None = None
+_fork_lock = threading.Lock()
 
 
 def set_job_app(app: Flask) -> None:
@@ -35,16 +37,22 @@ class JobLog(logging.LoggerAdapter):
         return f"[job {self.extra['job_id']}] {msg}", kwargs
 
 
-@contextmanager
-def job_context() -> Iterator[JobLog]:
-    """An app context for one job. The first job in a process forked from the one that
-    built the app drops the inherited connection pool (never share a connection across a
-    fork); later jobs in the same process keep their warm connections."""
-    app = job_app()
-    with app.app_context():
+def forget_inherited_connections(app: Flask) -> None:
+    """In a process forked from the one that built the app, drop the inherited database
+    connection pool (a connection shared across a fork corrupts both sides); a no-op in the
+    process that built it. Call it, inside an app context, before any database work."""
+    with _fork_lock:
         if os.getpid() != app.extensions["confab.pid"]:
             db.engine.dispose(close=False)
             app.extensions["confab.pid"] = os.getpid()
+
+
+@contextmanager
+def job_context() -> Iterator[JobLog]:
+    """An app context for one job, on this process's own connections (warm after the first job)."""
+    app = job_app()
+    with app.app_context():
+        forget_inherited_connections(app)
         job = get_current_job()
         try:
             yield JobLog(app.logger, {"job_id": job.id if job else "-"})

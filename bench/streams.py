@@ -66,17 +66,17 @@ class Meter:
             return [psutil.Process(pid) for pid in service_pids() if psutil.pid_exists(pid)]
         return process_tree(self.roots[name])
 
-    def cpu(self) -> dict[str, float]:
-        totals = {}
+    def cpu(self) -> dict[str, dict[int, float]]:
+        """CPU seconds so far of each process, by name and pid (compare pids alive at both ends)."""
+        totals: dict[str, dict[int, float]] = {}
         for name in self.roots:
-            total = 0.0
+            totals[name] = {}
             for process in self.processes(name):
                 try:
                     times = process.cpu_times()
-                    total += times.user + times.system
+                    totals[name][process.pid] = times.user + times.system
                 except psutil.NoSuchProcess:
                     continue
-            totals[name] = total
         return totals
 
     def pss_mb(self, names: list[str]) -> dict[str, float]:
@@ -177,7 +177,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
             first_delta.append(stream["deltas"][0][1] - stream["postedAt"])
         for _, received, text in stream["deltas"]:
             latencies.extend(received - float(sent) * 1000 for sent in STAMP.findall(text))
-    cpu = {name: round(cpu_after.get(name, 0) - cpu_before.get(name, 0), 3) for name in cpu_after}
+    cpu = {name: round(sum(seconds - cpu_before.get(name, {}).get(pid, 0.0) for pid, seconds in after.items()), 3)
+           for name, after in cpu_after.items()}
     relayed = streams * chunks
     confab_cpu = sum(cpu[name] for name in confab)
     return {

@@ -16,6 +16,8 @@ The reply workflow that runs on it (claim, build context, stream, finish) is
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 
@@ -27,51 +29,48 @@ from app.redis_client import FAKE_SCHEME, get_redis
 from app.services.drafts import DraftWriter
 
 _create = threading.Lock()
+T = TypeVar("T")
+
+
+def _per_process(key: str, build: Callable[[dict], T]) -> T:
+    """The engine part stored under ``key`` in the app's extensions, built on first use."""
+    extensions = current_app.extensions
+    with _create:
+        if key not in extensions:
+            extensions[key] = build(current_app.config)
+        return extensions[key]
 
 
 def stream_loop() -> StreamLoop:
-    """This process's stream-reading event loop (created on first use)."""
-    with _create:
-        return current_app.extensions.setdefault("confab.loop", StreamLoop())
+    """This process's stream-reading event loop."""
+    return _per_process("confab.loop", lambda config: StreamLoop())
+
+
+def _build_relay(config: dict) -> Relay:
+    if config["REDIS_URL"].startswith(FAKE_SCHEME):
+        from app.extensions import socketio
+
+        return Relay(get_redis(), deliver=local_delivery(socketio))
+    return Relay(get_redis(), publish=publish_in,
+                 linger_per_reply=config["STREAM_LINGER_PER_REPLY_MS"] / 1000,
+                 max_linger=config["STREAM_MAX_LINGER_MS"] / 1000)
 
 
 def relay() -> Relay:
-    """This process's relay (created on first use)."""
-    extensions = current_app.extensions
-    with _create:
-        if "confab.relay" not in extensions:
-            if current_app.config["REDIS_URL"].startswith(FAKE_SCHEME):
-                from app.extensions import socketio
-
-                extensions["confab.relay"] = Relay(get_redis(), deliver=local_delivery(socketio))
-            else:
-                config = current_app.config
-                extensions["confab.relay"] = Relay(
-                    get_redis(), publish=publish_in,
-                    linger_per_reply=config["STREAM_LINGER_PER_REPLY_MS"] / 1000,
-                    max_linger=config["STREAM_MAX_LINGER_MS"] / 1000)
-        return extensions["confab.relay"]
+    """This process's relay."""
+    return _per_process("confab.relay", _build_relay)
 
 
 def draft_writer() -> DraftWriter:
-    """This process's writer of streaming replies' text (created on first use)."""
-    extensions = current_app.extensions
-    with _create:
-        if "confab.drafts" not in extensions:
-            config = current_app.config
-            extensions["confab.drafts"] = DraftWriter(config["STREAM_FLUSH_SECONDS"], config["STREAM_FLUSH_CHARS"])
-        return extensions["confab.drafts"]
+    """This process's writer of streaming replies' text."""
+    return _per_process("confab.drafts", lambda config: DraftWriter(
+        config["STREAM_FLUSH_SECONDS"], config["STREAM_FLUSH_CHARS"]))
 
 
 def supervisor() -> StreamSupervisor:
-    """This process's stream supervisor (created on first use)."""
-    extensions = current_app.extensions
-    with _create:
-        if "confab.supervisor" not in extensions:
-            config = current_app.config
-            extensions["confab.supervisor"] = StreamSupervisor(
-                get_redis(), config["STREAM_HEARTBEAT_SECONDS"], config["STREAM_HEARTBEAT_TTL"])
-        return extensions["confab.supervisor"]
+    """This process's stream supervisor."""
+    return _per_process("confab.supervisor", lambda config: StreamSupervisor(
+        get_redis(), config["STREAM_HEARTBEAT_SECONDS"], config["STREAM_HEARTBEAT_TTL"]))
 
 
 def supervise_worker_process() -> None:

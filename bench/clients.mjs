@@ -1,7 +1,9 @@
 // The benchmark's clients, in a Node process of their own so they do not starve Confab.
 //
-// Reads one JSON line on stdin: {url, cookie, csrf, chats: [ids], prompt}. Opens one
-// Socket.IO connection per chat and joins it, prints {"ready": true}, then waits for a
+// Reads one JSON line on stdin: {urls, cookie, csrf, chats: [ids], prompt}. Opens one
+// Socket.IO connection per chat and joins it (chat i talks to web process i mod
+// len(urls) for everything, as a sticky load balancer would send it), warms one HTTP
+// connection per chat, prints {"ready": true}, then waits for a
 // "go" line. On "go" it posts the prompt into every chat at once and records, per
 // chat, when the post was sent and answered, and every delta of the reply with its
 // arrival time. When every reply has ended (or after `timeoutMs`) it prints the
@@ -20,8 +22,8 @@ const nextLine = async () => {
 };
 
 const config = JSON.parse(await nextLine());
-const streams = config.chats.map((chatId) => ({
-  chatId, replyId: null, postedAt: 0, answeredAt: 0, status: null,
+const streams = config.chats.map((chatId, index) => ({
+  chatId, url: config.urls[index % config.urls.length], replyId: null, postedAt: 0, answeredAt: 0, status: null,
   deltas: [], // [seq, receivedAt, text]
   ended: null, endedAt: 0,
 }));
@@ -32,7 +34,7 @@ const allEnded = new Promise((resolve) => { finish = resolve; });
 
 function connect(stream) {
   return new Promise((resolve, reject) => {
-    const socket = io(config.url, {
+    const socket = io(stream.url, {
       transports: ["websocket"], forceNew: true, reconnection: false,
       extraHeaders: { Cookie: config.cookie },
     });
@@ -55,12 +57,19 @@ function connect(stream) {
 }
 
 const sockets = await Promise.all(streams.map(connect));
+// A browser posts over a connection it already has: open one per chat before the clock starts.
+await Promise.all(streams.map(async (stream) => {
+  const response = await fetch(`${stream.url}/chats/${stream.chatId}/messages?since_id=1000000000`, {
+    headers: { Cookie: config.cookie, Accept: "application/json" },
+  });
+  await response.text();
+}));
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
 await nextLine(); // "go"
 
 await Promise.all(streams.map(async (stream) => {
   stream.postedAt = now();
-  const response = await fetch(`${config.url}/chats/${stream.chatId}/messages`, {
+  const response = await fetch(`${stream.url}/chats/${stream.chatId}/messages`, {
     method: "POST",
     headers: {
       Cookie: config.cookie, "X-CSRFToken": config.csrf, "X-Requested-With": "fetch",

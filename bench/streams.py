@@ -143,7 +143,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
     clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    config = {"url": member.url, "cookie": cookie, "csrf": member.csrf, "chats": chats,
+    config = {"urls": stack.web_urls, "cookie": cookie, "csrf": member.csrf, "chats": chats,
               "prompt": f"bench [[stamp]] [[chunks:{chunks}]] [[slow:{slow_ms}]]",
               "timeoutMs": 120_000 + chunks * slow_ms * 4}
     clients.stdin.write(json.dumps(config) + "\n")

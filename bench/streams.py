@@ -50,6 +50,12 @@ def process_tree(pid: int) -> list[psutil.Process]:
         return []
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent not idle (all cores), from /proc/stat."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
 def service_pids() -> list[int]:
     """PostgreSQL and Redis server processes (not Confab's, but their CPU is part of the cost)."""
     return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "redis-server")]
@@ -155,14 +161,14 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
     stop, peak = threading.Event(), [0.0, {}]
     sampler = threading.Thread(target=sample_pss, args=(meter, confab, stop, peak), daemon=True)
-    cpu_before = meter.cpu()
+    cpu_before, busy_before = meter.cpu(), machine_busy_seconds()
     started = time.monotonic()
     sampler.start()
     clients.stdin.write("go\n")
     clients.stdin.flush()
     assert json.loads(clients.stdout.readline())["posted"]
     results = json.loads(clients.stdout.readline())["results"]
-    cpu_after = meter.cpu()
+    cpu_after, busy = meter.cpu(), machine_busy_seconds() - busy_before
     wall = time.monotonic() - started
     stop.set()
     sampler.join()
@@ -200,6 +206,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "added_latency_ms": {"p50": percentile(latencies, .5), "p99": percentile(latencies, .99),
                              "max": percentile(latencies, 1), "samples": len(latencies)},
         "cpu_seconds": cpu,
+        "machine_busy_cpu_seconds": round(busy, 2),
+        "machine_cpu_seconds": round(wall * psutil.cpu_count(), 2),
         "confab_cpu_seconds_per_1000_chunks": round(confab_cpu / relayed * 1000, 4),
         "confab_peak_pss_mb": round(peak[0], 1),
         "confab_peak_pss_mb_by_process": peak[1],

@@ -65,7 +65,8 @@ class Relay:
         self._queued = 0
         self._sent = 0
         self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._idle = False
+        os.register_at_fork(after_in_child=self._forget_thread)
 
     def delta(self, reply: LiveReply, channel: str, text: str) -> None:
         """Queue ``text`` on ``channel`` (``content`` or ``reasoning``) of ``reply``."""
@@ -77,8 +78,10 @@ class Relay:
                 pending.append((channel, [text]))
             self._dirty[reply.message_id] = reply
             self._queued += 1
-            self._ensure_thread()
-            self._cond.notify()
+            if self._thread is None:
+                self._start_thread()
+            if self._idle:
+                self._cond.notify()
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued so far has been sent; False on timeout."""
@@ -91,18 +94,23 @@ class Relay:
             finally:
                 self._flush_waiting -= 1
 
-    def _ensure_thread(self) -> None:
-        """Start the relay thread on first use in this process (a thread does not survive a fork)."""
-        if self._thread is None or self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, name="delta-relay", daemon=True)
-            self._thread.start()
+    def _start_thread(self) -> None:
+        """Start the relay thread on first use in this process."""
+        self._thread = threading.Thread(target=self._run, name="delta-relay", daemon=True)
+        self._thread.start()
+
+    def _forget_thread(self) -> None:
+        """In a forked child: the relay thread did not come along; the next delta starts one."""
+        self._thread = None
+        self._cond = threading.Condition()
 
     def _take_batch(self, linger: float) -> tuple[list[tuple[LiveReply, str, str, int]], int, int]:
         with self._cond:
             if linger:
                 self._cond.wait_for(lambda: self._flush_waiting, linger)
+            self._idle = True
             self._cond.wait_for(lambda: self._dirty)
+            self._idle = False
             dirty, self._dirty = self._dirty, {}
             batch = []
             for reply in dirty.values():

@@ -37,6 +37,7 @@ from app.services import live_state
 from app.services.drafts import Draft
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
+JOB_STOPPED = "The answer took longer than Confab allows and was stopped. The text so far is kept."
 
 
 @dataclass
@@ -154,18 +155,21 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
     config = current_app.config
     streaming = engine.stream_loop().submit(_stream_with_retries(
         reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"]))
+    outcome: Outcome | None = None
     try:
-        while True:
+        while outcome is None:
             try:
                 outcome = streaming.result(timeout=config["STREAM_FLUSH_SECONDS"])
-                break
             except TimeoutError:
                 drafts.maybe_write()  # this thread waits anyway: it may write every reply's draft
     finally:
+        if outcome is None:  # the job itself was stopped (RQ's time limit): stop its stream too
+            watched.cancel()
+            streaming.cancel()
         drafts.forget(reply.draft)
         supervisor.release(watched)
-    engine.relay().flush()  # the room has every delta before it hears how the reply ended
-    _finish(reply, outcome)
+        engine.relay().flush()  # the room has every delta before it hears how the reply ended
+        _finish(reply, outcome or Outcome(FAILED, JOB_STOPPED))
     log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
 
 

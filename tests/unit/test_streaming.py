@@ -8,9 +8,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import requests
 import sqlalchemy as sa
+from rq import Queue
 
 from app.config import TestConfig
+from app.engine.rq_worker import ConcurrentWorker
 from app.extensions import db, socketio
 from app.jobs.context import set_job_app
 from app.jobs.replies import answer_pending_messages
@@ -258,3 +261,27 @@ def test_live_state_expires_and_is_kept_while_streaming(app):
     ttls = [client.ttl(k) for k in ("confab:msg:4242:content", "confab:msg:4242:reasoning", "confab:msg:4242:seq")]
     assert all(0 < ttl <= live_state.STATE_TTL for ttl in ttls)
     assert live_state.snapshot(4242) == {"content": "Hi", "reasoning": "hmm", "seq": 2}
+
+
+def test_a_reply_job_past_its_time_limit_ends_failed_and_stops_its_stream(room, demo_llm):
+    """Through RQ itself: the concurrent worker runs the job in a thread with RQ's time limit."""
+    chat, ann, _, sockets = room
+    tag = f"limit-{uuid.uuid4().hex[:8]}"
+    reply_id = say(ann, chat.id, f"never ending [[slow:100]] [[chunks:300]] [[tag:{tag}]]")["assistant_message"]["id"]
+    queue = Queue("time-limit", connection=get_redis())
+    get_redis().delete(queue.key)
+    job = queue.enqueue("app.jobs.replies.answer_pending_messages", chat.id, job_timeout=1)
+    ConcurrentWorker.configured(4)([queue], connection=get_redis()).work(burst=True)
+    db.session.expire_all()
+    message = db.session.get(Message, reply_id)
+    assert message.status == "failed" and "longer than Confab allows" in message.error
+    assert message.content and message.content.startswith("You said:")
+    assert job.get_status(refresh=True) == "failed"
+    assert queue.failed_job_registry.get_job_ids() == [job.id]
+    failed = [d for n, d in events(sockets[1]) if n == "message.failed"]
+    assert failed[-1]["message"]["content"] == message.content
+    deadline, verdict = time.monotonic() + 5, None
+    while verdict is None and time.monotonic() < deadline:
+        verdict = requests.get(f"{demo_llm}/_demo/requests/{tag}", timeout=5).json()["last"]
+        time.sleep(0.05)
+    assert verdict == "disconnected"

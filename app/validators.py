@@ -1,6 +1,8 @@
 """Form validators shared by the blueprints."""
 from __future__ import annotations
 
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError
 
@@ -18,3 +20,20 @@ class EmailAddress:
             validate_email(field.data or "", check_deliverability=False, globally_deliverable=False)
         except EmailNotValidError as exc:
             raise ValidationError(self.message) from exc
+
+
+def has_visible_text(text: str | None) -> bool:
+    """True when ``text`` holds something a reader can see: white space, zero-width and
+    other format or control characters count as nothing."""
+    return any(unicodedata.category(char)[0] not in "ZC" for char in text or "")
+
+
+class Visible:
+    """The field holds something a reader can see (see :func:`has_visible_text`)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not has_visible_text(field.data):
+            raise ValidationError(self.message)

@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.validators import Visible
+
 
 class NewChatForm(FlaskForm):
     model_id = SelectField("Model", validators=[DataRequired("Choose a model.")])
@@ -9,7 +11,10 @@ class NewChatForm(FlaskForm):
 
 
 class RenameForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=200)])
+    title = StringField("Title", validators=[
+        DataRequired("Enter a title."), Visible("Enter a title."),
+        Length(max=200, message="A title can be at most 200 characters."),
+    ])
 
 
 class ModelForm(FlaskForm):

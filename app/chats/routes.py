@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -11,6 +11,7 @@ from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
 from app.errors import error_response, wants_json
 from app.extensions import db
+from app.ids import parse_page
 from app.models import Chat, LlmModel
 from app.services import chats as chat_service
 from app.services import conversation, registry
@@ -47,9 +48,11 @@ def home():
 @login_required
 def index():
     account = current_account()
-    page = request.args.get("page", 1, type=int)
+    page = parse_page(request.args.get("page"))
+    if page is None:
+        abort(404)
     query = sa.select(Chat).where(Chat.account_id == account.id).order_by(Chat.updated_at.desc(), Chat.id.desc())
-    pagination = db.paginate(query, page=max(page, 1), per_page=current_app.config["CHATS_PER_PAGE"], error_out=False)
+    pagination = db.paginate(query, page=page, per_page=current_app.config["CHATS_PER_PAGE"], error_out=False)
     form = NewChatForm()
     models = registry.enabled_models("chat")
     form.model_id.choices = _model_choices(models)
@@ -100,7 +103,7 @@ def rename(chat_id: int):
     chat = chat_or_404(chat_id)
     form = RenameForm()
     if not form.validate_on_submit():
-        return _refused(chat, "Enter a title of at most 200 characters.")
+        return _refused(chat, next(iter(form.title.errors), "Enter a title."))
     chat_service.rename(chat, form.title.data)
     return _changed(chat, "Chat renamed.")
 

@@ -17,11 +17,16 @@ from app.services.current import chat_or_404
 from app.services.posting import PostError, cancel_reply, post_user_message
 
 
+FILES_NOT_YET = "Confab cannot take attached files yet. Send the message without them; nothing was stored."
+
+
 @bp.post("/chats/<id:chat_id>/messages")
 @login_required
 def create(chat_id: int):
     chat = chat_or_404(chat_id, for_update=True)
     try:
+        if any(upload.filename for _, upload in request.files.items(multi=True)):
+            raise PostError(FILES_NOT_YET)
         user_message, reply = post_user_message(chat, current_user, request.form.get("content", ""))
     except PostError as exc:
         db.session.rollback()

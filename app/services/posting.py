@@ -13,6 +13,7 @@ from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
 from app.services import live_state
 from app.services.chats import ChatError, usable_model
+from app.validators import has_visible_text
 
 
 class PostError(ValueError):
@@ -49,7 +50,7 @@ def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Me
     chat are stored one pair after another.
     """
     content = (content or "").replace("\x00", "")
-    if not content.strip():
+    if not has_visible_text(content):
         raise PostError("Write a message first.")
     limit = current_app.config["MAX_MESSAGE_CHARS"]
     if len(content) > limit:

@@ -1,11 +1,14 @@
 """Bad input gets a clear error, never a 500, and nothing stored is touched."""
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Chat, User
+from app.ids import parse_id
+from app.models import Chat, Message, User
 
 
 @pytest.mark.parametrize(
@@ -57,3 +60,55 @@ def test_catch_up_ignores_a_malformed_since_id(client, auth):
     for value in ("99999999999999999999", "-5", "abc"):
         response = client.get(f"/chats/{chat.id}/messages?since_id={value}")
         assert response.status_code == 200 and response.get_json() == {"messages": []}
+
+
+@pytest.fixture
+def chat(client, auth):
+    auth.signup()
+    client.post("/chats", data={"model_id": "demo-chat", "title": "Kept"})
+    return db.session.execute(sa.select(Chat)).scalar_one()
+
+
+def _message_count() -> int:
+    return db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one()
+
+
+@pytest.mark.parametrize("raw", ["²", "１", "٣", "1²", "99999999999", "0", "-1", " 1"])
+def test_ids_that_are_not_plain_ascii_digits_in_range_match_nothing(client, chat, raw):
+    assert parse_id(raw) is None
+    assert client.get(f"/chats/{raw}").status_code == 404
+    assert client.get(f"/chats/{chat.id}/messages?since_id={raw}").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["922337203685477580", "²", "abc", "0", "-3", "1.5"])
+def test_a_page_that_is_not_a_sensible_number_is_404_not_500(client, chat, raw):
+    assert client.get(f"/chats?page={raw}").status_code == 404
+    assert client.get("/chats?page=2").status_code == 200
+
+
+@pytest.mark.parametrize("content", ["\u200b\u200b", "\u200b \u2060\ufeff", "\u00a0", "  \n\t "])
+def test_a_message_with_nothing_visible_is_refused_and_nothing_stored(client, chat, content):
+    response = client.post(f"/chats/{chat.id}/messages", data={"content": content}, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["message"] == "Write a message first."
+    assert _message_count() == 0
+
+
+def test_files_are_refused_with_a_clear_message_until_attachments_exist(client, chat):
+    response = client.post(f"/chats/{chat.id}/messages", headers={"X-Requested-With": "fetch"},
+                           data={"content": "see attached", "files": (io.BytesIO(b"%PDF-1.4"), "notes.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "cannot take attached files yet" in response.get_json()["error"]["message"]
+    assert _message_count() == 0
+
+
+@pytest.mark.parametrize(("title", "error"), [
+    ("   ", "Enter a title."), ("\u200b\u200b", "Enter a title."), ("x" * 201, "A title can be at most 200 characters."),
+])
+def test_renaming_to_nothing_or_too_long_says_which(client, chat, title, error):
+    response = client.post(f"/chats/{chat.id}/rename", data={"title": title}, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["message"] == error
+    db.session.refresh(chat)
+    assert chat.title == "Kept"

@@ -285,3 +285,12 @@ def test_a_reply_job_past_its_time_limit_ends_failed_and_stops_its_stream(room, 
         verdict = requests.get(f"{demo_llm}/_demo/requests/{tag}", timeout=5).json()["last"]
         time.sleep(0.05)
     assert verdict == "disconnected"
+
+
+@pytest.mark.parametrize("raw", ["²", "１", "1²", "٣"])
+def test_a_member_joining_with_digits_that_are_not_ascii_gets_a_refusal(room, app, raw):
+    chat, ann, _, _ = room
+    sock = socketio.test_client(app, flask_test_client=ann)
+    assert sock.emit("join", {"chat_id": raw}, callback=True) == {"ok": False, "error": "Chat not found."}
+    assert sock.emit("join", {"chat_id": str(chat.id)}, callback=True)["ok"] is True
+    sock.disconnect()

@@ -4,8 +4,8 @@ Events travel on one Redis pub/sub channel, the event bus, as JSON batches of
 ``[event, chat_id, payload]``. Web and worker processes publish on it; every web
 process listens (``app/fanout.py``) and emits each event to the chat's Socket.IO room
 among its own connections. Deltas from workers reach the bus through the relay
-(``app/engine/relay.py``), which publishes a whole batch in the same transaction as the
-live-state writes. Unit tests, which have no Redis server, deliver locally instead.
+(``app/engine/relay.py``), which publishes a whole batch in the same atomic step as the
+live-state writes (one Redis script). Unit tests, which have no Redis server, deliver locally instead.
 """
 from __future__ import annotations
 
@@ -35,11 +35,6 @@ def bus_publisher(client: redis.Redis) -> Callable[[list[Event]], None]:
     def publish(events: list[Event]) -> None:
         client.publish(BUS_CHANNEL, encode(events))
     return publish
-
-
-def publish_in(pipe: redis.client.Pipeline, events: list[Event]) -> None:
-    """Add a PUBLISH of ``events`` to a pipeline (the relay's transaction)."""
-    pipe.publish(BUS_CHANNEL, encode(events))
 
 
 def local_delivery(socketio) -> Callable[[list[Event]], None]:

@@ -24,7 +24,7 @@ from flask import current_app
 from app.engine.loop import StreamLoop
 from app.engine.relay import Relay
 from app.engine.supervisor import StreamSupervisor
-from app.realtime import local_delivery, publish_in
+from app.realtime import BUS_CHANNEL, local_delivery
 from app.redis_client import FAKE_SCHEME, get_redis
 from app.services.drafts import DraftWriter
 
@@ -51,7 +51,7 @@ def _build_relay(config: dict) -> Relay:
         from app.extensions import socketio
 
         return Relay(get_redis(), deliver=local_delivery(socketio))
-    return Relay(get_redis(), publish=publish_in,
+    return Relay(get_redis(), bus_channel=BUS_CHANNEL,
                  linger_per_reply=config["STREAM_LINGER_PER_REPLY_MS"] / 1000,
                  max_linger=config["STREAM_MAX_LINGER_MS"] / 1000)
 

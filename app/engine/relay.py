@@ -2,7 +2,7 @@
 
 Stream threads hand each provider chunk to :meth:`Relay.delta` and go straight back to
 reading their stream. One relay thread per process takes everything that arrived since
-its last round trip and, in a single MULTI/EXEC, appends the text to each reply's live
+its last round trip and, in one atomic Redis script, appends the text to each reply's live
 state (``app/services/live_state.py``), sets its last ``seq`` and publishes the whole
 batch of ``message.delta`` events on the event bus (``app/realtime.py``).
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from app.realtime import encode
 from app.services import live_state
 
 log = logging.getLogger(__name__)
@@ -45,17 +46,16 @@ class LiveReply:
 class Relay:
     """Batches the deltas of every reply streaming in this process.
 
-    ``publish`` puts a batch of events on the event bus inside the same transaction as
-    the live-state writes; unit tests, which have no bus, pass ``deliver`` instead, and
-    it is called after the transaction.
+    Each batch of events is published on ``bus_channel`` in the same atomic step as the
+    live-state writes; unit tests, which have no bus, pass ``deliver`` instead, and it is
+    called after that step.
     """
 
-    def __init__(self, client: redis.Redis, *,
-                 publish: Callable[[redis.client.Pipeline, list[Event]], None] | None = None,
+    def __init__(self, client: redis.Redis, *, bus_channel: str | None = None,
                  deliver: Callable[[list[Event]], None] | None = None,
                  linger_per_reply: float = 0.0, max_linger: float = 0.0) -> None:
-        self._client = client
-        self._publish = publish
+        self._record = client.register_script(live_state.RECORD_DELTAS)
+        self._bus_channel = bus_channel
         self._deliver = deliver
         self._linger_per_reply = linger_per_reply
         self._max_linger = max_linger
@@ -132,22 +132,18 @@ class Relay:
 
     def _send(self, batch: list[tuple[LiveReply, str, str, int]]) -> None:
         events: list[Event] = []
+        deltas: list[tuple[int, str, str]] = []
         last_seq: dict[int, int] = {}
         for reply, channel, text, seq in batch:
             events.append(["message.delta", reply.chat_id, {
                 "chat_id": reply.chat_id, "message_id": reply.message_id, "seq": seq, "text": text, "channel": channel,
             }])
+            deltas.append((reply.message_id, channel, text))
             last_seq[reply.message_id] = seq
+        publish = (self._bus_channel, encode(events)) if self._bus_channel else None
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                pipe = self._client.pipeline(transaction=True)
-                for reply, channel, text, _ in batch:
-                    live_state.append_text(pipe, reply.message_id, channel, text)
-                for message_id, seq in last_seq.items():
-                    live_state.set_seq(pipe, message_id, seq)
-                if self._publish is not None:
-                    self._publish(pipe, events)
-                pipe.execute()
+                live_state.record_deltas(self._record, deltas, last_seq, publish)
                 break
             except redis.exceptions.RedisError as exc:
                 if attempt == SEND_ATTEMPTS:

@@ -33,15 +33,35 @@ def chat_lock_key(chat_id: int) -> str:
     return f"{PREFIX}:chat:{chat_id}:lock"
 
 
-def append_text(pipe: redis.client.Pipeline, message_id: int, channel: str, text: str) -> None:
-    """Queue an append of ``text`` to the message's content or reasoning (the relay's transaction)."""
-    content_key, reasoning_key, _ = _keys(message_id)
-    pipe.append(reasoning_key if channel == "reasoning" else content_key, text)
+# One atomic step for a batch of deltas: append each text, set each message's last seq
+# (keeping the keys' expiry) and publish the events. A join snapshot (MGET) therefore never
+# sees text without its seq, or a seq without its text.
+RECORD_DELTAS = """
+local appends = tonumber(ARGV[1])
+for i = 1, appends do redis.call('APPEND', KEYS[i], ARGV[i + 1]) end
+for i = appends + 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'KEEPTTL') end
+if ARGV[#KEYS + 2] then redis.call('PUBLISH', ARGV[#KEYS + 2], ARGV[#KEYS + 3]) end
+return appends
+"""
 
 
-def set_seq(pipe: redis.client.Pipeline, message_id: int, seq: int) -> None:
-    """Queue setting the message's last seq, keeping its expiry."""
-    pipe.set(_keys(message_id)[2], seq, keepttl=True)
+def record_deltas(script: redis.commands.core.Script, deltas: list[tuple[int, str, str]],
+                  last_seqs: dict[int, int], publish: tuple[str, str] | None = None) -> None:
+    """Append each ``(message_id, channel, text)`` to the live state, set each message's last
+    seq and, given ``(channel, payload)``, publish it: all in one round trip, atomically.
+    ``script`` is :data:`RECORD_DELTAS` registered on a client."""
+    keys: list[str] = []
+    args: list[object] = [len(deltas)]
+    for message_id, channel, text in deltas:
+        content_key, reasoning_key, _ = _keys(message_id)
+        keys.append(reasoning_key if channel == "reasoning" else content_key)
+        args.append(text)
+    for message_id, seq in last_seqs.items():
+        keys.append(_keys(message_id)[2])
+        args.append(seq)
+    if publish is not None:
+        args.extend(publish)
+    script(keys=keys, args=args)
 
 
 def keep_all(pipe: redis.client.Pipeline, message_ids: list[int], ttl_ms: int, pid: int) -> None:

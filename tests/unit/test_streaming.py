@@ -69,10 +69,8 @@ def say(flask_client, chat_id: int, content: str) -> dict:
 
 def record_delta(message_id: int, seq: int, text: str, channel: str = "content") -> None:
     """Live state as the relay leaves it after sending one delta."""
-    pipe = get_redis().pipeline(transaction=True)
-    live_state.append_text(pipe, message_id, channel, text)
-    live_state.set_seq(pipe, message_id, seq)
-    pipe.execute()
+    script = get_redis().register_script(live_state.RECORD_DELTAS)
+    live_state.record_deltas(script, [(message_id, channel, text)], {message_id: seq})
 
 
 def events(sock, name: str | None = None) -> list[dict]:

@@ -46,7 +46,7 @@ def test_more_replies_stream_at_once_than_there_are_worker_processes(ann, stack)
             assert [d["seq"] for d in deltas] == list(range(1, len(deltas) + 1))
             assert "".join(d["text"] for d in deltas) == completed["message"]["content"]
             assert ann.message(chats[replies.index(reply_id)], reply_id)["content"] == completed["message"]["content"]
-        finished = Queue("confab", connection=stack.redis).finished_job_registry.get_job_ids()
+        finished = Queue(stack.queue_name, connection=stack.redis).finished_job_registry.get_job_ids()
         assert len(finished) >= count
     finally:
         _close(opened)

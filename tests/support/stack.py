@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import redis
@@ -28,6 +29,8 @@ class Stack:
         self.redis_url = os.environ.get("REDIS_URL") or ""
         self.workers = workers
         self.streams_per_worker = streams_per_worker
+        # A queue of its own: a worker left over from another run can never take this run's jobs.
+        self.queue_name = f"confab-{uuid.uuid4().hex[:8]}"
         self.web_processes = web_processes
         self.web_urls: list[str] = []
         self.web_servers: list[subprocess.Popen] = []
@@ -49,6 +52,7 @@ class Stack:
             "CONFAB_STREAM_HEARTBEAT_TTL": "4",
             "CONFAB_STREAM_SWEEP_SECONDS": "1",
             "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
+            "RQ_QUEUE": self.queue_name,
             "WORKERS": str(self.workers),
             "STREAMS_PER_WORKER": str(self.streams_per_worker),
             "PYTHONUNBUFFERED": "1",
@@ -101,10 +105,11 @@ class Stack:
                 time.sleep(0.1)
 
     def _wait_for_workers(self, timeout: float = 30) -> None:
-        from rq import Worker
+        from rq import Queue, Worker
 
+        queue = Queue(self.queue_name, connection=self.redis)
         deadline = time.monotonic() + timeout
-        while len(Worker.all(connection=self.redis)) < self.workers:
+        while len(Worker.all(queue=queue)) < self.workers:
             if time.monotonic() > deadline:
                 raise TimeoutError("RQ workers did not register")
             if self.worker_process.poll() is not None:

@@ -6,8 +6,6 @@ Never green-patched and never imports ``wsgi``. The app, the SDK and the job mod
 are loaded once here, before RQ's worker pool forks its processes, and the pool
 replaces a process that dies. Events go out through the Redis event bus.
 """
-import ctypes
-import ctypes.util
 import logging
 
 from rq import Queue
@@ -22,22 +20,7 @@ from app.llm.clients import warm_clients
 from app.redis_client import get_redis, wait_for_redis
 
 
-M_ARENA_MAX = -8  # glibc's mallopt() parameter
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Keep glibc to a few malloc arenas. By default each thread that allocates may get an
-    arena of its own (up to eight per core); with a hundred reply threads a process that way
-    held ~25 MB more at 200 replies (bench/streams.py), for no speed gained. Elsewhere than
-    glibc this does nothing."""
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):
-        pass
-
-
 def main() -> None:
-    limit_malloc_arenas()
     app = create_app(role="worker")
 
     def supervise() -> None:

@@ -88,7 +88,7 @@ def _init_realtime(app: Flask, role: str) -> None:
     app.extensions["confab.publish"] = bus_publisher(connect(url))
     if role == "web":
         socketio.init_app(app, async_mode=app.config["ASYNC_MODE"])
-        start_fanout(socketio, url)
+        start_fanout(app, socketio, url)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -19,12 +19,17 @@ from app.realtime import BUS_CHANNEL, local_delivery
 log = logging.getLogger(__name__)
 
 
-def start_fanout(socketio, url: str) -> None:
+def start_fanout(app, socketio, url: str) -> None:
     """Run the bus listener as a background task of the Socket.IO server (green under eventlet)."""
-    socketio.start_background_task(_listen, socketio, url)
+    socketio.start_background_task(_listen, app, socketio, url)
 
 
-def _listen(socketio, url: str) -> None:
+def _listen(app, socketio, url: str) -> None:
+    with app.app_context():
+        _deliver_forever(socketio, url)
+
+
+def _deliver_forever(socketio, url: str) -> None:
     deliver = local_delivery(socketio)
     backoff = 0.1
     while True:

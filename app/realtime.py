@@ -37,10 +37,23 @@ def bus_publisher(client: redis.Redis) -> Callable[[list[Event]], None]:
     return publish
 
 
+_controls: dict[str, Callable[[dict], None]] = {}
+
+
+def on_control(name: str, handler: Callable[[dict], None]) -> None:
+    """Handle bus events that are for the web processes themselves, not for a chat's room
+    (published with no chat id), e.g. ending the sockets of a session that was signed out."""
+    _controls[name] = handler
+
+
 def local_delivery(socketio) -> Callable[[list[Event]], None]:
     """Emit to this process's own Socket.IO rooms (the web side of the bus, and unit tests)."""
     def deliver(events: list[Event]) -> None:
         for name, chat_id, payload in events:
+            if chat_id is None:
+                if name in _controls:
+                    _controls[name](payload)
+                continue
             socketio.emit(name, payload, to=room_for(chat_id), namespace="/")
     return deliver
 

@@ -10,6 +10,7 @@ from app.auth import bp
 from app.auth.forms import LoginForm, SignupForm
 from app.extensions import db, limiter
 from app.models import normalise_email
+from app.services import sessions
 from app.services.accounts import AccountError, create_user, find_user, password_problem
 
 WRONG_CREDENTIALS = "That email and password do not match an account."
@@ -48,6 +49,8 @@ def signup():
                 form.email.errors.append(str(exc))
             else:
                 db.session.commit()
+                session.clear()
+                sessions.begin(user.id)
                 login_user(user)
                 current_app.logger.info("user %s signed up", user.id)
                 flash("Welcome to Confab.", "success")
@@ -73,6 +76,7 @@ def login():
         user = find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
             session.clear()
+            sessions.begin(user.id)
             login_user(user)
             current_app.logger.info("user %s signed in", user.id)
             return redirect(_safe_next(request.args.get("next")))
@@ -84,7 +88,19 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    sessions.end(current_user.id, sessions.current_id())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of this user: other browsers, copied cookies and open sockets too."""
+    sessions.end_all(current_user.id)
+    logout_user()
+    session.clear()
+    flash("You are signed out everywhere.", "info")
     return redirect(url_for("auth.login"))

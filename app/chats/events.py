@@ -10,8 +10,9 @@ from app.extensions import db, socketio
 from app.ids import parse_id
 from app.models import ApiToken, Chat, Message, User
 from app.models.chats import UNFINISHED
+from app import realtime
 from app.realtime import room_for
-from app.services import live_state
+from app.services import live_state, sessions
 from app.services.current import is_member
 
 
@@ -31,13 +32,37 @@ def _connected_user():
     return _bearer_user()
 
 
+# This web process's sockets: sid -> (user id, signed-in session id, None for API tokens).
+_sockets: dict[str, tuple[int, str | None]] = {}
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
     user = _connected_user()
     if user is None:
         raise ConnectionRefusedError("unauthorized")
-    session["socket_user_id"] = user.id
+    session_id = sessions.current_id() if current_user.is_authenticated else None
+    session["socket_user_id"], session["socket_session_id"] = user.id, session_id
+    _sockets[request.sid] = (user.id, session_id)
     current_app.logger.info("user %s connected socket %s", user.id, request.sid)
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    _sockets.pop(request.sid, None)
+
+
+def end_sockets(ended: dict) -> None:
+    """A session ended (or all of a user's): disconnect its sockets on this web process."""
+    user_id, session_id = ended.get("user_id"), ended.get("session_id")
+    for sid, (owner, owner_session) in list(_sockets.items()):
+        if owner == user_id and (session_id is None or owner_session == session_id):
+            _sockets.pop(sid, None)
+            socketio.server.disconnect(sid, namespace="/")
+            current_app.logger.info("ended socket %s of user %s (signed out)", sid, user_id)
+
+
+realtime.on_control(sessions.ENDED_EVENT, end_sockets)
 
 
 def _chat_id(data) -> int | None:
@@ -45,8 +70,11 @@ def _chat_id(data) -> int | None:
 
 
 def _socket_user():
-    user_id = session.get("socket_user_id")
-    return db.session.get(User, user_id) if user_id else None
+    """The socket's user, unless the browser session it connected with has ended since."""
+    user_id, session_id = session.get("socket_user_id"), session.get("socket_session_id")
+    if not user_id or (session_id is not None and not sessions.is_live(user_id, session_id)):
+        return None
+    return db.session.get(User, user_id)
 
 
 @socketio.on("join")

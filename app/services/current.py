@@ -9,13 +9,15 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db, login_manager
 from app.models import Account, Chat, Membership, User
+from app.services import sessions
 
 SESSION_ACCOUNT_KEY = "account_id"
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The signed-in user, if the cookie's session has not been ended (``app/services/sessions.py``)."""
+    if not (user_id.isascii() and user_id.isdigit()) or not sessions.is_live(int(user_id), sessions.current_id()):
         return None
     return db.session.get(User, int(user_id))
 

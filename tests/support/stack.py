@@ -139,16 +139,28 @@ class Stack:
 class Member:
     """A signed-in person: an HTTP session with CSRF handled, and Socket.IO clients."""
 
-    def __init__(self, stack: Stack, email: str, password: str, web_url: str | None = None) -> None:
+    def __init__(self, stack: Stack, email: str, password: str, web_url: str | None = None,
+                 cookies: requests.cookies.RequestsCookieJar | None = None) -> None:
         self.stack = stack
         self.url = web_url or stack.web_url
         self.http = requests.Session()
-        page = self.http.get(f"{self.url}/login", timeout=10).text
-        token = FORM_CSRF.search(page).group(1)
-        response = self.http.post(f"{self.url}/login", data={"email": email, "password": password, "csrf_token": token},
-                                  allow_redirects=False, timeout=10)
-        assert response.status_code == 302, response.text
-        self.csrf = META_CSRF.search(self.http.get(f"{self.url}/chats", timeout=10).text).group(1)
+        if cookies is not None:
+            self.http.cookies.update(cookies)
+        else:
+            page = self.http.get(f"{self.url}/login", timeout=10).text
+            token = FORM_CSRF.search(page).group(1)
+            response = self.http.post(f"{self.url}/login", allow_redirects=False, timeout=10,
+                                      data={"email": email, "password": password, "csrf_token": token})
+            assert response.status_code == 302, response.text
+        found = META_CSRF.search(self.http.get(f"{self.url}/chats", timeout=10).text)
+        self.csrf = found.group(1) if found else ""
+
+    def copied_to(self, web_url: str) -> "Member":
+        """Someone holding a copy of this member's session cookie, talking to ``web_url``."""
+        return Member(self.stack, "", "", web_url=web_url, cookies=self.http.cookies.copy())
+
+    def signed_in(self) -> bool:
+        return self.http.get(f"{self.url}/chats", timeout=10, allow_redirects=False).status_code == 200
 
     def post(self, path: str, **kwargs) -> requests.Response:
         headers = {"X-CSRFToken": self.csrf, "X-Requested-With": "fetch", "Accept": "application/json"}

@@ -94,6 +94,13 @@ def test_signed_out_visitor_is_redirected_to_sign_in(client, path):
     assert response.headers["Location"].startswith("/login?next=")
 
 
+@pytest.mark.parametrize("path", ["/logout", "/logout/everywhere"])
+def test_signed_out_visitor_cannot_sign_out(client, path):
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
 class CsrfConfig(TestConfig):
     WTF_CSRF_ENABLED = True
 
@@ -115,8 +122,9 @@ class TestCsrf:
         response = client.post("/signup", data={"name": "Ann", "email": "a@example.com", "password": "correct horse", "csrf_token": token})
         assert response.status_code == 302
 
-    def test_fetch_without_csrf_header_is_rejected_as_json(self, client):
-        response = client.post("/logout", headers={"X-Requested-With": "fetch"})
+    @pytest.mark.parametrize("path", ["/logout", "/logout/everywhere"])
+    def test_fetch_without_csrf_header_is_rejected_as_json(self, client, path):
+        response = client.post(path, headers={"X-Requested-With": "fetch"})
         assert response.status_code == 400
         assert response.get_json()["error"]["code"] == "csrf_failed"
 

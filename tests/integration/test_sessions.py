@@ -1,0 +1,38 @@
+"""Sign-out reaches every web process: a copied cookie is refused on HTTP and Socket.IO, and
+the sockets of the ended session are disconnected wherever they are (SPEC §4, §10, §12)."""
+from __future__ import annotations
+
+import time
+
+from tests.conftest import PASSWORD
+from tests.support.stack import Member
+
+
+def test_signing_out_on_one_web_process_ends_that_session_on_every_other(stack, ann):
+    stack.flask("users", "create", "--email", "dan@example.com", "--name", "Dan Ode", "--password", PASSWORD)
+    stack.flask("accounts", "add-member", "Ann Lee's account", "dan@example.com")
+    chat_id = ann.new_chat("for dan")
+    dan = Member(stack, "dan@example.com", PASSWORD)
+    dan_on_phone = Member(stack, "dan@example.com", PASSWORD, web_url=stack.web_urls[1])
+    thief = dan.copied_to(stack.web_urls[1])
+    far = thief.socket()
+    try:
+        assert far.join(chat_id)["ok"] is True
+        assert dan.post("/logout", allow_redirects=False).status_code == 302
+        deadline = time.monotonic() + 10
+        while far.client.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not far.client.connected
+        assert not thief.signed_in() and not thief.copied_to(stack.web_urls[0]).signed_in()
+        reply_id = ann.say(chat_id, "are you still there, Dan?")["assistant_message"]["id"]
+        ann_live = ann.socket()
+        try:
+            assert ann_live.join(chat_id)["ok"] is True
+            ann_live.wait_for("message.completed", reply_id)
+        finally:
+            ann_live.close()
+        assert not [d for _, d in far.events if d.get("message_id") == reply_id]
+        assert dan_on_phone.signed_in()
+    finally:
+        if far.client.connected:
+            far.close()

@@ -1,0 +1,78 @@
+"""Signed-in sessions end when they should: a copied cookie dies with sign-out, and the
+sockets of an ended session are disconnected (SPEC §4, §10)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db, socketio
+from app.models import Chat
+from tests.conftest import AuthActions
+
+
+def _copy_of(app, client):
+    """Another browser holding a copy of ``client``'s session cookie."""
+    copy = app.test_client()
+    cookie = client.get_cookie("session")
+    copy.set_cookie("session", cookie.value)
+    return copy
+
+
+def _signed_in(client) -> bool:
+    return client.get("/chats").status_code == 200
+
+
+def test_a_copied_session_cookie_stops_working_when_its_session_signs_out(app, client, auth):
+    auth.signup()
+    copy = _copy_of(app, client)
+    assert _signed_in(copy)
+    auth.logout()
+    assert not _signed_in(client)
+    response = copy.get("/chats")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_signing_out_one_browser_leaves_the_others_signed_in(app, client, auth):
+    auth.signup()
+    auth.logout()
+    other = app.test_client()
+    AuthActions(other).login()
+    auth.login()
+    auth.logout()
+    assert _signed_in(other)
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_user(app, client, auth):
+    auth.signup()
+    other = app.test_client()
+    AuthActions(other).login()
+    copy = _copy_of(app, other)
+    assert client.post("/logout/everywhere").status_code == 302
+    assert not _signed_in(client) and not _signed_in(other) and not _signed_in(copy)
+    auth.login()
+    assert _signed_in(client)
+
+
+def test_the_sockets_of_a_signed_out_session_are_disconnected_and_a_copied_cookie_cannot_join(app, client, auth):
+    auth.signup()
+    client.post("/chats", data={"model_id": "demo-chat"})
+    chat = db.session.execute(sa.select(Chat)).scalar_one()
+    copy = _copy_of(app, client)
+    live = socketio.test_client(app, flask_test_client=client)
+    copied = socketio.test_client(app, flask_test_client=copy)
+    assert live.emit("join", {"chat_id": chat.id}, callback=True)["ok"] is True
+    assert copied.emit("join", {"chat_id": chat.id}, callback=True)["ok"] is True
+    auth.logout()
+    assert not live.is_connected() and not copied.is_connected()
+    assert not socketio.test_client(app, flask_test_client=copy).is_connected()
+
+
+def test_a_socket_connected_before_sign_out_cannot_join_after_it(app, client, auth):
+    auth.signup()
+    client.post("/chats", data={"model_id": "demo-chat"})
+    chat = db.session.execute(sa.select(Chat)).scalar_one()
+    copied = socketio.test_client(app, flask_test_client=_copy_of(app, client))
+    from app.chats import events
+
+    events._sockets.clear()  # as if this socket were connected to another web process that missed the event
+    auth.logout()
+    assert copied.emit("join", {"chat_id": chat.id}, callback=True) == {"ok": False, "error": "Chat not found."}

@@ -84,5 +84,13 @@ def chat_updated_event(chat: Chat) -> None:
     )
 
 
+MEMBERSHIP_ENDED = "membership.ended"
+
+
+def membership_ended(user_id: int, account_id: int) -> None:
+    """Tell every web process: ``user_id``'s sockets must leave the rooms of ``account_id``'s chats."""
+    publish([[MEMBERSHIP_ENDED, None, {"user_id": user_id, "account_id": account_id}]])
+
+
 def chat_deleted_event(chat_id: int) -> None:
     emit_to_chat(chat_id, "chat.deleted", {})

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app import realtime
 from app.accounts import bp
 from app.accounts.forms import AddMemberForm, BudgetForm, TokenForm
 from app.extensions import db
@@ -68,6 +69,7 @@ def remove(account_id: int, user_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
+        realtime.membership_ended(user_id, account.id)
         flash("Member removed.", "success")
     return redirect(url_for("accounts.show", account_id=account.id))
 

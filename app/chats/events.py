@@ -62,7 +62,27 @@ def end_sockets(ended: dict) -> None:
             current_app.logger.info("ended socket %s of user %s (signed out)", sid, user_id)
 
 
+def leave_account_rooms(ended: dict) -> None:
+    """A membership ended: the user's sockets on this web process leave the rooms of that
+    account's chats at once (their other chats keep streaming)."""
+    user_id, account_id = ended.get("user_id"), ended.get("account_id")
+    mine = [sid for sid, (owner, _) in list(_sockets.items()) if owner == user_id]
+    rooms = {sid: [r for r in socketio.server.rooms(sid, namespace="/") if r.startswith("chat:")] for sid in mine}
+    joined = {int(room.split(":", 1)[1]) for names in rooms.values() for room in names}
+    if not joined:
+        return
+    with db.engine.connect() as connection:  # not the session: this may run in the bus listener
+        theirs = set(connection.execute(
+            sa.select(Chat.id).where(Chat.account_id == account_id, Chat.id.in_(joined))
+        ).scalars())
+    for sid, names in rooms.items():
+        for room in names:
+            if int(room.split(":", 1)[1]) in theirs:
+                socketio.server.leave_room(sid, room, namespace="/")
+
+
 realtime.on_control(sessions.ENDED_EVENT, end_sockets)
+realtime.on_control(realtime.MEMBERSHIP_ENDED, leave_account_rooms)
 
 
 def _chat_id(data) -> int | None:

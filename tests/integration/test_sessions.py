@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
+
 from tests.conftest import PASSWORD
 from tests.support.stack import Member
 
@@ -36,3 +38,32 @@ def test_signing_out_on_one_web_process_ends_that_session_on_every_other(stack, 
     finally:
         if far.client.connected:
             far.close()
+
+
+def test_a_removed_member_connected_to_another_web_process_hears_nothing_more(stack, ann):
+    stack.flask("users", "create", "--email", "fay@example.com", "--name", "Fay Lund", "--password", PASSWORD)
+    stack.flask("accounts", "add-member", "Ann Lee's account", "fay@example.com")
+    chat_id = ann.new_chat("before fay left")
+    fay = Member(stack, "fay@example.com", PASSWORD, web_url=stack.web_urls[1])
+    engine = sa.create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.connect() as connection:
+        account_id = connection.execute(sa.select(sa.text("account_id")).select_from(sa.text("chats"))
+                                        .where(sa.text("id = :id")), {"id": chat_id}).scalar_one()
+        fay_id = connection.execute(sa.text("SELECT id FROM users WHERE email = 'fay@example.com'")).scalar_one()
+    engine.dispose()
+    far = fay.socket()
+    ann_live = ann.socket()
+    try:
+        assert far.join(chat_id)["ok"] is True and ann_live.join(chat_id)["ok"] is True
+        removed = ann.post(f"/accounts/{account_id}/members/{fay_id}/remove", allow_redirects=False)
+        assert removed.status_code == 302
+        seen = len(far.events)  # the bus delivers the removal before anything Ann publishes after it
+        reply_id = ann.say(chat_id, "a plan Fay must not see")["assistant_message"]["id"]
+        ann_live.wait_for("message.completed", reply_id)
+        assert far.events[seen:] == []
+        assert far.client.connected
+        assert fay.http.get(f"{fay.url}/chats/{chat_id}", timeout=10).status_code == 404
+        assert far.join(chat_id) == {"ok": False, "error": "Chat not found."}
+    finally:
+        far.close()
+        ann_live.close()

@@ -76,3 +76,26 @@ def test_a_socket_connected_before_sign_out_cannot_join_after_it(app, client, au
     events._sockets.clear()  # as if this socket were connected to another web process that missed the event
     auth.logout()
     assert copied.emit("join", {"chat_id": chat.id}, callback=True) == {"ok": False, "error": "Chat not found."}
+
+
+def test_a_removed_member_stops_receiving_the_accounts_chats_at_once(app, client, auth):
+    auth.signup()
+    bob_client = app.test_client()
+    AuthActions(bob_client).signup("Bob Stone", "bob@example.com")
+    bob_client.post("/chats", data={"model_id": "demo-chat"})
+    own_chat = db.session.execute(sa.select(Chat)).scalar_one()
+    client.post("/chats", data={"model_id": "demo-chat"})
+    chat = db.session.execute(sa.select(Chat).where(Chat.id != own_chat.id)).scalar_one()
+    client.post(f"/accounts/{chat.account_id}/members", data={"email": "bob@example.com"})
+    bob = socketio.test_client(app, flask_test_client=bob_client)
+    assert bob.emit("join", {"chat_id": chat.id}, callback=True)["ok"] is True
+    assert bob.emit("join", {"chat_id": own_chat.id}, callback=True)["ok"] is True
+    assert client.post(f"/accounts/{chat.account_id}/members/{own_chat.creator_id}/remove").status_code == 302
+    bob.get_received()
+    say = {"headers": {"X-Requested-With": "fetch"}}
+    assert client.post(f"/chats/{chat.id}/messages", data={"content": "not for Bob any more"}, **say).status_code == 202
+    assert bob_client.post(f"/chats/{own_chat.id}/messages", data={"content": "still mine"}, **say).status_code == 202
+    received = [e["args"][0] for e in bob.get_received()]
+    assert all(event["chat_id"] != chat.id for event in received)
+    assert any(event["chat_id"] == own_chat.id for event in received)
+    assert bob.is_connected()

@@ -72,6 +72,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or ""
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
     LOGIN_LIMIT_PER_EMAIL = os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per minute")
+    SIGNUP_LIMIT_PER_ADDRESS = os.environ.get("SIGNUP_LIMIT_PER_ADDRESS", "5 per minute;30 per hour")
+    RATELIMIT_HEADERS_ENABLED = True  # a 429 says when to try again (Retry-After)
 
     MODELS_FILE = os.environ.get("CONFAB_MODELS_FILE", str(BASE_DIR / "app" / "ai_models.yml"))
     STORAGE_ROOT = os.environ.get("CONFAB_STORAGE_ROOT", str(INSTANCE_DIR / "storage"))

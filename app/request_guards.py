@@ -1,7 +1,8 @@
-"""Checks every request passes before a view sees it."""
+"""Checks every request passes before a view sees it, and headers every answer gets."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, request
+from flask_login import current_user
 
 from app.errors import error_response
 
@@ -16,3 +17,11 @@ def register(app: Flask) -> None:
         if any("\x00" in value for value in values):
             return error_response(400, NUL_REFUSED, "invalid_text")
         return None
+
+    @app.after_request
+    def never_store_private_pages(response: Response) -> Response:
+        """Pages and JSON for a signed-in person stay out of every cache (a shared computer's
+        back button, a proxy); static files stay cacheable."""
+        if request.endpoint != "static" and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response

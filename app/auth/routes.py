@@ -6,12 +6,12 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp
+from app.auth import bp, devices
 from app.auth.forms import LoginForm, SignupForm
 from app.extensions import db, limiter
 from app.models import normalise_email
 from app.services import sessions
-from app.services.accounts import AccountError, create_user, find_user, password_problem
+from app.services.accounts import AccountError, authenticate, create_user, password_problem
 
 WRONG_CREDENTIALS = "That email and password do not match an account."
 
@@ -34,6 +34,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_ADDRESS"], methods=["POST"],
+               error_message="Too many sign-ups from this address. Wait a while and try again.")
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("chats.index"))
@@ -67,19 +69,22 @@ def signup():
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_EMAIL"], key_func=_login_email_key, methods=["POST"],
     deduct_when=_failed_attempt, error_message="Too many sign-in attempts. Wait a minute and try again.",
+    exempt_when=lambda: devices.is_known(request.form.get("email", "")),
 )
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("chats.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.check_password(form.password.data):
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
             session.clear()
             sessions.begin(user.id)
             login_user(user)
             current_app.logger.info("user %s signed in", user.id)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            devices.remember(response, form.email.data)
+            return response
         form.password.errors.append(WRONG_CREDENTIALS)
     status = 401 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status

@@ -94,6 +94,7 @@ def show(chat_id: int):
         "chats/show.html", chat=chat, messages=messages,
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),
+        can_delete=chat_service.may_delete(chat, current_user),
     )
 
 
@@ -138,6 +139,8 @@ def instructions(chat_id: int):
 @login_required
 def delete(chat_id: int):
     chat = chat_or_404(chat_id)
+    if not chat_service.may_delete(chat, current_user):
+        abort(403)
     chat_service.delete_chat(chat)
     db.session.commit()
     realtime.chat_deleted_event(chat_id)

@@ -1,7 +1,11 @@
 """Sign-up and team membership workflows."""
 from __future__ import annotations
 
+import secrets
+from functools import lru_cache
+
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import ROLE_MEMBER, ROLE_OWNER, Account, Membership, User, normalise_email
@@ -17,6 +21,22 @@ def find_user(email: str) -> User | None:
     return db.session.execute(
         sa.select(User).where(User.email == normalise_email(email))
     ).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with this email and password, or None. The password is hashed and compared
+    whether or not the email is known, so the answer takes as long either way and does not
+    tell an attacker which emails have accounts."""
+    user = find_user(email)
+    stored = user.password_hash if user is not None else _unknown_user_hash()
+    matches = check_password_hash(stored, password)
+    return user if user is not None and matches else None
+
+
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    """A hash made the way user passwords are (same method and cost), matching no password."""
+    return generate_password_hash(secrets.token_urlsafe(32))
 
 
 def password_problem(password: str) -> str | None:

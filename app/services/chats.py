@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.models import Account, Attachment, Chat, LlmModel, Message, User
+from app.models import ROLE_OWNER, Account, Attachment, Chat, LlmModel, Membership, Message, User
 from app.models.chats import UNFINISHED
 from app.services import live_state, registry, storage
 
@@ -57,6 +57,16 @@ def change_model(chat: Chat, model_id: str) -> None:
 
 def set_instructions(chat: Chat, instructions: str | None) -> None:
     chat.instructions = (instructions or "").strip() or None
+
+
+def may_delete(chat: Chat, user: User) -> bool:
+    """A chat's creator and its account's owners may delete it (SPEC §4); other members may not."""
+    if chat.creator_id == user.id:
+        return True
+    return db.session.execute(
+        sa.select(Membership.id).where(Membership.account_id == chat.account_id, Membership.user_id == user.id,
+                                       Membership.role == ROLE_OWNER)
+    ).first() is not None
 
 
 def delete_chat(chat: Chat) -> None:

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from app.config import TestConfig
 from app.extensions import db
 from app.models import Account, Membership, User
+from app.services import accounts
+from tests.conftest import AuthActions
 
 
 def test_signup_creates_user_with_personal_account_and_signs_in(client, auth):
@@ -132,6 +134,7 @@ class TestCsrf:
 class LimitConfig(TestConfig):
     LOGIN_LIMIT_PER_EMAIL = "3 per minute"
     LOGIN_LIMIT_PER_ADDRESS = "5 per minute"
+    SIGNUP_LIMIT_PER_ADDRESS = "3 per minute"
 
 
 class TestLoginRateLimit:
@@ -147,12 +150,33 @@ class TestLoginRateLimit:
         blocked = auth.login()
         assert blocked.status_code == 429
         assert b"Too many sign-in attempts" in blocked.data
+        assert int(blocked.headers["Retry-After"]) > 0
         assert auth.login(email="someone@example.com").status_code == 401
 
     def test_failed_sign_ins_are_limited_per_address(self, client, auth):
         for i in range(5):
             assert auth.login(email=f"user{i}@example.com").status_code == 401
         assert auth.login(email="fresh@example.com").status_code == 429
+
+    def test_guessing_a_password_cannot_lock_its_owner_out_of_a_browser_they_signed_in_on(self, app, client, auth):
+        auth.signup()
+        auth.logout()
+        assert auth.login().status_code == 302
+        auth.logout()
+        attacker = AuthActions(app.test_client())
+        for _ in range(3):
+            assert attacker.login(password="guess guess!").status_code == 401
+        assert attacker.login().status_code == 429
+        assert auth.login().status_code == 302
+
+    def test_sign_ups_are_limited_per_address_and_say_when_to_retry(self, client, auth):
+        for i in range(3):
+            assert auth.signup(email=f"new{i}@example.com").status_code == 302
+            auth.logout()
+        blocked = auth.signup(email="one.more@example.com")
+        assert blocked.status_code == 429
+        assert b"Too many sign-ups" in blocked.data and int(blocked.headers["Retry-After"]) > 0
+        assert db.session.execute(sa.select(sa.func.count(User.id))).scalar_one() == 3
 
     def test_successful_sign_ins_do_not_count(self, client, auth):
         auth.signup()
@@ -188,3 +212,17 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 def test_account_count_after_signup_is_one(auth):
     auth.signup()
     assert db.session.execute(sa.select(sa.func.count(Account.id))).scalar_one() == 1
+
+
+def test_an_unknown_email_gets_the_same_password_check_as_a_known_one(client, auth, monkeypatch):
+    auth.signup()
+    auth.logout()
+    checked = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda stored, given: checked.append(stored) or real(stored, given))
+    assert auth.login(password="wrong password!").status_code == 401
+    assert auth.login(email="nobody@example.com", password="wrong password!").status_code == 401
+    known, unknown = checked
+    assert known == db.session.execute(sa.select(User.password_hash)).scalar_one()
+    assert unknown != known and unknown.split("$")[0] == known.split("$")[0]  # same method and cost
+    assert auth.login().status_code == 302

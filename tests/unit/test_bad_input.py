@@ -112,3 +112,11 @@ def test_renaming_to_nothing_or_too_long_says_which(client, chat, title, error):
     assert response.get_json()["error"]["message"] == error
     db.session.refresh(chat)
     assert chat.title == "Kept"
+
+
+def test_pages_and_json_of_a_signed_in_person_are_never_stored_but_static_files_are(client, chat):
+    for path in ("/chats", f"/chats/{chat.id}", f"/chats/{chat.id}/messages", "/account"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    static = client.get("/static/css/app.css")
+    static.close()
+    assert static.headers.get("Cache-Control") != "no-store"

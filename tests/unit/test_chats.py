@@ -132,6 +132,27 @@ def test_delete_removes_chat_and_messages(client, ann_chat):
     assert client.get(f"/chats/{ann_chat.id}").status_code == 404
 
 
+def test_only_the_creator_and_the_accounts_owners_may_delete_a_chat(app, client, auth, ann_chat):
+    from tests.conftest import AuthActions
+
+    bob = app.test_client()
+    AuthActions(bob).signup("Bob Stone", "bob@example.com")
+    client.post(f"/accounts/{ann_chat.account_id}/members", data={"email": "bob@example.com"})
+    page = bob.get(f"/chats/{ann_chat.id}").data.decode()
+    assert "Plans" in page and 'id="delete-form"' not in page
+    refused = bob.post(f"/chats/{ann_chat.id}/delete", headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert db.session.get(Chat, ann_chat.id) is not None
+    bob.get(f"/chats/{ann_chat.id}")  # Bob now works in Ann's account
+    bob_chat = bob.post("/chats", data={"model_id": "demo-chat", "title": "Bob's"})
+    bob_chat_id = int(bob_chat.headers["Location"].rsplit("/", 1)[1])
+    assert db.session.get(Chat, bob_chat_id).account_id == ann_chat.account_id
+    assert 'id="delete-form"' in client.get(f"/chats/{bob_chat_id}").data.decode()
+    assert client.post(f"/chats/{bob_chat_id}/delete").status_code == 302
+    assert db.session.get(Chat, bob_chat_id) is None
+    assert bob.post(f"/chats/{ann_chat.id}/delete").status_code == 403
+
+
 @pytest.mark.parametrize(("method", "path"), CHAT_ROUTES)
 def test_non_member_gets_404_on_every_chat_and_message_route(client, auth, ann_chat, method, path):
     reply_id = post(client, ann_chat.id, "secret plans").get_json()["assistant_message"]["id"]

@@ -85,6 +85,13 @@ def chat_updated_event(chat: Chat) -> None:
 
 
 MEMBERSHIP_ENDED = "membership.ended"
+TOKEN_REVOKED = "token.revoked"
+
+
+def token_revoked(token_id: int) -> None:
+    """Tell every web process: disconnect the sockets that authenticated with this API token."""
+    publish([[TOKEN_REVOKED, None, {"token_id": token_id}]])
+
 
 
 def membership_ended(user_id: int, account_id: int) -> None:

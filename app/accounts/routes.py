@@ -132,5 +132,6 @@ def revoke_token(token_id: int):
         abort(404)
     db.session.delete(token)
     db.session.commit()
+    realtime.token_revoked(token_id)
     flash("Token revoked.", "success")
     return redirect(url_for("accounts.tokens"))

@@ -1,4 +1,5 @@
-"""Socket.IO handlers for chat rooms (SPEC §5). Emitting lives in ``app/realtime.py``."""
+"""Socket.IO handlers for chat rooms (SPEC §5). Emitting lives in ``app/realtime.py``; which
+sockets are open here, and ending them when access ends, in ``app/chats/connections.py``."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -6,83 +7,42 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
+from app.chats import connections
 from app.extensions import db, socketio
 from app.ids import parse_id
 from app.models import ApiToken, Chat, Message, User
 from app.models.chats import UNFINISHED
-from app import realtime
 from app.realtime import room_for
 from app.services import live_state, sessions
 from app.services.current import is_member
 
 
-def _bearer_user():
+def _bearer_token() -> ApiToken | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         token = ApiToken.authenticate(header[7:].strip())
         if token is not None:
             db.session.commit()
-            return token.user
+            return token
     return None
-
-
-def _connected_user():
-    if current_user.is_authenticated:
-        return current_user
-    return _bearer_user()
-
-
-# This web process's sockets: sid -> (user id, signed-in session id, None for API tokens).
-_sockets: dict[str, tuple[int, str | None]] = {}
 
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    user = _connected_user()
-    if user is None:
+    if current_user.is_authenticated:
+        credentials = connections.Credentials(current_user.id, session_id=sessions.current_id())
+    elif (token := _bearer_token()) is not None:
+        credentials = connections.Credentials(token.user_id, token_id=token.id)
+    else:
         raise ConnectionRefusedError("unauthorized")
-    session_id = sessions.current_id() if current_user.is_authenticated else None
-    session["socket_user_id"], session["socket_session_id"] = user.id, session_id
-    _sockets[request.sid] = (user.id, session_id)
-    current_app.logger.info("user %s connected socket %s", user.id, request.sid)
+    session["socket_credentials"] = credentials.as_dict()
+    connections.opened(request.sid, credentials)
+    current_app.logger.info("user %s connected socket %s", credentials.user_id, request.sid)
 
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
-    _sockets.pop(request.sid, None)
-
-
-def end_sockets(ended: dict) -> None:
-    """A session ended (or all of a user's): disconnect its sockets on this web process."""
-    user_id, session_id = ended.get("user_id"), ended.get("session_id")
-    for sid, (owner, owner_session) in list(_sockets.items()):
-        if owner == user_id and (session_id is None or owner_session == session_id):
-            _sockets.pop(sid, None)
-            socketio.server.disconnect(sid, namespace="/")
-            current_app.logger.info("ended socket %s of user %s (signed out)", sid, user_id)
-
-
-def leave_account_rooms(ended: dict) -> None:
-    """A membership ended: the user's sockets on this web process leave the rooms of that
-    account's chats at once (their other chats keep streaming)."""
-    user_id, account_id = ended.get("user_id"), ended.get("account_id")
-    mine = [sid for sid, (owner, _) in list(_sockets.items()) if owner == user_id]
-    rooms = {sid: [r for r in socketio.server.rooms(sid, namespace="/") if r.startswith("chat:")] for sid in mine}
-    joined = {int(room.split(":", 1)[1]) for names in rooms.values() for room in names}
-    if not joined:
-        return
-    with db.engine.connect() as connection:  # not the session: this may run in the bus listener
-        theirs = set(connection.execute(
-            sa.select(Chat.id).where(Chat.account_id == account_id, Chat.id.in_(joined))
-        ).scalars())
-    for sid, names in rooms.items():
-        for room in names:
-            if int(room.split(":", 1)[1]) in theirs:
-                socketio.server.leave_room(sid, room, namespace="/")
-
-
-realtime.on_control(sessions.ENDED_EVENT, end_sockets)
-realtime.on_control(realtime.MEMBERSHIP_ENDED, leave_account_rooms)
+    connections.closed(request.sid)
 
 
 def _chat_id(data) -> int | None:
@@ -90,11 +50,12 @@ def _chat_id(data) -> int | None:
 
 
 def _socket_user():
-    """The socket's user, unless the browser session it connected with has ended since."""
-    user_id, session_id = session.get("socket_user_id"), session.get("socket_session_id")
-    if not user_id or (session_id is not None and not sessions.is_live(user_id, session_id)):
+    """The socket's user, unless the session or token it connected with has ended since."""
+    saved = session.get("socket_credentials")
+    credentials = connections.Credentials(**saved) if isinstance(saved, dict) else None
+    if credentials is None or not credentials.still_valid():
         return None
-    return db.session.get(User, user_id)
+    return db.session.get(User, credentials.user_id)
 
 
 @socketio.on("join")

@@ -2,10 +2,12 @@
 sockets of an ended session are disconnected (SPEC §4, §10)."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from app.extensions import db, socketio
-from app.models import Chat
+from app.models import ApiToken, Chat
 from tests.conftest import AuthActions
 
 
@@ -71,9 +73,9 @@ def test_a_socket_connected_before_sign_out_cannot_join_after_it(app, client, au
     client.post("/chats", data={"model_id": "demo-chat"})
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     copied = socketio.test_client(app, flask_test_client=_copy_of(app, client))
-    from app.chats import events
+    from app.chats import connections
 
-    events._sockets.clear()  # as if this socket were connected to another web process that missed the event
+    connections._sockets.clear()  # as if this socket were connected to another web process that missed the event
     auth.logout()
     assert copied.emit("join", {"chat_id": chat.id}, callback=True) == {"ok": False, "error": "Chat not found."}
 
@@ -99,3 +101,17 @@ def test_a_removed_member_stops_receiving_the_accounts_chats_at_once(app, client
     assert all(event["chat_id"] != chat.id for event in received)
     assert any(event["chat_id"] == own_chat.id for event in received)
     assert bob.is_connected()
+
+
+def test_revoking_an_api_token_disconnects_its_sockets_at_once(app, client, auth):
+    auth.signup()
+    client.post("/chats", data={"model_id": "demo-chat"})
+    chat = db.session.execute(sa.select(Chat)).scalar_one()
+    page = client.post("/account/tokens", data={"name": "script"}).data.decode()
+    plain = re.search(r'id="new-token">([^<]+)<', page).group(1)
+    token_id = db.session.execute(sa.select(ApiToken.id)).scalar_one()
+    script = socketio.test_client(app, headers={"Authorization": f"Bearer {plain}"})
+    assert script.emit("join", {"chat_id": chat.id}, callback=True)["ok"] is True
+    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 302
+    assert not script.is_connected()
+    assert not socketio.test_client(app, headers={"Authorization": f"Bearer {plain}"}).is_connected()

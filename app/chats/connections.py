@@ -1,0 +1,91 @@
+"""This web process's live sockets, and ending their access the moment it ends (SPEC §4, §10).
+
+Every web process hears the control events of the event bus (``app/realtime.py``): the
+sockets of a signed-out session or of a revoked API token are disconnected, and when a
+membership ends, the user's sockets leave the rooms of that account's chats (their other
+chats keep streaming). A ``join`` also re-checks the socket's credentials, in case a
+control event was missed.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+
+from app import realtime
+from app.extensions import db, socketio
+from app.models import ApiToken, Chat
+from app.services import sessions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a socket connected with: a browser session, or an API token."""
+
+    user_id: int
+    session_id: str | None = None
+    token_id: int | None = None
+
+    def still_valid(self) -> bool:
+        if self.token_id is not None:
+            return db.session.get(ApiToken, self.token_id) is not None
+        return sessions.is_live(self.user_id, self.session_id)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_sockets: dict[str, Credentials] = {}
+
+
+def opened(sid: str, credentials: Credentials) -> None:
+    _sockets[sid] = credentials
+
+
+def closed(sid: str) -> None:
+    _sockets.pop(sid, None)
+
+
+def _disconnect(matches) -> None:
+    for sid, credentials in list(_sockets.items()):
+        if matches(credentials):
+            _sockets.pop(sid, None)
+            socketio.server.disconnect(sid, namespace="/")
+            log.info("ended socket %s of user %s", sid, credentials.user_id)
+
+
+def end_session_sockets(ended: dict) -> None:
+    """A session ended (``session_id`` None: every session of the user)."""
+    user_id, session_id = ended.get("user_id"), ended.get("session_id")
+    _disconnect(lambda c: c.user_id == user_id and (session_id is None or c.session_id == session_id))
+
+
+def end_token_sockets(revoked: dict) -> None:
+    token_id = revoked.get("token_id")
+    _disconnect(lambda c: c.token_id is not None and c.token_id == token_id)
+
+
+def leave_account_rooms(ended: dict) -> None:
+    """A membership ended: the user's sockets here leave the rooms of that account's chats."""
+    user_id, account_id = ended.get("user_id"), ended.get("account_id")
+    mine = [sid for sid, c in list(_sockets.items()) if c.user_id == user_id]
+    rooms = {sid: [r for r in socketio.server.rooms(sid, namespace="/") if r.startswith("chat:")] for sid in mine}
+    joined = {int(room.split(":", 1)[1]) for names in rooms.values() for room in names}
+    if not joined:
+        return
+    with db.engine.connect() as connection:  # not the session: this may run in the bus listener
+        theirs = set(connection.execute(
+            sa.select(Chat.id).where(Chat.account_id == account_id, Chat.id.in_(joined))
+        ).scalars())
+    for sid, names in rooms.items():
+        for room in names:
+            if int(room.split(":", 1)[1]) in theirs:
+                socketio.server.leave_room(sid, room, namespace="/")
+
+
+realtime.on_control(sessions.ENDED_EVENT, end_session_sockets)
+realtime.on_control(realtime.TOKEN_REVOKED, end_token_sockets)
+realtime.on_control(realtime.MEMBERSHIP_ENDED, leave_account_rooms)

@@ -1,0 +1,160 @@
+"""Every route, as every kind of person: owner, member, removed member, outsider, signed out.
+
+The table below is generated against the app's URL map: a route added without an
+expectation here fails the suite, so no route can ship without someone deciding who may
+use it (issue 14's adversarial matrix; SPEC §4, §10)."""
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db, socketio
+from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, User
+from app.redis_client import get_redis
+from app.services.posting import post_user_message
+from app.services.sessions import SESSION_KEY
+
+ROLES = ("owner", "member", "removed", "outsider", "signed_out")
+OK, MOVED = (200, 202), (302,)
+DENIED = (404,)
+SIGN_IN = (401, 302)
+
+# (endpoint, method) -> {role: acceptable statuses}. Chat and account ids are the owner's.
+EXPECTED = {
+    ("chats.home", "GET"): {"*": MOVED},
+    ("auth.login", "GET"): {"signed_out": OK, "*": MOVED},
+    ("auth.login", "POST"): {"signed_out": (401,), "*": MOVED},
+    ("auth.signup", "GET"): {"signed_out": OK, "*": MOVED},
+    ("auth.signup", "POST"): {"signed_out": (400,), "*": MOVED},
+    ("auth.logout", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
+    ("auth.logout_everywhere", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
+    ("accounts.current", "GET"): {"signed_out": SIGN_IN, "*": MOVED},
+    ("accounts.tokens", "GET"): {"signed_out": SIGN_IN, "*": OK},
+    ("accounts.create_token", "POST"): {"signed_out": SIGN_IN, "*": OK},
+    ("accounts.revoke_token", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.show", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.switch", "POST"): {"owner": MOVED, "member": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.budget", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.add_member", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.remove", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("chats.index", "GET"): {"signed_out": SIGN_IN, "*": OK},
+    ("chats.create", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
+    ("chats.show", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("chats.rename", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("chats.change_model", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("chats.instructions", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("chats.delete", "POST"): {"owner": OK, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("messages.since", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("messages.create", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("messages.cancel", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+}
+OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home"}
+# Socket.IO events -> roles that may use them on the owner's chat (everyone else is refused).
+EVENTS = {"connect": {"owner", "member", "removed", "outsider"}, "join": {"owner", "member"},
+          "leave": {"owner", "member", "removed", "outsider"}, "disconnect": {"owner", "member", "removed", "outsider"}}
+FORM = {"content": "hello", "title": "Renamed", "model_id": "demo-chat", "instructions": "Be brief.",
+        "email": "someone@example.com", "name": "token", "password": "short", "role": "member",
+        "monthly_limit_usd": "10"}
+
+
+def _routes(app) -> list[tuple[str, str, str]]:
+    return sorted(
+        (rule.endpoint, method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+def test_every_route_has_an_expectation_for_every_role(app):
+    missing = [(endpoint, method) for endpoint, method, _ in _routes(app) if (endpoint, method) not in EXPECTED]
+    assert missing == [], f"routes with no access expectation: {missing}"
+    assert set(EXPECTED) == {(endpoint, method) for endpoint, method, _ in _routes(app)}
+
+
+CHEAP_HASH = "scrypt:32768:8:1$unused$" + "0" * 128  # matches no password; nobody signs in with it
+
+
+def _person(name: str) -> User:
+    user = User(email=f"{name.lower()}@example.com", name=name, password_hash=CHEAP_HASH)
+    account = Account(name=f"{name}'s account")
+    db.session.add_all([user, account])
+    account.add_member(user, ROLE_OWNER)
+    return user
+
+
+@pytest.fixture
+def world(app):
+    """The owner's account with a chat and a pending reply, and one person per role."""
+    owner, member, removed, outsider = (_person(n) for n in ("Owner", "Member", "Removed", "Outsider"))
+    db.session.flush()
+    account = owner.memberships[0].account
+    account.add_member(member)
+    account.add_member(removed)
+    chat = Chat(account=account, creator=owner, model_id="demo-chat", title="Plans")
+    db.session.add(chat)
+    db.session.flush()
+    _, reply = post_user_message(chat, owner, "the secret plan")
+    token, _ = ApiToken.issue(owner, "owner's script")
+    db.session.commit()
+    account.memberships.remove(account.membership_of(removed))
+    db.session.commit()
+    ids = {"chat_id": chat.id, "message_id": reply.id, "account_id": account.id, "user_id": member.id,
+           "token_id": token.id}
+    return ids, {"owner": owner.id, "member": member.id, "removed": removed.id, "outsider": outsider.id}
+
+
+def _client_for(app, role: str, user_ids: dict):
+    client = app.test_client()
+    if role == "signed_out":
+        return client
+    session_id = secrets.token_urlsafe(12)
+    get_redis().sadd(f"confab:user:{user_ids[role]}:sessions", session_id)
+    with client.session_transaction() as cookie:
+        cookie["_user_id"], cookie["_fresh"], cookie[SESSION_KEY] = str(user_ids[role]), True, session_id
+    return client
+
+
+ROUTE = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("endpoint", "method"), sorted(EXPECTED))
+def test_each_role_gets_exactly_what_the_table_says(app, world, endpoint, method, role):
+    ids, user_ids = world
+    rule = next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    path = ROUTE.sub(lambda m: str(ids[m.group(1)]), rule)
+    response = _client_for(app, role, user_ids).open(path, method=method, data=FORM,
+                                                      headers={"X-Requested-With": "fetch"})
+    expected = EXPECTED[(endpoint, method)].get(role, EXPECTED[(endpoint, method)].get("*"))
+    assert response.status_code in expected, (response.status_code, response.data[:200])
+    if role == "signed_out" and response.status_code == 302 and endpoint not in OPEN_TO_ALL:
+        assert response.headers["Location"].startswith("/login"), response.headers["Location"]
+    if role in ("removed", "outsider", "signed_out"):
+        assert b"the secret plan" not in response.data
+    db.session.expire_all()
+    if role not in ("owner", "member"):
+        assert db.session.get(Chat, ids["chat_id"]).title == "Plans"
+        assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 2
+
+
+def test_every_socket_event_has_an_expectation(app):
+    assert set(socketio.server.handlers["/"]) == set(EVENTS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_the_table_says_on_the_socket(app, world, role):
+    ids, user_ids = world
+    sock = socketio.test_client(app, flask_test_client=_client_for(app, role, user_ids))
+    assert sock.is_connected() is (role in EVENTS["connect"])
+    if not sock.is_connected():
+        return
+    joined = sock.emit("join", {"chat_id": ids["chat_id"]}, callback=True)
+    assert joined["ok"] is (role in EVENTS["join"])
+    if not joined["ok"]:
+        assert joined == {"ok": False, "error": "Chat not found."}
+    else:
+        assert [u["message"]["id"] for u in joined["unfinished"]] == [ids["message_id"]]
+    assert sock.emit("leave", {"chat_id": ids["chat_id"]}, callback=True) == {"ok": True}
+    sock.disconnect()

@@ -50,9 +50,9 @@ def signup():
             except AccountError as exc:
                 form.email.errors.append(str(exc))
             else:
-                db.session.commit()
                 session.clear()
-                sessions.begin(user.id)
+                sessions.begin(user)
+                db.session.commit()
                 login_user(user)
                 current_app.logger.info("user %s signed up", user.id)
                 flash("Welcome to Confab.", "success")
@@ -79,7 +79,8 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()
-            sessions.begin(user.id)
+            sessions.begin(user)
+            db.session.commit()
             login_user(user)
             current_app.logger.info("user %s signed in", user.id)
             response = redirect(_safe_next(request.args.get("next")))

@@ -17,9 +17,9 @@ SESSION_ACCOUNT_KEY = "account_id"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The signed-in user, if the cookie's session has not been ended (``app/services/sessions.py``)."""
-    if not (user_id.isascii() and user_id.isdigit()) or not sessions.is_live(int(user_id), sessions.current_id()):
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 10):
         return None
-    return db.session.get(User, int(user_id))
+    return sessions.signed_in_user(int(user_id), sessions.current_id())
 
 
 def memberships_of(user: User) -> list[Membership]:

@@ -1,33 +1,35 @@
 """Signed-in browser sessions that end when they should (SPEC §4, §10).
 
 A session cookie is signed, so it cannot be changed, but it can be copied. Each sign-in
-therefore gets a random id kept in the cookie and in a Redis set of the user's live
-sessions; every request and every Socket.IO ``join`` checks that set. Signing out removes
-the id (a copied cookie stops working at once), "sign out everywhere" removes them all,
-and either tells every web process, through the event bus, to disconnect the sockets of
-the sessions that ended (``app/chats/events.py``).
+therefore gets a random id, kept in the cookie and (hashed) in ``user_sessions``; every
+request and every Socket.IO ``join`` checks it is still there. Signing out deletes that
+row (a copied cookie stops working at once), "sign out everywhere" deletes them all, and
+either tells every web process, through the event bus, to disconnect the sockets of the
+sessions that ended (``app/chats/connections.py``). The rows are in the database, not in
+Redis, so a Redis restart signs nobody out.
 """
 from __future__ import annotations
 
 import secrets
 
+import sqlalchemy as sa
 from flask import session
 
 from app import realtime
-from app.redis_client import get_redis
+from app.extensions import db
+from app.models import User, UserSession
+from app.models.sessions import hash_session_id
 
 SESSION_KEY = "sid"
 ENDED_EVENT = "session.ended"
 
 
-def _live_key(user_id: int) -> str:
-    return f"confab:user:{user_id}:sessions"
-
-
-def begin(user_id: int) -> None:
-    """Start a new signed-in session for ``user_id`` in this request's cookie."""
-    session_id = secrets.token_urlsafe(18)
-    get_redis().sadd(_live_key(user_id), session_id)
+def begin(user: User) -> None:
+    """Start a new signed-in session for ``user`` in this request's cookie (the caller commits)."""
+    if user.id is None:
+        db.session.flush()
+    session_id = secrets.token_urlsafe(32)
+    db.session.add(UserSession(id_hash=hash_session_id(session_id), user_id=user.id))
     session[SESSION_KEY] = session_id
 
 
@@ -36,18 +38,31 @@ def current_id() -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _live(user_id: int, session_id: str) -> sa.ColumnElement[bool]:
+    return sa.exists().where(UserSession.id_hash == hash_session_id(session_id), UserSession.user_id == user_id)
+
+
+def signed_in_user(user_id: int, session_id: str | None) -> User | None:
+    """The user, if ``session_id`` is one of their live sessions: one query."""
+    if not session_id:
+        return None
+    return db.session.execute(sa.select(User).where(User.id == user_id, _live(user_id, session_id))).scalar()
+
+
 def is_live(user_id: int, session_id: str | None) -> bool:
-    return bool(session_id) and bool(get_redis().sismember(_live_key(user_id), session_id))
+    return bool(session_id) and bool(db.session.execute(sa.select(_live(user_id, session_id))).scalar())
 
 
 def end(user_id: int, session_id: str | None) -> None:
     """End one session (signing out): its cookie and its sockets stop working on every web process."""
     if session_id:
-        get_redis().srem(_live_key(user_id), session_id)
+        db.session.execute(sa.delete(UserSession).where(UserSession.id_hash == hash_session_id(session_id)))
+    db.session.commit()
     realtime.publish([[ENDED_EVENT, None, {"user_id": user_id, "session_id": session_id}]])
 
 
 def end_all(user_id: int) -> None:
     """End every session of the user (sign out everywhere)."""
-    get_redis().delete(_live_key(user_id))
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id))
+    db.session.commit()
     realtime.publish([[ENDED_EVENT, None, {"user_id": user_id, "session_id": None}]])

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db, socketio
-from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, User
-from app.redis_client import get_redis
+from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, User, UserSession
+from app.models.sessions import hash_session_id
 from app.services.posting import post_user_message
 from app.services.sessions import SESSION_KEY
 
@@ -110,7 +110,8 @@ def _client_for(app, role: str, user_ids: dict):
     if role == "signed_out":
         return client
     session_id = secrets.token_urlsafe(12)
-    get_redis().sadd(f"confab:user:{user_ids[role]}:sessions", session_id)
+    db.session.add(UserSession(id_hash=hash_session_id(session_id), user_id=user_ids[role]))
+    db.session.commit()
     with client.session_transaction() as cookie:
         cookie["_user_id"], cookie["_fresh"], cookie[SESSION_KEY] = str(user_ids[role]), True, session_id
     return client

@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.ids import parse_id
 from app.models import Chat, Message, User
+from app.rendering import render_markdown
+from tests.support.html_safety import executable_parts
+from tests.support.xss import XSS_CORPUS
 
 
 @pytest.mark.parametrize(
@@ -120,3 +123,13 @@ def test_pages_and_json_of_a_signed_in_person_are_never_stored_but_static_files_
     static = client.get("/static/css/app.css")
     static.close()
     assert static.headers.get("Cache-Control") != "no-store"
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_hostile_markup_is_harmless_when_rendered_and_in_the_chat_history(client, chat, payload):
+    assert executable_parts(str(render_markdown(payload))) == []
+    response = client.post(f"/chats/{chat.id}/messages", data={"content": payload}, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 202
+    page = client.get(f"/chats/{chat.id}").data.decode()
+    history = page.split('id="messages"')[1].split('id="composer"')[0]
+    assert executable_parts(history) == []

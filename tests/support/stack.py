@@ -36,6 +36,7 @@ class Stack:
         self.web_servers: list[subprocess.Popen] = []
         self.worker_process: subprocess.Popen | None = None
         self.demo_process: subprocess.Popen | None = None
+        self.embedded_redis: subprocess.Popen | None = None
 
     @property
     def web_url(self) -> str:
@@ -72,8 +73,7 @@ class Stack:
         self.demo_port = int(self.demo_url.rsplit(":", 1)[1])
         if not self.redis_url:
             self.redis_url = f"unix://{self.workdir / 'redis.sock'}"
-            env = {**self.env(), "REDIS_URL": ""}
-            self.processes.append(start([sys.executable, "-m", "flask", "redis", "serve"], env, self.workdir / "redis.log"))
+            self._start_embedded_redis()
         self.redis = redis.Redis.from_url(self.redis_url)
         self._wait_for_redis()
         self.redis.flushdb()
@@ -92,6 +92,24 @@ class Stack:
             wait_for_http(f"{url}/login", process=process)
         self._wait_for_workers()
         return self
+
+    @property
+    def redis_is_embedded(self) -> bool:
+        return self.embedded_redis is not None
+
+    def _start_embedded_redis(self) -> None:
+        env = {**self.env(), "REDIS_URL": ""}
+        self.embedded_redis = start([sys.executable, "-m", "flask", "redis", "serve"], env, self.workdir / "redis.log")
+        self.processes.append(self.embedded_redis)
+
+    def restart_redis(self) -> None:
+        """Kill the embedded Redis server (everything in it is lost, as it keeps nothing on disk)
+        and start a new one on the same socket."""
+        self.embedded_redis.kill()
+        self.embedded_redis.wait(timeout=10)
+        self.processes.remove(self.embedded_redis)
+        self._start_embedded_redis()
+        self._wait_for_redis()
 
     def _wait_for_redis(self, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout

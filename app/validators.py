@@ -22,6 +22,12 @@ class EmailAddress:
             raise ValidationError(self.message) from exc
 
 
+def normalised(text: str | None) -> str:
+    """Text as Confab stores what people type: Unicode NFC (one form for "é", however it was
+    typed), without NUL characters, and stripped of surrounding white space."""
+    return unicodedata.normalize("NFC", (text or "").replace("\x00", "")).strip()
+
+
 def has_visible_text(text: str | None) -> bool:
     """True when ``text`` holds something a reader can see: white space, zero-width and
     other format or control characters count as nothing."""

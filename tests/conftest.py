@@ -121,3 +121,26 @@ def eve(stack):
 @pytest.fixture
 def chat_id(ann):
     return ann.new_chat("integration")
+
+
+# -- what the adversarial suite covered, at the end of the run (CI prints it) -----------------
+
+ADVERSARIAL = (
+    ("access matrix: route or event x role checks", "test_access_matrix.py::test_each_role_gets_exactly_what"),
+    ("XSS payloads through the server renderer", "test_bad_input.py::test_hostile_markup_is_harmless"),
+    ("Hypothesis property tests (up to 150 examples each)", "test_fuzzed_input.py::"),
+    ("Redis restart mid-stream", "test_redis_restart.py::"),
+)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    lines = []
+    for label, prefix in ADVERSARIAL:
+        counts = {outcome: sum(prefix in getattr(report, "nodeid", "") for report in terminalreporter.stats.get(outcome, []))
+                  for outcome in ("passed", "failed", "skipped")}
+        if any(counts.values()):
+            lines.append(f"{label}: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n))
+    if lines:
+        terminalreporter.write_sep("-", "adversarial suite")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import ROLE_MEMBER, ROLE_OWNER, Account, Membership, User, normalise_email
+from app.validators import normalised
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -57,7 +58,7 @@ def create_user(email: str, name: str, password: str, account_name: str | None =
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
-    user = User(email=email, name=name.strip())
+    user = User(email=email, name=normalised(name))
     user.set_password(password)
     db.session.add(user)
     account = None

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import ROLE_OWNER, Account, Attachment, Chat, LlmModel, Membership, Message, User
 from app.models.chats import UNFINISHED
 from app.services import live_state, registry, storage
+from app.validators import has_visible_text, normalised
 
 
 class ChatError(ValueError):
@@ -39,14 +40,14 @@ def default_model_id(models: list[LlmModel] | None = None) -> str | None:
 
 def create_chat(account: Account, creator: User, model_id: str | None, title: str | None = None) -> Chat:
     model = usable_model(model_id or default_model_id())
-    chat = Chat(account=account, creator=creator, model=model, title=(title or "").strip() or None)
+    chat = Chat(account=account, creator=creator, model=model, title=normalised(title)[:200] or None)
     db.session.add(chat)
     return chat
 
 
 def rename(chat: Chat, title: str) -> None:
-    title = title.strip()
-    if not title:
+    title = normalised(title)
+    if not has_visible_text(title):
         raise ChatError("Enter a title.")
     chat.title = title[:200]
 
@@ -56,7 +57,7 @@ def change_model(chat: Chat, model_id: str) -> None:
 
 
 def set_instructions(chat: Chat, instructions: str | None) -> None:
-    chat.instructions = (instructions or "").strip() or None
+    chat.instructions = normalised(instructions) or None
 
 
 def may_delete(chat: Chat, user: User) -> bool:

@@ -1,6 +1,7 @@
 """Posting a user message and cancelling a reply (SPEC §4)."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
@@ -49,7 +50,7 @@ def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Me
     ``chat`` must have been loaded ``FOR UPDATE`` so concurrent posts into one
     chat are stored one pair after another.
     """
-    content = (content or "").replace("\x00", "")
+    content = unicodedata.normalize("NFC", (content or "").replace("\x00", ""))
     if not has_visible_text(content):
         raise PostError("Write a message first.")
     limit = current_app.config["MAX_MESSAGE_CHARS"]

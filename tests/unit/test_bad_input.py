@@ -133,3 +133,13 @@ def test_hostile_markup_is_harmless_when_rendered_and_in_the_chat_history(client
     page = client.get(f"/chats/{chat.id}").data.decode()
     history = page.split('id="messages"')[1].split('id="composer"')[0]
     assert executable_parts(history) == []
+
+
+def test_text_people_type_is_stored_in_one_unicode_form(client, chat):
+    decomposed = "Cafe\u0301 plans"
+    client.post(f"/chats/{chat.id}/rename", data={"title": f"  {decomposed}  "})
+    client.post(f"/chats/{chat.id}/messages", data={"content": decomposed}, headers={"X-Requested-With": "fetch"})
+    db.session.expire_all()
+    assert db.session.get(Chat, chat.id).title == "Caf\u00e9 plans"
+    stored = db.session.execute(sa.select(Message.content).where(Message.role == "user")).scalar_one()
+    assert stored == "Caf\u00e9 plans"

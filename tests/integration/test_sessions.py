@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
+import requests
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tests.support.stack import Member
+from tests.support.stack import FORM_CSRF, Member
 
 
 def test_signing_out_on_one_web_process_ends_that_session_on_every_other(stack, ann):
@@ -67,3 +68,23 @@ def test_a_removed_member_connected_to_another_web_process_hears_nothing_more(st
     finally:
         far.close()
         ann_live.close()
+
+
+def test_guessing_someones_password_cannot_lock_them_out_of_their_own_browser(stack):
+    stack.flask("users", "create", "--email", "gus@example.com", "--name", "Gus Lee", "--password", PASSWORD)
+    owner = Member(stack, "gus@example.com", PASSWORD)
+    assert owner.post("/logout", allow_redirects=False).status_code == 302
+    attacker = requests.Session()
+    for _ in range(5):
+        page = attacker.get(f"{stack.web_url}/login", timeout=10).text
+        token = FORM_CSRF.search(page).group(1)
+        attacker.post(f"{stack.web_url}/login", timeout=10,
+                      data={"email": "gus@example.com", "password": "a wrong guess", "csrf_token": token})
+    page = attacker.get(f"{stack.web_url}/login", timeout=10).text
+    blocked = attacker.post(f"{stack.web_url}/login", timeout=10, data={
+        "email": "gus@example.com", "password": PASSWORD, "csrf_token": FORM_CSRF.search(page).group(1)})
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    page = owner.http.get(f"{stack.web_url}/login", timeout=10).text
+    back = owner.http.post(f"{stack.web_url}/login", allow_redirects=False, timeout=10, data={
+        "email": "gus@example.com", "password": PASSWORD, "csrf_token": FORM_CSRF.search(page).group(1)})
+    assert back.status_code == 302

@@ -93,7 +93,6 @@ def token_revoked(token_id: int) -> None:
     publish([[TOKEN_REVOKED, None, {"token_id": token_id}]])
 
 
-
 def membership_ended(user_id: int, account_id: int) -> None:
     """Tell every web process: ``user_id``'s sockets must leave the rooms of ``account_id``'s chats."""
     publish([[MEMBERSHIP_ENDED, None, {"user_id": user_id, "account_id": account_id}]])

@@ -1,7 +1,7 @@
 """The per-process delta relay: many streaming replies, one Redis round trip per batch.
 
-Stream threads hand each provider chunk to :meth:`Relay.delta` and go straight back to
-reading their stream. One relay thread per process takes everything that arrived since
+The stream loop (``loop.py``) hands each provider chunk to :meth:`Relay.delta` and goes
+straight back to reading. One relay thread per process takes everything that arrived since
 its last round trip and, in one atomic Redis script, appends the text to each reply's live
 state (``app/services/live_state.py``), sets its last ``seq`` and publishes the whole
 batch of ``message.delta`` events on the event bus (``app/realtime.py``).
@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 
 import redis
 
-from app.realtime import encode
+from app.realtime import Event, encode
 from app.services import live_state
 
 log = logging.getLogger(__name__)
-Event = list  # [event name, chat id, payload], as on the event bus
 SEND_ATTEMPTS = 5
 
 

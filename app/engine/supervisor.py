@@ -5,9 +5,8 @@ One thread per worker process, however many replies stream in it. Every
 state of each reply, and extends each chat lock. It listens on the cancel channel
 once for the whole process and closes the upstream HTTP stream of a cancelled reply
 at once. If the process dies the heartbeats lapse, and the sweep marks its replies
-``interrupted`` (``app/services/sweeper.py``): in worker processes this thread also runs
-that sweep every ``STREAM_SWEEP_SECONDS`` (in a thread of its own), so no process of its own
-is needed for it.
+``interrupted`` (``app/services/sweeper.py``). Worker processes run that sweep every
+``STREAM_SWEEP_SECONDS`` in a second thread started here, so no process of its own is needed.
 """
 from __future__ import annotations
 

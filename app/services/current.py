@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db, login_manager
+from app.ids import parse_id
 from app.models import Account, Chat, Membership, User
 from app.services import sessions
 
@@ -17,9 +18,8 @@ SESSION_ACCOUNT_KEY = "account_id"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The signed-in user, if the cookie's session has not been ended (``app/services/sessions.py``)."""
-    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 10):
-        return None
-    return sessions.signed_in_user(int(user_id), sessions.current_id())
+    parsed = parse_id(user_id)
+    return sessions.signed_in_user(parsed, sessions.current_id()) if parsed is not None else None
 
 
 def memberships_of(user: User) -> list[Membership]:

@@ -1,7 +1,8 @@
 """The text of streaming replies, written to the database in batches (SPEC §4, §11).
 
 Each streaming reply keeps its text in a :class:`Draft`. Every ``STREAM_FLUSH_SECONDS``
-one of the process's stream threads (whichever gets there first) writes the drafts
+one of the process's reply-job threads (they wait while the stream loop reads their
+streams; whichever gets there first) writes the drafts
 that gained at least ``STREAM_FLUSH_CHARS`` characters, or have waited ten intervals,
 all in one UPDATE executed for many rows. So a process writes at most twice a second
 however many replies it streams, and each reply's writes are bounded by time, never
@@ -61,7 +62,7 @@ class DraftWriter:
             self._drafts.pop(draft.message_id, None)
 
     def maybe_write(self) -> None:
-        """Called after each chunk: cheap unless a round is due, and then only one thread writes."""
+        """Called by waiting job threads: cheap unless a round is due, and then only one thread writes."""
         if time.monotonic() < self._next_round or not self._writing.acquire(blocking=False):
             return
         try:

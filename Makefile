@@ -11,7 +11,7 @@ PROCESSES := $(if $(REDIS_URL),web worker demo,)
 
 .PHONY: run test test-integration test-browser setup clean
 
-setup: $(VENV)/.installed static/vendor/socket.io.min.js
+setup: $(VENV)/.installed static/vendor/.copied
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/vendor/socket.io.min.js: node_modules/.package-lock.json
+# Browser libraries from npm (never committed, never from a CDN).
+static/vendor/.copied: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
+	cp node_modules/marked/lib/marked.esm.js static/vendor/marked.esm.js
+	cp node_modules/dompurify/dist/purify.es.mjs static/vendor/purify.es.mjs
+	touch $@
 
 run: setup
 	mkdir -p instance

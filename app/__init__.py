@@ -13,7 +13,7 @@ from app.ids import DatabaseIdConverter
 from app.fanout import start_fanout
 from app.realtime import bus_publisher, local_delivery
 from app.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
-from app.rendering import context_summary, render_markdown
+from app.rendering import SANITISER_POLICY, context_summary, render_markdown, usage_summary
 
 CSP = {
     "default-src": "'self'",
@@ -69,7 +69,8 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     register_cli(app)
     register_context(app)
     _init_realtime(app, role)
-    app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary)
+    app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary,
+                                usage_summary=usage_summary, sanitiser_policy=SANITISER_POLICY)
     return app
 
 

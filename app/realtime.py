@@ -1,7 +1,9 @@
 """Every real-time event leaves through this module (SPEC §5).
 
 Events travel on one Redis pub/sub channel, the event bus, as JSON batches of
-``[event, chat_id, payload]``. Web and worker processes publish on it; every web
+``[event, target, payload]``: the target is a chat id (its room), a list of room names
+(a chat's room and its account's, which every member's sidebar listens to), or None for
+a control event the web processes act on themselves. Web and worker processes publish on it; every web
 process listens (``app/fanout.py``) and emits each event to the chat's Socket.IO room
 among its own connections. Deltas from workers reach the bus through the relay
 (``app/engine/relay.py``), which publishes a whole batch in the same atomic step as the
@@ -16,14 +18,20 @@ import redis
 from flask import current_app
 
 from app.models import Chat, Message
+from app.models.base import as_utc
 from app.rendering import public_message
 
 BUS_CHANNEL = "confab:events"
-Event = list  # [event name, chat id, payload]
+Event = list  # [event name, target, payload]
 
 
 def room_for(chat_id: int) -> str:
     return f"chat:{chat_id}"
+
+
+def account_room(account_id: int) -> str:
+    """Every socket of a member working in the account: the sidebar's live chat list."""
+    return f"account:{account_id}"
 
 
 def encode(events: list[Event]) -> str:
@@ -49,12 +57,14 @@ def on_control(name: str, handler: Callable[[dict], None]) -> None:
 def local_delivery(socketio) -> Callable[[list[Event]], None]:
     """Emit to this process's own Socket.IO rooms (the web side of the bus, and unit tests)."""
     def deliver(events: list[Event]) -> None:
-        for name, chat_id, payload in events:
-            if chat_id is None:
+        for name, target, payload in events:
+            if target is None:
                 if name in _controls:
                     _controls[name](payload)
                 continue
-            socketio.emit(name, payload, to=room_for(chat_id), namespace="/")
+            # A socket in several of the rooms gets the event once.
+            rooms = target if isinstance(target, list) else room_for(target)
+            socketio.emit(name, payload, to=rooms, namespace="/")
     return deliver
 
 
@@ -71,17 +81,48 @@ def message_event(event: str, message: Message) -> None:
     emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public_message(message)})
 
 
-def messages_created(chat_id: int, messages: list[dict]) -> None:
-    """``message.created`` for several MESSAGE objects of one chat, in order, in one publish."""
-    publish([["message.created", chat_id, {"chat_id": chat_id, "message_id": m["id"], "message": m}]
-             for m in messages])
+def messages_created(summary: dict, messages: list[dict]) -> None:
+    """``message.created`` for several MESSAGE objects of one chat, in order, and the chat's
+    new place at the top of every member's sidebar (``chat.touched`` with its ``summary``),
+    in one publish."""
+    chat_id = summary["chat_id"]
+    events = [["message.created", chat_id, {"chat_id": chat_id, "message_id": m["id"], "message": m}]
+              for m in messages]
+    events.append(["chat.touched", [account_room(summary["account_id"])], summary])
+    publish(events)
+
+
+def chat_summary(chat: Chat) -> dict:
+    """A chat as the sidebar lists it."""
+    return {
+        "chat_id": chat.id,
+        "account_id": chat.account_id,
+        "title": chat.display_title,
+        "model_id": chat.model_id,
+        "updated_at": as_utc(chat.updated_at).isoformat(),
+        "url": f"/chats/{chat.id}",
+    }
+
+
+def chat_created_event(chat: Chat) -> None:
+    publish([["chat.created", [account_room(chat.account_id)], chat_summary(chat)]])
 
 
 def chat_updated_event(chat: Chat) -> None:
-    emit_to_chat(
-        chat.id, "chat.updated",
-        {"title": chat.title, "model_id": chat.model_id, "instructions": chat.instructions},
-    )
+    """``chat.updated`` (SPEC §5) to the chat's room and every member's sidebar."""
+    payload = {**chat_summary(chat), "title": chat.title, "display_title": chat.display_title,
+               "instructions": chat.instructions}
+    publish([["chat.updated", [room_for(chat.id), account_room(chat.account_id)], payload]])
+
+
+def presence_event(chat_id: int, members: list[dict]) -> None:
+    """``presence``: everyone in the chat's room now (never stored)."""
+    emit_to_chat(chat_id, "presence", {"members": members})
+
+
+def typing_event(chat_id: int, user: dict) -> None:
+    """``typing``: ``user`` is writing in the chat (never stored)."""
+    emit_to_chat(chat_id, "typing", {"user": user})
 
 
 MEMBERSHIP_ENDED = "membership.ended"
@@ -98,5 +139,6 @@ def membership_ended(user_id: int, account_id: int) -> None:
     publish([[MEMBERSHIP_ENDED, None, {"user_id": user_id, "account_id": account_id}]])
 
 
-def chat_deleted_event(chat_id: int) -> None:
-    emit_to_chat(chat_id, "chat.deleted", {})
+def chat_deleted_event(chat_id: int, account_id: int) -> None:
+    publish([["chat.deleted", [room_for(chat_id), account_room(account_id)],
+              {"chat_id": chat_id, "account_id": account_id}]])

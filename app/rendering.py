@@ -1,29 +1,73 @@
-"""Markdown to safe HTML: markdown-it-py renders, nh3 sanitises. Model output reaches pages only here."""
+"""Markdown to safe HTML: markdown-it-py renders, Pygments colours code, nh3 sanitises.
+Model output reaches pages only here, or through the browser's renderer held to the same
+allow-list (``SANITISER_POLICY``, read by ``static/js/markdown.js``)."""
 from __future__ import annotations
 
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
-    "h1", "h2", "h3", "h4", "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "img",
+    "h1", "h2", "h3", "h4", "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "img", "span",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "code": {"class"},
-    "th": {"style"},
-    "td": {"style"},
+    "span": {"class"},
+    "th": {"align"},
+    "td": {"align"},
     "ol": {"start"},
 }
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener noreferrer nofollow"
+MAX_HIGHLIGHTED_CHARS = 100_000
+
+# What the browser's streaming renderer (marked + DOMPurify) may keep: the same lists.
+SANITISER_POLICY = {
+    "tags": sorted(ALLOWED_TAGS),
+    "attributes": {tag: sorted(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    "url_schemes": sorted(URL_SCHEMES),
+    "link_rel": LINK_REL,
+}
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, language: str, _attrs) -> str:
+    """Pygments spans for a fenced block with a known language; '' lets markdown-it escape it."""
+    if not language or len(code) > MAX_HIGHLIGHTED_CHARS:
+        return ""
+    try:
+        lexer = get_lexer_by_name(language.strip().lower())
+    except ClassNotFound:
+        return ""
+    return highlight(code, lexer, _FORMATTER)
 
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True, "highlight": _highlight})
+    md.enable(["table", "strikethrough"])
+    # Table alignment as an attribute: the CSP forbids inline styles.
+    md.add_render_rule("th_open", _aligned_cell)
+    md.add_render_rule("td_open", _aligned_cell)
+    return md
+
+
+def _aligned_cell(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    style = token.attrGet("style") or ""
+    align = style.removeprefix("text-align:") if style.startswith("text-align:") else ""
+    tag = token.tag
+    return f'<{tag} align="{escape(align)}">' if align in {"left", "center", "right"} else f"<{tag}>"
 
 
 def render_markdown(text: str | None) -> Markup:
@@ -33,20 +77,41 @@ def render_markdown(text: str | None) -> Markup:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        filter_style_properties={"text-align"},
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
     )
     return Markup(clean)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def exact_money(value) -> str:
+    """A reply's exact cost in USD, without trailing zeros ("–" when unknown)."""
+    if value is None:
+        return "–"
+    return f"${float(value):.6f}".rstrip("0").rstrip(".") if value else "$0"
+
+
+def usage_summary(message) -> str:
+    """A reply's tokens and cost, as its footer shows them."""
+    parts = [f"{_plural(message.input_tokens or 0, 'token')} in"]
+    if message.cached_tokens:
+        parts[0] += f" ({message.cached_tokens:,} cached)"
+    out = f"{(message.output_tokens or 0):,} out"
+    if message.reasoning_tokens:
+        out += f" ({message.reasoning_tokens:,} reasoning)"
+    return " · ".join([parts[0], out, exact_money(message.cost)])
 
 
 def context_summary(report: dict | None) -> str:
     """One line telling what the model was sent (SPEC §4 context transparency)."""
     if not report:
         return ""
-    parts = [f"Context: {report.get('included', 0)} messages sent"]
+    parts = [f"Context: {_plural(report.get('included', 0), 'message')} sent"]
     if report.get("trimmed"):
-        parts.append(f"{report['trimmed']} oldest trimmed to fit")
+        parts.append(f"{_plural(report['trimmed'], 'older message')} left out to fit")
     if report.get("instructions"):
         parts.append("instructions included")
     for item in report.get("attachments", []):

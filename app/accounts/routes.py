@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
 from app import realtime
@@ -105,21 +105,30 @@ def _my_tokens() -> list[ApiToken]:
     )
 
 
+NEW_TOKEN_KEY = "new_api_token"
+
+
 @bp.get("/account/tokens")
 @login_required
 def tokens():
-    return render_template("accounts/tokens.html", tokens=_my_tokens(), form=TokenForm(), new_token=None)
+    """The token list; a token just created is shown once (taken out of the session), so a
+    reload neither shows it again nor mints another."""
+    new_token = session.pop(NEW_TOKEN_KEY, None)
+    return render_template("accounts/tokens.html", tokens=_my_tokens(), form=TokenForm(), new_token=new_token)
 
 
 @bp.post("/account/tokens")
 @login_required
 def create_token():
     form = TokenForm()
-    new_token = None
     if form.validate_on_submit():
-        _, new_token = ApiToken.issue(current_user, form.name.data.strip())
+        _, session[NEW_TOKEN_KEY] = ApiToken.issue(current_user, form.name.data.strip())
         db.session.commit()
-    return render_template("accounts/tokens.html", tokens=_my_tokens(), form=form, new_token=new_token)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("accounts.tokens"))
 
 
 @bp.post("/account/tokens/<id:token_id>/revoke")

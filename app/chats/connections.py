@@ -9,6 +9,7 @@ control event was missed.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from app import realtime
 from app.extensions import db, socketio
 from app.models import ApiToken, Chat
-from app.services import sessions
+from app.services import presence, sessions
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,41 @@ class Credentials:
 
 
 _sockets: dict[str, Credentials] = {}
+_rooms: dict[str, set[int]] = {}  # sid -> chat ids joined
+_typed_at: dict[str, float] = {}
 
 
 def opened(sid: str, credentials: Credentials) -> None:
     _sockets[sid] = credentials
 
 
-def closed(sid: str) -> None:
+def closed(sid: str) -> set[int]:
+    """Forget the socket; returns the chats it was in."""
     _sockets.pop(sid, None)
+    _typed_at.pop(sid, None)
+    return _rooms.pop(sid, set())
+
+
+def joined(sid: str, chat_id: int) -> None:
+    _rooms.setdefault(sid, set()).add(chat_id)
+
+
+def left(sid: str, chat_id: int) -> bool:
+    """Forget that the socket is in the chat's room; False if it was not."""
+    chats = _rooms.get(sid, set())
+    if chat_id not in chats:
+        return False
+    chats.discard(chat_id)
+    return True
+
+
+def may_signal_typing(sid: str, every: float) -> bool:
+    """At most one ``typing`` event per socket every ``every`` seconds."""
+    now = time.monotonic()
+    if now - _typed_at.get(sid, 0.0) < every:
+        return False
+    _typed_at[sid] = now
+    return True
 
 
 def _disconnect(matches) -> None:
@@ -69,9 +97,12 @@ def end_token_sockets(revoked: dict) -> None:
 
 
 def leave_account_rooms(ended: dict) -> None:
-    """A membership ended: the user's sockets here leave the rooms of that account's chats."""
+    """A membership ended: the user's sockets here leave the account's room and the rooms of
+    its chats (and the room's presence)."""
     user_id, account_id = ended.get("user_id"), ended.get("account_id")
     mine = [sid for sid, c in list(_sockets.items()) if c.user_id == user_id]
+    for sid in mine:
+        socketio.server.leave_room(sid, realtime.account_room(account_id), namespace="/")
     rooms = {sid: [r for r in socketio.server.rooms(sid, namespace="/") if r.startswith("chat:")] for sid in mine}
     joined = {int(room.split(":", 1)[1]) for names in rooms.values() for room in names}
     if not joined:
@@ -82,8 +113,11 @@ def leave_account_rooms(ended: dict) -> None:
         ).scalars())
     for sid, names in rooms.items():
         for room in names:
-            if int(room.split(":", 1)[1]) in theirs:
+            chat_id = int(room.split(":", 1)[1])
+            if chat_id in theirs:
                 socketio.server.leave_room(sid, room, namespace="/")
+                if left(sid, chat_id):
+                    realtime.presence_event(chat_id, presence.left(chat_id, sid))
 
 
 realtime.on_control(sessions.ENDED_EVENT, end_session_sockets)

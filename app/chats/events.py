@@ -1,5 +1,9 @@
 """Socket.IO handlers for chat rooms (SPEC §5). Emitting lives in ``app/realtime.py``; which
-sockets are open here, and ending them when access ends, in ``app/chats/connections.py``."""
+sockets are open here, and ending them when access ends, in ``app/chats/connections.py``;
+who is in a room, in ``app/services/presence.py``.
+
+A browser socket also joins its account's room on connect, where the sidebar hears chats
+being created, renamed, touched and deleted."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -12,9 +16,12 @@ from app.extensions import db, socketio
 from app.ids import parse_id
 from app.models import ApiToken, Chat, Message, User
 from app.models.chats import UNFINISHED
+from app import realtime
 from app.realtime import room_for
-from app.services import live_state, sessions
-from app.services.current import is_member
+from app.services import live_state, presence, sessions
+from app.services.current import SESSION_ACCOUNT_KEY, is_member
+
+TYPING_EVERY_SECONDS = 1.0
 
 
 def _bearer_token() -> ApiToken | None:
@@ -37,12 +44,16 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("unauthorized")
     session["socket_credentials"] = credentials.as_dict()
     connections.opened(request.sid, credentials)
+    account_id = parse_id(session.get(SESSION_ACCOUNT_KEY))
+    if credentials.session_id is not None and account_id is not None and is_member(current_user, account_id):
+        join_room(realtime.account_room(account_id))
     current_app.logger.info("user %s connected socket %s", credentials.user_id, request.sid)
 
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
-    connections.closed(request.sid)
+    for chat_id in connections.closed(request.sid):
+        realtime.presence_event(chat_id, presence.left(chat_id, request.sid))
 
 
 def _chat_id(data) -> int | None:
@@ -71,6 +82,9 @@ def on_join(data=None):
     if user is None or chat is None or not is_member(user, chat.account_id):
         return {"ok": False, "error": "Chat not found."}
     join_room(room_for(chat.id))
+    connections.joined(request.sid, chat.id)
+    session["socket_user"] = user.to_public()
+    realtime.presence_event(chat.id, presence.entered(chat.id, request.sid, user.to_public()))
     unfinished = db.session.execute(
         sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED)).order_by(Message.id)
     ).scalars()
@@ -88,6 +102,19 @@ def on_join(data=None):
 @socketio.on("leave")
 def on_leave(data=None):
     chat_id = _chat_id(data)
-    if chat_id is not None:
+    if chat_id is not None and connections.left(request.sid, chat_id):
         leave_room(room_for(chat_id))
+        realtime.presence_event(chat_id, presence.left(chat_id, request.sid))
+    return {"ok": True}
+
+
+@socketio.on("typing")
+def on_typing(data=None):
+    """Tell the room this member is writing; only from inside the room, at most once a second."""
+    chat_id = _chat_id(data)
+    user = session.get("socket_user")
+    if chat_id is None or user is None or room_for(chat_id) not in socketio.server.rooms(request.sid, namespace="/"):
+        return {"ok": False}
+    if connections.may_signal_typing(request.sid, TYPING_EVERY_SECONDS):
+        realtime.typing_event(chat_id, user)
     return {"ok": True}

@@ -1,4 +1,4 @@
-"""Chat pages: list, create, show, rename, model, instructions, delete."""
+"""Chat pages: the home pane and sidebar list, create, show, rename, model, instructions, delete."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -11,10 +11,10 @@ from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
 from app.errors import error_response, wants_json
 from app.extensions import db
-from app.ids import parse_page
+from app.ids import parse_id, parse_page
 from app.models import Chat, LlmModel
 from app.services import chats as chat_service
-from app.services import conversation, registry
+from app.services import conversation, posting, registry
 from app.services.current import chat_or_404, current_account, work_in
 
 
@@ -27,7 +27,9 @@ def _changed(chat: Chat, message: str):
     db.session.commit()
     realtime.chat_updated_event(chat)
     if wants_json():
-        return {"chat": {"id": chat.id, "title": chat.title, "model_id": chat.model_id, "instructions": chat.instructions}}
+        return {"chat": {"id": chat.id, "title": chat.title, "display_title": chat.display_title,
+                         "model_id": chat.model_id, "instructions": chat.instructions},
+                "send_blocked": posting.send_blocked_reason(chat, current_user)}
     flash(message, "success")
     return redirect(url_for("chats.show", chat_id=chat.id))
 
@@ -47,7 +49,15 @@ def home():
 @bp.get("/chats")
 @login_required
 def index():
+    """The home pane; to fetch callers, a page of the sidebar's chat list (``q``, ``after``)."""
     account = current_account()
+    if wants_json():
+        after = request.args.get("after")
+        after_id = parse_id(after) if after else None
+        if after and after_id is None:
+            abort(404)
+        chats, next_after = chat_service.list_chats(account, search=request.args.get("q", ""), after_id=after_id)
+        return {"chats": [realtime.chat_summary(c) for c in chats], "next_after": next_after}
     page = parse_page(request.args.get("page"))
     if page is None:
         abort(404)
@@ -65,6 +75,8 @@ def index():
 def create():
     form = NewChatForm()
     form.model_id.choices = _model_choices()
+    if not form.model_id.data:  # one click from the sidebar: the default model
+        form.model_id.data = chat_service.default_model_id()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -77,6 +89,7 @@ def create():
         return redirect(url_for("chats.index"))
     db.session.commit()
     current_app.logger.info("user %s created chat %s", current_user.id, chat.id)
+    realtime.chat_created_event(chat)
     return redirect(url_for("chats.show", chat_id=chat.id))
 
 
@@ -86,15 +99,17 @@ def show(chat_id: int):
     chat = chat_or_404(chat_id)
     work_in(chat.account_id)
     messages = conversation.visible_messages(chat.id)
+    models = registry.enabled_models("chat")
     model_form = ModelForm(model_id=chat.model_id)
-    model_form.model_id.choices = _model_choices()
+    model_form.model_id.choices = _model_choices(models)
     if chat.model_id not in {choice.value for choice in model_form.model_id.choices}:
         model_form.model_id.choices.insert(0, SelectChoice(chat.model_id, f"{chat.model.name} (switched off)"))
     return render_template(
-        "chats/show.html", chat=chat, messages=messages,
+        "chats/show.html", chat=chat, messages=messages, models=models,
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),
+        send_blocked=posting.send_blocked_reason(chat, current_user),
     )
 
 
@@ -141,19 +156,11 @@ def delete(chat_id: int):
     chat = chat_or_404(chat_id)
     if not chat_service.may_delete(chat, current_user):
         abort(403)
+    title, account_id = chat.display_title, chat.account_id
     chat_service.delete_chat(chat)
     db.session.commit()
-    realtime.chat_deleted_event(chat_id)
+    realtime.chat_deleted_event(chat_id, account_id)
     if wants_json():
         return {"deleted": chat_id}
-    flash("Chat deleted.", "success")
+    flash(f"Deleted “{title}” and all of its messages.", "success")
     return redirect(url_for("chats.index"))
-
-
-@bp.app_template_filter("money")
-def money(value) -> str:
-    if value is None:
-        return "–"
-    return f"${float(value):.6f}".rstrip("0").rstrip(".") if value else "$0"
-
-

@@ -35,10 +35,11 @@ def create(chat_id: int):
         flash(str(exc), "error")
         return redirect(url_for("chats.show", chat_id=chat_id))
     created = [public_message(user_message), public_message(reply)]  # before commit expires them
+    summary = realtime.chat_summary(chat)
     user_id = current_user.id
     db.session.commit()
     current_app.logger.info("user %s posted message %s in chat %s", user_id, created[0]["id"], chat_id)
-    realtime.messages_created(chat_id, created)
+    realtime.messages_created(summary, created)
     enqueue_replies(chat_id)
     if wants_json():
         return {"user_message": created[0], "assistant_message": created[1]}, 202

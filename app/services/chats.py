@@ -87,3 +87,42 @@ def delete_chat(chat: Chat) -> None:
     db.session.flush()
     for key in keys:
         storage.remove(key)
+
+
+SIDEBAR_PAGE = 40
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_chats(account: Account, *, search: str = "", after_id: int | None = None,
+               limit: int = SIDEBAR_PAGE) -> tuple[list[Chat], int | None]:
+    """One page of the account's chats, most recently active first, for the sidebar.
+
+    ``search`` matches titles (case-insensitively); ``after_id`` continues after that chat.
+    Returns the chats and the id to continue after, or None at the end.
+    """
+    query = sa.select(Chat).where(Chat.account_id == account.id)
+    search = normalised(search)[:200]
+    if search:
+        query = query.where(Chat.title.ilike(like_pattern(search), escape="\\"))
+    if after_id is not None:
+        anchor = db.session.execute(
+            sa.select(Chat.updated_at).where(Chat.id == after_id, Chat.account_id == account.id)
+        ).scalar_one_or_none()
+        if anchor is None:
+            return [], None
+        query = query.where(sa.or_(Chat.updated_at < anchor, sa.and_(Chat.updated_at == anchor, Chat.id < after_id)))
+    chats = list(db.session.execute(
+        query.order_by(Chat.updated_at.desc(), Chat.id.desc()).limit(limit + 1)
+    ).scalars())
+    more = len(chats) > limit
+    chats = chats[:limit]
+    return chats, (chats[-1].id if more else None)
+
+
+def count_messages(chat: Chat) -> int:
+    return db.session.execute(sa.select(sa.func.count(Message.id)).where(Message.chat_id == chat.id)).scalar_one()

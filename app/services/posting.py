@@ -44,6 +44,16 @@ def check_budget(chat: Chat, user: User) -> None:
             raise PostError(f"You have reached your monthly limit of ${account.member_monthly_limit_usd:.2f}.")
 
 
+def send_blocked_reason(chat: Chat, user: User) -> str | None:
+    """Why a member cannot post in ``chat`` right now (the composer says so), or None."""
+    try:
+        usable_model(chat.model_id)
+        check_budget(chat, user)
+    except (ChatError, PostError) as exc:
+        return str(exc)
+    return None
+
+
 def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Message]:
     """Store the user's message and an empty pending assistant reply.
 

@@ -1,6 +1,9 @@
-// Building message elements. Text goes in with textContent; HTML only from the server's sanitiser.
+// Building message elements. Text goes in with textContent; HTML only from the server's
+// sanitiser or from markdown.js (DOMPurify held to the server's allow-list).
+import { enhance } from "./markdown.js";
+import { localise } from "./times.js";
 
-function el(tag, className, text) {
+export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined && text !== null) node.textContent = text;
@@ -13,24 +16,28 @@ export function isUnfinished(status) {
   return UNFINISHED.has(status);
 }
 
+const number = new Intl.NumberFormat("en-US");
+const plural = (count, word) => `${number.format(count)} ${word}${count === 1 ? "" : "s"}`;
+
 function money(value) {
   if (value === null || value === undefined) return "–";
   if (!value) return "$0";
   return "$" + Number(value).toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
 
+// The same words as app/rendering.py usage_summary and context_summary.
 export function usageText(m) {
-  let text = `${m.input_tokens || 0} in`;
-  if (m.cached_tokens) text += ` (${m.cached_tokens} cached)`;
-  text += ` · ${m.output_tokens || 0} out`;
-  if (m.reasoning_tokens) text += ` (${m.reasoning_tokens} reasoning)`;
-  return `${text} · ${money(m.cost)}`;
+  let input = `${plural(m.input_tokens || 0, "token")} in`;
+  if (m.cached_tokens) input += ` (${number.format(m.cached_tokens)} cached)`;
+  let output = `${number.format(m.output_tokens || 0)} out`;
+  if (m.reasoning_tokens) output += ` (${number.format(m.reasoning_tokens)} reasoning)`;
+  return `${input} · ${output} · ${money(m.cost)}`;
 }
 
 export function contextText(report) {
   if (!report) return "";
-  const parts = [`Context: ${report.included || 0} messages sent`];
-  if (report.trimmed) parts.push(`${report.trimmed} oldest trimmed to fit`);
+  const parts = [`Context: ${plural(report.included || 0, "message")} sent`];
+  if (report.trimmed) parts.push(`${plural(report.trimmed, "older message")} left out to fit`);
   if (report.instructions) parts.push("instructions included");
   for (const item of report.attachments || []) parts.push(`${item.filename} as ${item.sent_as}`);
   return parts.join(" · ");
@@ -41,6 +48,29 @@ function authorName(m) {
   return m.role === "assistant" ? "Assistant" : m.role.charAt(0).toUpperCase() + m.role.slice(1);
 }
 
+function icon(name) {
+  // The same drawings as templates/_icons.html for the two icons messages need.
+  const paths = {
+    copy: '<rect x="9" y="9" width="11" height="11" rx="2"/><path d="M5 15V5a2 2 0 0 1 2-2h10"/>',
+    stop: '<rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>',
+  };
+  const template = document.createElement("template");
+  template.innerHTML = `<svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${paths[name]}</svg>`;
+  return template.content.firstChild;
+}
+
+function footButton(className, action, label, iconName) {
+  const button = el("button", className);
+  button.type = "button";
+  button.dataset.action = action;
+  button.append(icon(iconName), el("span", null, label));
+  return button;
+}
+
+export function reasoningSize(text) {
+  return `${number.format((text || "").length)} characters`;
+}
+
 // A new <article> with the same structure as templates/chats/_message.html.
 export function buildMessage(m) {
   const article = el("article", `message role-${m.role} status-${m.status}`);
@@ -48,39 +78,40 @@ export function buildMessage(m) {
   article.dataset.messageId = m.id;
   article.dataset.status = m.status;
   article.dataset.role = m.role;
+  if (m.user) article.dataset.userId = m.user.id;
   const avatar = el("span", m.user ? "avatar" : "avatar bot", m.user ? m.user.initials : "AI");
+  avatar.setAttribute("aria-hidden", "true");
   const body = el("div", "body");
   const meta = el("div", "meta");
   meta.append(el("span", "author", authorName(m)));
   if (m.model_id) meta.append(el("span", "model", m.model_id));
+  const time = el("time");
+  time.dateTime = m.created_at;
+  localise(time);
+  meta.append(time);
   const status = el("span", "status", m.status);
   status.hidden = m.status === "completed";
   meta.append(status);
-  const time = el("time", null, new Date(m.created_at).toTimeString().slice(0, 5));
-  time.dateTime = m.created_at;
-  meta.append(time);
-  const cancel = el("button", "cancel danger small", "Stop");
-  cancel.type = "button";
-  cancel.dataset.action = "cancel";
-  cancel.hidden = !isUnfinished(m.status);
-  meta.append(cancel);
   const reasoning = el("details", "reasoning");
-  reasoning.append(el("summary", null, "Reasoning"), el("div", "reasoning-text", m.reasoning || ""));
+  const summary = el("summary", null, "Reasoning ");
+  summary.append(el("span", "reasoning-size", reasoningSize(m.reasoning)));
+  reasoning.append(summary, el("div", "reasoning-text", m.reasoning || ""));
   reasoning.hidden = !m.reasoning;
   const tools = el("div", "tool-calls");
   for (const call of m.tool_calls || []) tools.append(toolCallElement(call));
-  const content = el("div", "content");
+  const content = el("div", "content markdown");
   body.append(meta, reasoning, tools, content);
   if (isUnfinished(m.status)) {
     content.classList.add("live");
-    content.textContent = m.content || "";
     const typing = el("span", "typing");
     typing.setAttribute("aria-label", "generating");
     typing.append(el("i"), el("i"), el("i"));
     body.append(typing);
   } else if (m.html !== undefined) {
     content.innerHTML = m.html;
+    enhance(content);
   } else {
+    content.classList.add("plain");
     content.textContent = m.content || "";
   }
   if ((m.attachments || []).length) {
@@ -90,14 +121,19 @@ export function buildMessage(m) {
   }
   const error = el("div", "error", m.error || "");
   error.hidden = !m.error;
-  body.append(error);
+  const foot = el("div", "message-foot");
+  foot.append(footButton("ghost small", "copy-message", "Copy", "copy"));
+  const cancel = footButton("cancel ghost small danger", "cancel", "Stop", "stop");
+  cancel.hidden = !isUnfinished(m.status);
+  foot.append(cancel);
   if (m.role === "assistant") {
-    const usage = el("div", "usage", usageText(m));
+    const usage = el("span", "usage", usageText(m));
     usage.hidden = m.output_tokens === null || m.output_tokens === undefined;
-    const context = el("div", "context-report", contextText(m.context));
+    const context = el("span", "context-report", contextText(m.context));
     context.hidden = !m.context;
-    body.append(usage, context);
+    foot.append(usage, context);
   }
+  body.append(error, foot);
   article.append(avatar, body);
   return article;
 }
@@ -117,15 +153,17 @@ export function applyFinal(article, m) {
   status.textContent = m.status;
   status.hidden = m.status === "completed";
   body.querySelector("[data-action=cancel]").hidden = true;
-  const typing = body.querySelector(".typing");
-  if (typing) typing.remove();
+  body.querySelector(".typing")?.remove();
   const content = body.querySelector(".content");
   content.classList.remove("live");
-  if (m.html !== undefined) content.innerHTML = m.html;
-  else content.textContent = m.content || "";
-  const reasoning = body.querySelector(".reasoning");
-  reasoning.querySelector(".reasoning-text").textContent = m.reasoning || "";
-  reasoning.hidden = !m.reasoning;
+  if (m.html !== undefined) {
+    content.innerHTML = m.html;
+    enhance(content);
+  } else {
+    content.classList.add("plain");
+    content.textContent = m.content || "";
+  }
+  setReasoning(article, m.reasoning);
   const error = body.querySelector(".error");
   error.textContent = m.error || "";
   error.hidden = !m.error;
@@ -139,4 +177,11 @@ export function applyFinal(article, m) {
     context.textContent = contextText(m.context);
     context.hidden = !m.context;
   }
+}
+
+export function setReasoning(article, text) {
+  const reasoning = article.querySelector(".reasoning");
+  reasoning.querySelector(".reasoning-text").textContent = text || "";
+  reasoning.querySelector(".reasoning-size").textContent = reasoningSize(text);
+  reasoning.hidden = !text;
 }

@@ -34,7 +34,7 @@ EXPECTED = {
     ("auth.logout_everywhere", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
     ("accounts.current", "GET"): {"signed_out": SIGN_IN, "*": MOVED},
     ("accounts.tokens", "GET"): {"signed_out": SIGN_IN, "*": OK},
-    ("accounts.create_token", "POST"): {"signed_out": SIGN_IN, "*": OK},
+    ("accounts.create_token", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
     ("accounts.revoke_token", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.show", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.switch", "POST"): {"owner": MOVED, "member": MOVED, "signed_out": SIGN_IN, "*": DENIED},
@@ -55,7 +55,8 @@ EXPECTED = {
 OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home"}
 # Socket.IO events -> roles that may use them on the owner's chat (everyone else is refused).
 EVENTS = {"connect": {"owner", "member", "removed", "outsider"}, "join": {"owner", "member"},
-          "leave": {"owner", "member", "removed", "outsider"}, "disconnect": {"owner", "member", "removed", "outsider"}}
+          "leave": {"owner", "member", "removed", "outsider"}, "disconnect": {"owner", "member", "removed", "outsider"},
+          "typing": {"owner", "member"}}
 FORM = {"content": "hello", "title": "Renamed", "model_id": "demo-chat", "instructions": "Be brief.",
         "email": "someone@example.com", "name": "token", "password": "short", "role": "member",
         "monthly_limit_usd": "10"}
@@ -168,5 +169,7 @@ def test_each_role_gets_exactly_what_the_table_says_on_the_socket(app, world, ro
         assert joined == {"ok": False, "error": "Chat not found."}
     else:
         assert [u["message"]["id"] for u in joined["unfinished"]] == [ids["message_id"]]
+    # Typing is told only to a room the socket is in.
+    assert sock.emit("typing", {"chat_id": ids["chat_id"]}, callback=True)["ok"] is (role in EVENTS["typing"])
     assert sock.emit("leave", {"chat_id": ids["chat_id"]}, callback=True) == {"ok": True}
     sock.disconnect()

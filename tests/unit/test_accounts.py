@@ -95,13 +95,14 @@ def test_owner_sets_budget(client, two_accounts):
     assert account.member_monthly_limit_usd is None
 
 
-def test_api_token_page_shows_new_token_once_and_stores_only_its_hash(client, two_accounts):
-    response = client.post("/account/tokens", data={"name": "laptop"})
-    token = response.data.decode().split('id="new-token">')[1].split("<")[0]
+def test_api_token_page_shows_new_token_once_after_a_redirect_and_stores_only_its_hash(client, two_accounts):
+    created = client.post("/account/tokens", data={"name": "laptop"})
+    assert created.status_code == 302 and created.headers["Location"] == "/account/tokens"
+    token = client.get("/account/tokens").data.decode().split('id="new-token">')[1].split("<")[0]
     assert token.startswith("cfb_")
-    page = client.get("/account/tokens").data.decode()
+    page = client.get("/account/tokens").data.decode()  # a reload: shown no more, nothing minted
     assert "laptop" in page and token not in page
     from app.models import ApiToken
 
-    stored = db.session.execute(sa.select(ApiToken)).scalar_one()
+    stored = db.session.execute(sa.select(ApiToken)).scalar_one()  # exactly one token
     assert stored.token_hash != token and len(stored.token_hash) == 64

@@ -32,13 +32,54 @@ def test_new_chat_appears_in_list_and_page_shows_it(client, ann_chat):
     assert "js/chat.js" in page and "<script>" not in page
 
 
+def all_chats_pane(html: str) -> str:
+    return html.split('class="card recent"', 1)[1]
+
+
 def test_chat_list_is_paginated_most_recent_first(client, ann_chat, app):
     for i in range(35):
         client.post("/chats", data={"model_id": "demo-chat", "title": f"chat {i:02d}"})
-    first = client.get("/chats").data.decode()
+    first = all_chats_pane(client.get("/chats").data.decode())
     assert "chat 34" in first and "Plans" not in first and "Older" in first
-    second = client.get("/chats?page=2").data.decode()
+    second = all_chats_pane(client.get("/chats?page=2").data.decode())
     assert "Plans" in second and "chat 34" not in second
+
+
+def sidebar_page(client, query: str = "") -> dict:
+    response = client.get(f"/chats{query}", headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_sidebar_lists_chats_newest_first_page_by_page_and_searches_titles(client, ann_chat):
+    for i in range(45):
+        client.post("/chats", data={"model_id": "demo-chat", "title": f"Topic {i:02d}"})
+    first = sidebar_page(client)
+    titles = [c["title"] for c in first["chats"]]
+    assert titles[:2] == ["Topic 44", "Topic 43"] and len(titles) == 40
+    assert first["chats"][0]["url"].startswith("/chats/") and first["chats"][0]["updated_at"].endswith("+00:00")
+    rest = sidebar_page(client, f"?after={first['next_after']}")
+    assert [c["title"] for c in rest["chats"]] == [f"Topic {i:02d}" for i in range(4, -1, -1)] + ["Plans"]
+    assert rest["next_after"] is None
+    assert [c["title"] for c in sidebar_page(client, "?q=topic%200")["chats"]] == [f"Topic 0{i}" for i in range(9, -1, -1)]
+    assert sidebar_page(client, "?q=100%25")["chats"] == []  # % is literal, not a wildcard
+
+
+def test_one_click_new_chat_uses_the_default_model(client, ann_chat):
+    response = client.post("/chats", data={})
+    assert response.status_code == 302
+    chat = db.session.get(Chat, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert chat.model_id == "demo-chat" and chat.title is None
+
+
+def test_sidebar_never_lists_another_accounts_chats_and_refuses_odd_cursors(client, ann_chat, auth):
+    auth.logout()
+    auth.signup(name="Eve Stone", email="eve@example.com")
+    client.post("/chats", data={"model_id": "demo-chat", "title": "Eve's"})
+    assert [c["title"] for c in sidebar_page(client)["chats"]] == ["Eve's"]
+    assert sidebar_page(client, f"?after={ann_chat.id}") == {"chats": [], "next_after": None}
+    for odd in ("abc", "-1", "０"):
+        assert client.get(f"/chats?after={odd}", headers={"X-Requested-With": "fetch"}).status_code == 404
 
 
 def test_rename_change_model_and_instructions(client, ann_chat):

@@ -107,7 +107,7 @@ def test_revoking_an_api_token_disconnects_its_sockets_at_once(app, client, auth
     auth.signup()
     client.post("/chats", data={"model_id": "demo-chat"})
     chat = db.session.execute(sa.select(Chat)).scalar_one()
-    page = client.post("/account/tokens", data={"name": "script"}).data.decode()
+    page = client.post("/account/tokens", data={"name": "script"}, follow_redirects=True).data.decode()
     plain = re.search(r'id="new-token">([^<]+)<', page).group(1)
     token_id = db.session.execute(sa.select(ApiToken.id)).scalar_one()
     script = socketio.test_client(app, headers={"Authorization": f"Bearer {plain}"})

@@ -1,0 +1,32 @@
+"""What the chat templates need beyond their view's data: the sidebar's first page, money, times."""
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+
+from app.chats import bp
+from app.models.base import as_utc
+from app.rendering import exact_money
+from app.services import chats as chat_service
+from app.services.current import current_membership
+
+
+@bp.app_template_global()
+def sidebar_chats() -> SimpleNamespace:
+    """The current account's most recently active chats (the sidebar's first page)."""
+    membership = current_membership()
+    if membership is None:
+        return SimpleNamespace(chats=[], next_after=None)
+    chats, next_after = chat_service.list_chats(membership.account)
+    return SimpleNamespace(chats=chats, next_after=next_after)
+
+
+@bp.app_template_filter("utc_iso")
+def utc_iso(value: datetime | None) -> str:
+    """An ISO 8601 time with its UTC offset, for ``<time datetime>`` (the browser shows it local)."""
+    return as_utc(value).isoformat() if value else ""
+
+
+@bp.app_template_filter("money")
+def money(value) -> str:
+    return exact_money(value)

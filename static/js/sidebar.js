@@ -1,0 +1,148 @@
+// The sidebar's chat list: grouped by the viewer's own days, searched by title, loaded page by
+// page as it scrolls, and live: chats created, renamed, touched or deleted by any member.
+import { el } from "./dom.js";
+import { getJson } from "./live.js";
+import { daysAgo } from "./times.js";
+
+const SEARCH_DELAY_MS = 200;
+
+function groupOf(date) {
+  const days = daysAgo(date);
+  if (days <= 0) return "Today";
+  if (days === 1) return "Yesterday";
+  if (days <= 7) return "Previous 7 days";
+  if (days <= 30) return "Previous 30 days";
+  return "Older";
+}
+
+export class Sidebar {
+  constructor(nav, socket) {
+    this.nav = nav;
+    this.list = nav.querySelector("#chat-nav-list");
+    this.empty = nav.querySelector("#chat-nav-empty");
+    this.more = nav.querySelector("#chat-nav-more");
+    this.search = document.getElementById("chat-search");
+    this.accountId = Number(nav.dataset.accountId);
+    this.currentChat = Number(nav.dataset.currentChat) || null;
+    this.nextAfter = Number(nav.dataset.nextAfter) || null;
+    this.query = "";
+    this.loading = false;
+    this.chats = new Map(); // id -> {chat_id, title, updated_at, url}
+    for (const item of this.list.querySelectorAll(".chat-nav-item")) {
+      const link = item.querySelector("a");
+      const id = Number(item.dataset.chatId);
+      this.chats.set(id, { chat_id: id, title: link.textContent, updated_at: item.dataset.updatedAt, url: link.getAttribute("href") });
+    }
+    this.render();
+    let timer = null;
+    this.search.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => this.runSearch(this.search.value.trim()), SEARCH_DELAY_MS);
+    });
+    this.search.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.search.value) {
+        this.search.value = "";
+        this.runSearch("");
+      }
+    });
+    new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) this.loadMore();
+    }, { root: nav }).observe(this.more);
+    if (socket) this.listen(socket);
+  }
+
+  matches(chat) {
+    return !this.query || chat.title.toLowerCase().includes(this.query.toLowerCase());
+  }
+
+  render() {
+    const sorted = [...this.chats.values()].sort((a, b) => (b.updated_at > a.updated_at ? 1 : b.updated_at < a.updated_at ? -1 : b.chat_id - a.chat_id));
+    const items = [];
+    let group = null;
+    for (const chat of sorted) {
+      const name = this.query ? "Matching chats" : groupOf(new Date(chat.updated_at));
+      if (name !== group) {
+        group = name;
+        items.push(el("li", "chat-nav-group", name));
+      }
+      const item = el("li", "chat-nav-item");
+      item.dataset.chatId = chat.chat_id;
+      item.dataset.updatedAt = chat.updated_at;
+      const link = el("a", null, chat.title);
+      link.href = chat.url;
+      if (chat.chat_id === this.currentChat) {
+        item.classList.add("current");
+        link.setAttribute("aria-current", "page");
+      }
+      if (chat.fresh) {
+        item.classList.add("fresh");
+        chat.fresh = false;
+      }
+      item.append(link);
+      items.push(item);
+    }
+    this.list.replaceChildren(...items);
+    this.empty.hidden = sorted.length > 0;
+    this.empty.textContent = this.query ? `No chat titles match “${this.query}”.` : this.empty.dataset.text || this.empty.textContent;
+    this.empty.dataset.text ||= this.empty.textContent;
+  }
+
+  async fetchPage(after) {
+    const params = new URLSearchParams();
+    if (this.query) params.set("q", this.query);
+    if (after) params.set("after", after);
+    return getJson(`/chats?${params}`);
+  }
+
+  async runSearch(query) {
+    this.query = query;
+    const asked = query;
+    let page;
+    try {
+      page = await this.fetchPage(null);
+    } catch {
+      return;
+    }
+    if (asked !== this.query) return; // a newer search is on its way
+    this.chats = new Map(page.chats.map((c) => [c.chat_id, c]));
+    this.nextAfter = page.next_after;
+    this.render();
+  }
+
+  async loadMore() {
+    if (this.loading || !this.nextAfter) return;
+    this.loading = true;
+    try {
+      const page = await this.fetchPage(this.nextAfter);
+      for (const chat of page.chats) if (!this.chats.has(chat.chat_id)) this.chats.set(chat.chat_id, chat);
+      this.nextAfter = page.next_after;
+      this.render();
+    } catch {
+      // Leave the list as it is; scrolling again retries.
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  upsert(data, fresh) {
+    if (data.account_id !== this.accountId) return;
+    const chat = {
+      chat_id: data.chat_id, title: data.display_title || data.title || "New chat",
+      updated_at: data.updated_at, url: data.url, fresh,
+    };
+    if (this.matches(chat)) this.chats.set(chat.chat_id, chat);
+    else this.chats.delete(chat.chat_id);
+    this.render();
+  }
+
+  listen(socket) {
+    socket.on("chat.created", (data) => this.upsert(data, true));
+    socket.on("chat.updated", (data) => this.upsert(data, false));
+    socket.on("chat.touched", (data) => this.upsert(data, false));
+    socket.on("chat.deleted", (data) => {
+      if (data.account_id !== this.accountId) return;
+      this.chats.delete(data.chat_id);
+      this.render();
+    });
+  }
+}

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from app.demo_llm import script
 
-MODELS = ("demo-chat", "demo-image")
+MODELS = ("demo-chat", "demo-fast", "demo-image")
 ERRORS = {
     400: ("invalid_request_error", "context_length_exceeded", "This model's maximum context length was exceeded."),
     401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),

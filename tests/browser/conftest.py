@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -9,6 +10,10 @@ from playwright.sync_api import sync_playwright
 from tests.conftest import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Screenshots for reviewers (git-ignored).
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"
+# A time zone far from UTC, so a time shown in UTC would be caught.
+TIME_ZONE = "America/Los_Angeles"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-quic", "--no-first-run"]
 
@@ -24,8 +29,10 @@ def browser():
 class Person:
     """One person in their own browser context, signed in through the real form."""
 
-    def __init__(self, browser, stack, email: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1100, "height": 800})
+    def __init__(self, browser, stack, email: str, **options) -> None:
+        options.setdefault("viewport", {"width": 1100, "height": 800})
+        options.setdefault("timezone_id", TIME_ZONE)
+        self.context = browser.new_context(**options)
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.errors: list[str] = []
@@ -41,6 +48,10 @@ class Person:
         self.page.goto(url)
         self.page.wait_for_selector("#connection:text('live')")
 
+    def screenshot(self, name: str) -> None:
+        SHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"))
+
     def close(self) -> None:
         self.context.close()
 
@@ -49,8 +60,8 @@ class Person:
 def people(browser, stack):
     opened = []
 
-    def open_person(email: str) -> Person:
-        person = Person(browser, stack, email)
+    def open_person(email: str, **options) -> Person:
+        person = Person(browser, stack, email, **options)
         opened.append(person)
         return person
 

@@ -15,7 +15,7 @@ def sdk(demo_llm):
 
 
 def test_models_are_listed(sdk):
-    assert {m.id for m in sdk.models.list()} == {"demo-chat", "demo-image"}
+    assert {m.id for m in sdk.models.list()} == {"demo-chat", "demo-fast", "demo-image"}
 
 
 def test_non_streaming_completion_quotes_the_prompt_with_usage(sdk):

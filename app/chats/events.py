@@ -19,7 +19,7 @@ from app.models.chats import UNFINISHED
 from app import realtime
 from app.realtime import room_for
 from app.services import live_state, presence, sessions
-from app.services.current import SESSION_ACCOUNT_KEY, is_member
+from app.services.current import current_membership, is_member
 
 TYPING_EVERY_SECONDS = 1.0
 
@@ -44,9 +44,8 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("unauthorized")
     session["socket_credentials"] = credentials.as_dict()
     connections.opened(request.sid, credentials)
-    account_id = parse_id(session.get(SESSION_ACCOUNT_KEY))
-    if credentials.session_id is not None and account_id is not None and is_member(current_user, account_id):
-        join_room(realtime.account_room(account_id))
+    if credentials.session_id is not None and (membership := current_membership()) is not None:
+        join_room(realtime.account_room(membership.account_id))
     current_app.logger.info("user %s connected socket %s", credentials.user_id, request.sid)
 
 

@@ -56,6 +56,7 @@ def test_a_removed_member_connected_to_another_web_process_hears_nothing_more(st
     ann_live = ann.socket()
     try:
         assert far.join(chat_id)["ok"] is True and ann_live.join(chat_id)["ok"] is True
+        assert {m["name"] for m in far.wait_for_presence(2)} == {"Ann Lee", "Fay Lund"}
         removed = ann.post(f"/accounts/{account_id}/members/{fay_id}/remove", allow_redirects=False)
         assert removed.status_code == 302
         seen = len(far.events)  # the bus delivers the removal before anything Ann publishes after it

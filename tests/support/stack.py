@@ -243,6 +243,16 @@ class Listener:
             time.sleep(0.02)
         raise TimeoutError(f"no {event} for message {message_id}; got {[n for n, _ in self.events][-10:]}")
 
+    def wait_for_presence(self, count: int, timeout: float = 10) -> list[dict]:
+        """The room's members once the newest ``presence`` event lists ``count`` of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            latest = [d for n, d in list(self.events) if n == "presence"][-1:]
+            if latest and len(latest[0]["members"]) == count:
+                return latest[0]["members"]
+            time.sleep(0.02)
+        raise TimeoutError(f"presence never listed {count}; got {[d for n, d in self.events if n == 'presence']}")
+
     def deltas(self, message_id: int, channel: str = "content") -> list[dict]:
         return [d for n, d in list(self.events) if n == "message.delta" and d["message_id"] == message_id
                 and d["channel"] == channel]

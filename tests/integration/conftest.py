@@ -11,6 +11,15 @@ def _show_logs_on_failure(request, stack):
         print(stack.logs())
 
 
+@pytest.fixture
+def listeners():
+    """Socket.IO listeners a test opened; closed after it."""
+    opened = []
+    yield opened
+    for listener in opened:
+        listener.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

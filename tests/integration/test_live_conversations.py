@@ -7,19 +7,10 @@ import threading
 import time
 import uuid
 
-import pytest
 import requests
 
 from app.demo_llm import script
 from app.services import live_state
-
-
-@pytest.fixture
-def listeners():
-    opened = []
-    yield opened
-    for listener in opened:
-        listener.close()
 
 
 def joined(member, chat_id, opened):

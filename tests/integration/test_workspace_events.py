@@ -3,18 +3,6 @@ sidebar hears chats created, touched, renamed and deleted in their account (and 
 else's), and a chat's room hears who is in it and who is typing (SPEC §5, issue 12)."""
 from __future__ import annotations
 
-import time
-
-import pytest
-
-
-@pytest.fixture
-def listeners():
-    opened = []
-    yield opened
-    for listener in opened:
-        listener.close()
-
 
 def listening(member, opened):
     listener = member.socket()
@@ -22,31 +10,21 @@ def listening(member, opened):
     return listener
 
 
-def wait_for_chat_event(listener, event: str, chat_id: int, timeout: float = 10) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for name, data in list(listener.events):
-            if name == event and data.get("chat_id") == chat_id:
-                return data
-        time.sleep(0.02)
-    raise TimeoutError(f"no {event} for chat {chat_id}; got {[n for n, _ in listener.events][-10:]}")
-
-
 def test_sidebar_events_reach_members_on_another_web_process_and_no_outsider(ann, bob_elsewhere, eve, listeners):
     bob_side, eve_side = listening(bob_elsewhere, listeners), listening(eve, listeners)
     chat_id = ann.new_chat("Quarterly numbers")
-    created = wait_for_chat_event(bob_side, "chat.created", chat_id)
+    created = bob_side.wait_for_chat("chat.created", chat_id)
     assert created["title"] == "Quarterly numbers" and created["url"] == f"/chats/{chat_id}"
 
     ann.say(chat_id, "hello sidebar")
-    touched = wait_for_chat_event(bob_side, "chat.touched", chat_id)
+    touched = bob_side.wait_for_chat("chat.touched", chat_id)
     assert touched["updated_at"] >= created["updated_at"]
 
     ann.post(f"/chats/{chat_id}/rename", data={"title": "Q3 numbers"})
-    assert wait_for_chat_event(bob_side, "chat.updated", chat_id)["display_title"] == "Q3 numbers"
+    assert bob_side.wait_for_chat("chat.updated", chat_id)["display_title"] == "Q3 numbers"
 
     ann.post(f"/chats/{chat_id}/delete")
-    assert wait_for_chat_event(bob_side, "chat.deleted", chat_id)["account_id"] == created["account_id"]
+    assert bob_side.wait_for_chat("chat.deleted", chat_id)["account_id"] == created["account_id"]
     assert [name for name, data in eve_side.events if data.get("chat_id") == chat_id] == []
 
 
@@ -56,7 +34,7 @@ def test_presence_and_typing_span_web_processes_and_stay_in_the_room(ann, bob_el
     assert [m["name"] for m in ann_live.wait_for_presence(2)] == ["Ann Lee", "Bob Stone"]
 
     assert bob_live.client.call("typing", {"chat_id": chat_id}, timeout=10) == {"ok": True}
-    assert wait_for_chat_event(ann_live, "typing", chat_id)["user"]["name"] == "Bob Stone"
+    assert ann_live.wait_for_chat("typing", chat_id)["user"]["name"] == "Bob Stone"
     # An outsider cannot announce typing in a room it could not join.
     eve_live = listening(eve, listeners)
     assert eve_live.join(chat_id)["ok"] is False

@@ -234,14 +234,22 @@ class Listener:
     def close(self) -> None:
         self.client.disconnect()
 
-    def wait_for(self, event: str, message_id: int, timeout: float = 20) -> dict:
+    def _wait(self, matches, timeout: float, what: str) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, data in list(self.events):
-                if name == event and data.get("message_id") == message_id:
+                if matches(name, data):
                     return data
             time.sleep(0.02)
-        raise TimeoutError(f"no {event} for message {message_id}; got {[n for n, _ in self.events][-10:]}")
+        raise TimeoutError(f"no {what}; got {[n for n, _ in self.events][-10:]}")
+
+    def wait_for(self, event: str, message_id: int, timeout: float = 20) -> dict:
+        return self._wait(lambda n, d: n == event and d.get("message_id") == message_id, timeout,
+                          f"{event} for message {message_id}")
+
+    def wait_for_chat(self, event: str, chat_id: int, timeout: float = 10) -> dict:
+        """The first ``event`` about a chat (sidebar events, presence, typing)."""
+        return self._wait(lambda n, d: n == event and d.get("chat_id") == chat_id, timeout, f"{event} for chat {chat_id}")
 
     def wait_for_presence(self, count: int, timeout: float = 10) -> list[dict]:
         """The room's members once the newest ``presence`` event lists ``count`` of them."""

@@ -232,3 +232,22 @@ def test_chat_page_of_2000_messages_uses_a_constant_number_of_queries(client, an
     page = client.get(f"/chats/{ann_chat.id}")
     assert page.status_code == 200 and b"<strong>a999</strong>" in page.data
     assert len(statements) <= 12
+
+
+def test_the_composer_says_why_sending_is_disabled_before_anyone_types(client, ann_chat):
+    assert "data-blocked" not in client.get(f"/chats/{ann_chat.id}").data.decode()
+    ann_chat.account.monthly_limit_usd = 0
+    db.session.commit()
+    page = client.get(f"/chats/{ann_chat.id}").data.decode()
+    assert "data-blocked=\"Ann Lee&#39;s account has reached its monthly limit of $0.00.\"" in page
+    assert 'id="send" aria-label="Send" title="Send (Enter)" disabled' in page
+
+
+def test_a_model_change_answers_with_whether_the_member_may_send(client, ann_chat):
+    response = client.post(f"/chats/{ann_chat.id}/model", data={"model_id": "demo-fast"},
+                           headers={"X-Requested-With": "fetch"})
+    assert response.get_json() == {
+        "chat": {"id": ann_chat.id, "title": "Plans", "display_title": "Plans", "model_id": "demo-fast",
+                 "instructions": None},
+        "send_blocked": None,
+    }

@@ -81,13 +81,17 @@ def message_event(event: str, message: Message) -> None:
     emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public_message(message)})
 
 
-def messages_created(summary: dict, messages: list[dict]) -> None:
+def messages_created(summary: dict, messages: list[dict], *, new_leaf_id: int | None = None) -> None:
     """``message.created`` for several MESSAGE objects of one chat, in order, and the chat's
     new place at the top of every member's sidebar (``chat.touched`` with its ``summary``),
-    in one publish."""
+    in one publish. ``new_leaf_id`` when the shown path changed otherwise than by growing (a
+    regenerate, an edit, a switch of versions): ``chat.path`` tells every page in the room
+    to reload the path."""
     chat_id = summary["chat_id"]
     events = [["message.created", chat_id, {"chat_id": chat_id, "message_id": m["id"], "message": m}]
               for m in messages]
+    if new_leaf_id is not None:
+        events.append(["chat.path", chat_id, {"chat_id": chat_id, "leaf_id": new_leaf_id}])
     events.append(["chat.touched", [account_room(summary["account_id"])], summary])
     publish(events)
 

@@ -119,6 +119,7 @@ def context_summary(report: dict | None) -> str:
     return " · ".join(parts)
 
 
-def public_message(message) -> dict:
-    """MESSAGE JSON, with sanitised ``html`` once the message is finished."""
-    return message.to_public(None if message.is_unfinished else str(render_markdown(message.content)))
+def public_message(message, siblings: list[int] | None = None) -> dict:
+    """MESSAGE JSON, with sanitised ``html`` once the message is finished (and the ids of its
+    turn's versions when the caller knows them)."""
+    return message.to_public(None if message.is_unfinished else str(render_markdown(message.content)), siblings)

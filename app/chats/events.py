@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from werkzeug.exceptions import NotFound
 
 from app.chats import connections
+from app.messages import actions
 from app.extensions import db, socketio
 from app.ids import parse_id
 from app.models import ApiToken, Chat, Message, User
@@ -70,7 +72,7 @@ def _socket_user():
 
 @socketio.on("join")
 def on_join(data=None):
-    """Join a chat's room; answer with every unfinished message so far.
+    """Join a chat's room; answer with every unfinished message of the shown path so far.
 
     The room is joined before the snapshot is read, so a delta is either in the
     snapshot or arrives as an event; the client drops any with a seq it already has.
@@ -85,7 +87,9 @@ def on_join(data=None):
     session["socket_user"] = user.to_public()
     realtime.presence_event(chat.id, presence.entered(chat.id, request.sid, user.to_public()))
     unfinished = db.session.execute(
-        sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED)).order_by(Message.id)
+        sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED),
+                                 Message.id.in_(Message.path_ids(chat.leaf_id or 0)))
+        .order_by(Message.id)
     ).scalars()
     snapshot = []
     for message in unfinished:
@@ -105,6 +109,46 @@ def on_leave(data=None):
         leave_room(room_for(chat_id))
         realtime.presence_event(chat_id, presence.left(chat_id, request.sid))
     return {"ok": True}
+
+
+def _act(data, action) -> dict:
+    """Run a regenerate, edit or switch for the socket's user, with the pages' rules."""
+    user = _socket_user()
+    chat_id = _chat_id(data)
+    message_id = parse_id(data.get("message_id")) if isinstance(data, dict) else None
+    if user is None or chat_id is None or message_id is None:
+        return {"ok": False, "error": "Message not found."}
+    try:
+        changed = action(user, chat_id, message_id)
+    except NotFound:
+        db.session.rollback()
+        return {"ok": False, "error": "Message not found."}
+    except actions.Refused as exc:
+        return {"ok": False, "error": exc.message}
+    return {"ok": True, **changed.as_json()}
+
+
+def _text(data, key: str) -> str | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+@socketio.on("regenerate")
+def on_regenerate(data=None):
+    """``{chat_id, message_id, model_id?}``: a new answer in place of that one."""
+    return _act(data, lambda user, chat_id, message_id: actions.regenerate(user, chat_id, message_id, _text(data, "model_id")))
+
+
+@socketio.on("edit")
+def on_edit(data=None):
+    """``{chat_id, message_id, content}``: a new version of the user's own question."""
+    return _act(data, lambda user, chat_id, message_id: actions.edit(user, chat_id, message_id, _text(data, "content") or ""))
+
+
+@socketio.on("switch")
+def on_switch(data=None):
+    """``{chat_id, message_id}``: show that version of its turn to everyone in the chat."""
+    return _act(data, actions.switch)
 
 
 @socketio.on("typing")

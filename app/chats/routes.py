@@ -98,14 +98,15 @@ def create():
 def show(chat_id: int):
     chat = chat_or_404(chat_id)
     work_in(chat.account_id)
-    messages = conversation.visible_messages(chat.id)
+    messages = conversation.shown_path(chat)
     models = registry.enabled_models("chat")
     model_form = ModelForm(model_id=chat.model_id)
     model_form.model_id.choices = _model_choices(models)
     if chat.model_id not in {choice.value for choice in model_form.model_id.choices}:
         model_form.model_id.choices.insert(0, SelectChoice(chat.model_id, f"{chat.model.name} (switched off)"))
     return render_template(
-        "chats/show.html", chat=chat, messages=messages, models=models,
+        "chats/show.html", chat=chat, messages=messages, versions=conversation.versions(chat.id, messages),
+        models=models,
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),

@@ -19,6 +19,8 @@ Directives (anywhere in the last user message):
   reasoning comes as thinking parts.
 - ``[[quirks]]`` add what real streams sometimes carry: a keep-alive comment, a chunk
   whose ``delta`` is null and an unknown field on every chunk.
+- ``[[history]]`` end the answer with every user message it was sent, so tests can see
+  which path of a branched conversation reached the model.
 - ``[[stamp]]`` each content chunk is its own send time, ``<1700000000.123456>``, so a
   benchmark can measure relay latency end to end.
 """
@@ -50,6 +52,7 @@ class Plan:
     nul: bool = False
     parts: bool = False
     quirks: bool = False
+    history: bool = False
     tag: str = ""
 
 
@@ -97,6 +100,8 @@ def plan_for(prompt: str) -> Plan:
             plan.parts = True
         elif name == "quirks":
             plan.quirks = True
+        elif name == "history":
+            plan.history = True
         elif name == "tag" and value:
             plan.tag = value
     for name, args in TOOL_DIRECTIVE.findall(prompt):
@@ -145,6 +150,10 @@ def answer_text(messages: list[dict], plan: Plan) -> str:
     if tool_results:
         results = ", ".join(str(m.get("content")) for m in tool_results[-3:])
         body += f"\n\nThe tool answered: {results}."
+    if plan.history:
+        asked = [DIRECTIVE.sub("", text_of(m.get("content"))).strip() for m in messages
+                 if isinstance(m, dict) and m.get("role") == "user"]
+        body += "\n\nI was sent: " + " | ".join(asked) + "."
     if plan.nul:
         body = body.replace(" ", "\x00 ")
     if plan.chunks and plan.chunks > 8:

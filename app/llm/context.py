@@ -5,12 +5,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-from sqlalchemy.orm import subqueryload
-
-from app.extensions import db
 from app.models import Message
 from app.models.chats import CANCELLED, COMPLETED, FAILED, INTERRUPTED
+from app.services.conversation import path_to
 
 NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -34,20 +31,10 @@ class BuiltRequest:
     report: dict = field(default_factory=dict)
 
 
-def history_before(chat_id: int, message_id: int) -> list[Message]:
-    """The chat's messages before ``message_id``, with authors, tool calls and attachments.
-
-    A constant number of queries however long the chat: one for the messages
-    (authors joined) and one each for tool calls and attachments.
-    """
-    return list(
-        db.session.execute(
-            sa.select(Message)
-            .where(Message.chat_id == chat_id, Message.id < message_id)
-            .order_by(Message.id)
-            .options(subqueryload(Message.tool_calls), subqueryload(Message.attachments))
-        ).scalars()
-    )
+def history_before(message: Message) -> list[Message]:
+    """The messages ``message`` follows on its path of the chat's tree (what the model is sent
+    for it), in a constant number of queries however long the chat or how many branches."""
+    return path_to(message.parent_id)
 
 
 def _as_api_message(message: Message) -> dict | None:

@@ -10,7 +10,7 @@ from app.errors import error_response, wants_json
 from app.extensions import db
 from app.ids import parse_id
 from app.jobs.queue import enqueue_replies
-from app.messages import bp
+from app.messages import actions, bp
 from app.models import Message
 from app.rendering import public_message
 from app.services.current import chat_or_404
@@ -49,13 +49,40 @@ def create(chat_id: int):
 @bp.get("/chats/<id:chat_id>/messages")
 @login_required
 def since(chat_id: int):
-    """Messages from ``since_id`` on, as MESSAGE JSON: how a page catches up after a reconnect."""
+    """The shown path from ``since_id`` on, as MESSAGE JSON with each turn's versions: how a
+    page catches up after a reconnect, and reloads the path after a regenerate, edit or switch."""
     chat = chat_or_404(chat_id)
     since_id = parse_id(request.args.get("since_id")) or 0
-    found = db.session.execute(
-        sa.select(Message).where(Message.chat_id == chat.id, Message.id >= since_id).order_by(Message.id).limit(500)
-    ).scalars()
-    return {"messages": [public_message(m) for m in found]}
+    return {"leaf_id": chat.leaf_id, "messages": actions.path_json(chat.id, chat.leaf_id, since_id)}
+
+
+def _acted(action, status: int = 202):
+    try:
+        changed = action()
+    except actions.Refused as exc:
+        return error_response(exc.status, exc.message, "refused" if exc.status == 409 else None)
+    return changed.as_json(), status
+
+
+@bp.post("/chats/<id:chat_id>/messages/<id:message_id>/regenerate")
+@login_required
+def regenerate(chat_id: int, message_id: int):
+    """A new answer in place of this one (any member; optionally ``model_id``)."""
+    return _acted(lambda: actions.regenerate(current_user, chat_id, message_id, request.form.get("model_id") or None))
+
+
+@bp.post("/chats/<id:chat_id>/messages/<id:message_id>/edit")
+@login_required
+def edit(chat_id: int, message_id: int):
+    """A new version of the author's question (``content``), answered at once."""
+    return _acted(lambda: actions.edit(current_user, chat_id, message_id, request.form.get("content", "")))
+
+
+@bp.post("/chats/<id:chat_id>/messages/<id:message_id>/show")
+@login_required
+def show(chat_id: int, message_id: int):
+    """Show this version of its turn to everyone in the chat."""
+    return _acted(lambda: actions.switch(current_user, chat_id, message_id), 200)
 
 
 @bp.post("/chats/<id:chat_id>/messages/<id:message_id>/cancel")

@@ -33,6 +33,8 @@ class Chat(TimestampMixin, db.Model):
     title: Mapped[str | None] = mapped_column(sa.String(200))
     model_id: Mapped[str] = mapped_column(sa.ForeignKey("llm_models.id"))
     instructions: Mapped[str | None] = mapped_column(sa.Text)
+    # The last message of the path everyone in the chat is shown (see Message.parent_id).
+    leaf_id: Mapped[int | None] = mapped_column()
 
     account: Mapped[Account] = relationship()
     creator: Mapped[User | None] = relationship()
@@ -70,11 +72,15 @@ class Message(TimestampMixin, db.Model):
     cost: Mapped[Decimal | None] = mapped_column(Money)
     tool_call_id: Mapped[str | None] = mapped_column(sa.String(120))
     reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"))
+    # A chat is a tree: each message follows its parent (a reply the question it answers, a
+    # question the message before it). Regenerated replies and edited questions are siblings.
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True)
     context_report: Mapped[dict | None] = mapped_column(sa.JSON)
 
     chat: Mapped[Chat] = relationship(back_populates="messages")
     user: Mapped[User | None] = relationship(lazy="joined")
     reply_to: Mapped[Message | None] = relationship(remote_side=[id], foreign_keys=[reply_to_id], lazy="raise")
+    parent: Mapped[Message | None] = relationship(remote_side=[id], foreign_keys=[parent_id], lazy="raise")
     tool_calls: Mapped[list[ToolCall]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="ToolCall.id",
         lazy="selectin",
@@ -88,8 +94,23 @@ class Message(TimestampMixin, db.Model):
     def is_unfinished(self) -> bool:
         return self.status in UNFINISHED
 
-    def to_public(self, html: str | None = None) -> dict:
-        """MESSAGE of SPEC §5; ``html`` is the sanitised rendering, given once completed."""
+    @staticmethod
+    def path_ids(leaf_id: int) -> sa.Select:
+        """The ids from the root of the tree down to ``leaf_id`` (one recursive query)."""
+        path = sa.select(Message.id, Message.parent_id).where(Message.id == leaf_id).cte("path", recursive=True)
+        path = path.union_all(sa.select(Message.id, Message.parent_id).join(path, Message.id == path.c.parent_id))
+        return sa.select(path.c.id)
+
+    @staticmethod
+    def subtree_ids(root_id: int) -> sa.Select:
+        """The ids of ``root_id`` and everything that follows it in the tree (one recursive query)."""
+        tree = sa.select(Message.id).where(Message.id == root_id).cte("subtree", recursive=True)
+        tree = tree.union_all(sa.select(Message.id).join(tree, Message.parent_id == tree.c.id))
+        return sa.select(tree.c.id)
+
+    def to_public(self, html: str | None = None, siblings: list[int] | None = None) -> dict:
+        """MESSAGE of SPEC §5; ``html`` is the sanitised rendering, given once completed;
+        ``siblings`` the ids of this turn's versions, in order, when the caller knows them."""
         data = {
             "id": self.id,
             "chat_id": self.chat_id,
@@ -109,10 +130,14 @@ class Message(TimestampMixin, db.Model):
             "tool_calls": [t.to_public() for t in self.tool_calls],
             "context": self.context_report,
             "reply_to_id": self.reply_to_id,
+            "parent_id": self.parent_id,
             "created_at": as_utc(self.created_at).isoformat(),
         }
         if html is not None:
             data["html"] = html
+        if siblings is not None:
+            data["siblings"] = siblings
+            data["sibling_index"] = siblings.index(self.id) + 1 if self.id in siblings else None
         return data
 
 

@@ -1,20 +1,62 @@
-"""Reading a conversation: the messages a chat page shows, loaded in a constant number of queries."""
+"""Reading a conversation: the path of its message tree that everyone in the chat is shown,
+and the versions (siblings) of each turn, in a constant number of queries however long
+the chat or however many branches it has."""
 from __future__ import annotations
+
+from collections import defaultdict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import subqueryload
 
 from app.extensions import db
-from app.models import Message
+from app.models import Chat, Message
 
 
-def visible_messages(chat_id: int) -> list[Message]:
-    """Every message of the chat in order, with authors, tool calls and attachments."""
-    return list(
-        db.session.execute(
-            sa.select(Message)
-            .where(Message.chat_id == chat_id)
-            .order_by(Message.id)
-            .options(subqueryload(Message.tool_calls), subqueryload(Message.attachments))
-        ).scalars()
-    )
+def path_to(leaf_id: int | None) -> list[Message]:
+    """The messages from the root down to ``leaf_id``, in order, with authors, tool calls and
+    attachments (one query for the path and one each for tool calls and attachments)."""
+    if leaf_id is None:
+        return []
+    return list(db.session.execute(
+        sa.select(Message).where(Message.id.in_(Message.path_ids(leaf_id))).order_by(Message.id)
+        .options(subqueryload(Message.tool_calls), subqueryload(Message.attachments))
+    ).scalars())
+
+
+def shown_path(chat: Chat) -> list[Message]:
+    return path_to(chat.leaf_id)
+
+
+def versions(chat_id: int, path: list[Message]) -> dict[int, list[int]]:
+    """For each message on ``path``, the ids of its turn's versions (its siblings), in order."""
+    if not path:
+        return {}
+    parents = {m.parent_id for m in path if m.parent_id is not None}
+    rows = db.session.execute(
+        sa.select(Message.id, Message.parent_id)
+        .where(Message.chat_id == chat_id,
+               sa.or_(Message.parent_id.in_(parents), Message.parent_id.is_(None)) if parents
+               else Message.parent_id.is_(None))
+        .order_by(Message.id)
+    ).all()
+    by_parent: dict[int | None, list[int]] = defaultdict(list)
+    for message_id, parent_id in rows:
+        by_parent[parent_id].append(message_id)
+    return {m.id: by_parent[m.parent_id] for m in path}
+
+
+def newest_leaf_under(message_id: int) -> int:
+    """The leaf to show when someone picks ``message_id``'s version of its turn: the newest
+    message of its subtree (the newest message of a subtree never has children)."""
+    return db.session.execute(
+        sa.select(sa.func.max(Message.id)).where(Message.id.in_(Message.subtree_ids(message_id)))
+    ).scalar_one()
+
+
+def on_path(leaf_id: int | None, message_ids: list[int]) -> set[int]:
+    """Which of ``message_ids`` are on the path to ``leaf_id``."""
+    if leaf_id is None or not message_ids:
+        return set()
+    return set(db.session.execute(
+        sa.select(Message.id).where(Message.id.in_(message_ids), Message.id.in_(Message.path_ids(leaf_id)))
+    ).scalars())

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.models import Chat, Message, User
+from app.models import Chat, LlmModel, Message, User
 from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
 from app.services import live_state
@@ -47,39 +47,56 @@ def check_budget(chat: Chat, user: User) -> None:
 def send_blocked_reason(chat: Chat, user: User) -> str | None:
     """Why a member cannot post in ``chat`` right now (the composer says so), or None."""
     try:
-        usable_model(chat.model_id)
-        check_budget(chat, user)
-    except (ChatError, PostError) as exc:
+        answering_model(chat, user)
+    except PostError as exc:
         return str(exc)
     return None
 
 
-def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Message]:
-    """Store the user's message and an empty pending assistant reply.
-
-    ``chat`` must have been loaded ``FOR UPDATE`` so concurrent posts into one
-    chat are stored one pair after another.
-    """
+def clean_content(content: str | None) -> str:
+    """A message's text as stored (NFC, no NUL), or :class:`PostError` saying what is wrong."""
     content = unicodedata.normalize("NFC", (content or "").replace("\x00", ""))
     if not has_visible_text(content):
         raise PostError("Write a message first.")
     limit = current_app.config["MAX_MESSAGE_CHARS"]
     if len(content) > limit:
         raise PostError(f"That message is {len(content):,} characters; the limit is {limit:,}.")
+    return content
+
+
+def answering_model(chat: Chat, user: User, model_id: str | None = None) -> LlmModel:
+    """The model that will answer ``user`` now, once the model and the budgets allow it."""
     try:
-        model = usable_model(chat.model_id)
+        model = usable_model(model_id or chat.model_id)
     except ChatError as exc:
         raise PostError(str(exc)) from exc
     check_budget(chat, user)
+    return model
+
+
+def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmModel) -> tuple[Message, Message]:
+    """A user message after ``parent_id`` and its pending reply, which become the shown path's end."""
     # Empty collections set here, so serialising the new messages loads nothing.
     user_message = Message(chat=chat, user=user, role="user", content=content, status=COMPLETED,
-                           attachments=[], tool_calls=[])
+                           parent_id=parent_id, attachments=[], tool_calls=[])
     reply = Message(chat=chat, user=None, role="assistant", content="", status=PENDING, model_id=model.id,
-                    reply_to=user_message, attachments=[], tool_calls=[])
+                    reply_to=user_message, parent=user_message, attachments=[], tool_calls=[])
     db.session.add_all([user_message, reply])
-    chat.updated_at = utcnow()
     db.session.flush()
+    chat.leaf_id = reply.id
+    chat.updated_at = utcnow()
     return user_message, reply
+
+
+def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Message]:
+    """Store the user's message at the end of the shown path, and an empty pending reply.
+
+    ``chat`` must have been loaded ``FOR UPDATE`` so concurrent posts into one
+    chat are stored one pair after another.
+    """
+    content = clean_content(content)
+    model = answering_model(chat, user)
+    return ask(chat, user, content, chat.leaf_id, model)
 
 
 def cancel_reply(message: Message) -> bool:

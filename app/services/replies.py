@@ -116,12 +116,13 @@ def _start(message_id: int) -> Reply | Outcome | None:
     if not claimed:
         return None
     found = db.session.execute(
-        sa.select(Message.chat_id, sa.func.coalesce(Message.model_id, Chat.model_id), Chat.instructions)
+        sa.select(Message, sa.func.coalesce(Message.model_id, Chat.model_id), Chat.instructions)
         .join(Chat, Chat.id == Message.chat_id).where(Message.id == message_id)
     ).first()
     if found is None:
         return None
-    chat_id, model_id, instructions = found
+    message, model_id, instructions = found
+    chat_id = message.chat_id
     model = db.session.get(LlmModel, model_id)
     if model is None or not model.enabled:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
@@ -129,7 +130,7 @@ def _start(message_id: int) -> Reply | Outcome | None:
         client = async_client_for(model.provider)
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
-    built = build_request(history_before(chat_id, message_id), instructions,
+    built = build_request(history_before(message), instructions,
                           model.context_window, model.max_output_tokens)
     return Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name,
                  request=built.messages, report=built.report, client=client,

@@ -10,9 +10,12 @@ const chatId = Number(root.dataset.chatId);
 const myId = Number(root.dataset.userId);
 const connection = document.getElementById("connection");
 
+const composerError = document.getElementById("composer-error");
 let composer = null;
 const list = new MessageList(document.getElementById("messages"), chatId, {
+  myId,
   onChange: () => composer && composer.setStreaming(list.latestUnfinished() !== null),
+  onError: (message) => { composerError.textContent = message; },
 });
 const presence = new Presence(document.getElementById("presence"), document.getElementById("typing-indicator"), myId);
 composer = new Composer(document.getElementById("composer"), {
@@ -30,7 +33,7 @@ composer = new Composer(document.getElementById("composer"), {
 });
 composer.setStreaming(list.latestUnfinished() !== null);
 const header = new ChatHeader(root, {
-  onError: (message) => { document.getElementById("composer-error").textContent = message; },
+  onError: (message) => { composerError.textContent = message; },
   onModelChanged: (blocked) => composer.setBlocked(blocked),
 });
 
@@ -84,6 +87,7 @@ for (const name of ["completed", "failed", "cancelled", "interrupted"]) {
 }
 socket.on("message.tool_call", (data) => data.chat_id === chatId && list.addToolCall(data));
 socket.on("chat.updated", (data) => data.chat_id === chatId && header.apply(data));
+socket.on("chat.path", (data) => data.chat_id === chatId && list.reloadPath());
 socket.on("presence", (data) => data.chat_id === chatId && presence.show(data.members));
 socket.on("typing", (data) => data.chat_id === chatId && presence.someoneTyping(data.user));
 socket.on("chat.deleted", (data) => {

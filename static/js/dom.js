@@ -53,6 +53,9 @@ function icon(name) {
   const paths = {
     copy: '<rect x="9" y="9" width="11" height="11" rx="2"/><path d="M5 15V5a2 2 0 0 1 2-2h10"/>',
     stop: '<rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>',
+    refresh: '<path d="M20 11a8 8 0 0 0-14.5-4.5L4 8M4 4v4h4M4 13a8 8 0 0 0 14.5 4.5L20 16M20 20v-4h-4"/>',
+    pencil: '<path d="M4 20h4L19 9l-4-4L4 16zM14 6l4 4"/>',
+    chevron: '<path d="m6 9 6 6 6-6"/>',
   };
   const template = document.createElement("template");
   template.innerHTML = `<svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${paths[name]}</svg>`;
@@ -63,8 +66,42 @@ function footButton(className, action, label, iconName) {
   const button = el("button", className);
   button.type = "button";
   button.dataset.action = action;
-  button.append(icon(iconName), el("span", null, label));
+  button.append(icon(iconName));
+  if (label) button.append(el("span", null, label));
   return button;
+}
+
+// "‹ 2 / 3 ›" for a turn with several versions (regenerated answers, edited questions).
+export function setVersions(article, m) {
+  const holder = article.querySelector(".versions");
+  const ids = m.siblings;
+  if (!ids) return; // not known from this event: keep what is shown
+  holder.replaceChildren();
+  holder.hidden = ids.length < 2;
+  if (ids.length < 2) return;
+  const index = ids.indexOf(m.id);
+  const step = (label, target, name) => {
+    const button = el("button", "ghost small", label);
+    button.type = "button";
+    button.dataset.action = "switch";
+    button.dataset.targetId = target ?? "";
+    button.setAttribute("aria-label", name);
+    button.disabled = target === undefined;
+    return button;
+  };
+  holder.append(
+    step("‹", ids[index - 1], "Previous version"),
+    el("span", "version-label", `${index + 1} / ${ids.length}`),
+    step("›", ids[index + 1], "Next version"),
+  );
+}
+
+function setRegenerate(article, m) {
+  const button = article.querySelector("[data-action=regenerate]");
+  if (!button) return;
+  button.querySelector("span").textContent = m.status === "completed" ? "Regenerate" : "Retry";
+  button.hidden = isUnfinished(m.status);
+  article.querySelector("[data-action=regenerate-with]").hidden = isUnfinished(m.status);
 }
 
 export function reasoningSize(text) {
@@ -72,13 +109,14 @@ export function reasoningSize(text) {
 }
 
 // A new <article> with the same structure as templates/chats/_message.html.
-export function buildMessage(m) {
+export function buildMessage(m, myId) {
   const article = el("article", `message role-${m.role} status-${m.status}`);
   article.id = `message-${m.id}`;
   article.dataset.messageId = m.id;
   article.dataset.status = m.status;
   article.dataset.role = m.role;
   if (m.user) article.dataset.userId = m.user.id;
+  if (m.parent_id) article.dataset.parentId = m.parent_id;
   const avatar = el("span", m.user ? "avatar" : "avatar bot", m.user ? m.user.initials : "AI");
   avatar.setAttribute("aria-hidden", "true");
   const body = el("div", "body");
@@ -121,8 +159,24 @@ export function buildMessage(m) {
   }
   const error = el("div", "error", m.error || "");
   error.hidden = !m.error;
+  const mine = m.role === "user" && m.user && m.user.id === myId;
+  if (mine) {
+    const source = el("textarea", "source");
+    source.hidden = true;
+    source.value = m.content || "";
+    body.append(source);
+  }
   const foot = el("div", "message-foot");
-  foot.append(footButton("ghost small", "copy-message", "Copy", "copy"));
+  foot.append(el("span", "versions"), footButton("ghost small", "copy-message", "Copy", "copy"));
+  if (m.role === "assistant") {
+    foot.append(footButton("ghost small", "regenerate", "Regenerate", "refresh"));
+    const more = footButton("ghost small regen-more", "regenerate-with", null, "chevron");
+    more.setAttribute("aria-label", "Regenerate with another model");
+    more.title = "Regenerate with another model";
+    foot.append(more);
+  } else if (mine) {
+    foot.append(footButton("ghost small", "edit", "Edit", "pencil"));
+  }
   const cancel = footButton("cancel ghost small danger", "cancel", "Stop", "stop");
   cancel.hidden = !isUnfinished(m.status);
   foot.append(cancel);
@@ -135,6 +189,8 @@ export function buildMessage(m) {
   }
   body.append(error, foot);
   article.append(avatar, body);
+  setVersions(article, m);
+  setRegenerate(article, m);
   return article;
 }
 
@@ -164,6 +220,8 @@ export function applyFinal(article, m) {
     content.textContent = m.content || "";
   }
   setReasoning(article, m.reasoning);
+  setRegenerate(article, m);
+  setVersions(article, m);
   const error = body.querySelector(".error");
   error.textContent = m.error || "";
   error.hidden = !m.error;

@@ -1,18 +1,32 @@
-// The message list: relays deltas in seq order (rendering the Markdown as it streams),
-// swaps in the server's sanitised HTML on completion, and catches up after reloads and
-// reconnects (join snapshot + fetch of what was missed).
-import { applyFinal, buildMessage, isUnfinished, setReasoning, toolCallElement } from "./dom.js";
+// The message list: the shown path of the chat's tree. Relays deltas in seq order (rendering
+// the Markdown as it streams), swaps in the server's sanitised HTML on completion, catches up
+// after reloads and reconnects (join snapshot + fetch of what was missed), and reloads the
+// path when anyone regenerates, edits or switches versions (`chat.path`).
+import { applyFinal, buildMessage, el, isUnfinished, setReasoning, setVersions, toolCallElement } from "./dom.js";
 import { copyText, enhance, renderMarkdown } from "./markdown.js";
 import { getJson, post } from "./live.js";
 
 const RENDER_EVERY_MS = 60;
 
 export class MessageList {
-  constructor(root, chatId, { onChange } = {}) {
+  constructor(root, chatId, { myId, onChange, onError }) {
     this.scroller = root;
     this.list = root.querySelector("#message-list");
     this.chatId = chatId;
-    this.onChange = onChange || (() => {});
+    this.myId = myId;
+    this.onChange = onChange;
+    this.onError = onError;
+    this.regenerateDialog = document.getElementById("regenerate-dialog");
+    this.regenerateTarget = null;
+    this.regenerateDialog.addEventListener("click", (event) => {
+      const choice = event.target.closest("[data-regenerate-model]");
+      if (choice) {
+        this.regenerateDialog.close();
+        this.act(this.regenerateTarget, "regenerate", { model_id: choice.dataset.regenerateModel });
+      } else if (event.target === this.regenerateDialog) {
+        this.regenerateDialog.close();
+      }
+    });
     // id -> {el, seq, status, text, reasoning, timer}
     this.messages = new Map();
     for (const article of this.list.querySelectorAll("article.message")) {
@@ -54,7 +68,7 @@ export class MessageList {
       return known;
     }
     document.getElementById("empty-chat")?.remove();
-    const article = buildMessage(m);
+    const article = buildMessage(m, this.myId);
     const entry = { el: article, seq: 0, status: m.status, text: m.content || "", reasoning: m.reasoning || "", timer: null };
     this.messages.set(m.id, entry);
     if (isUnfinished(m.status)) this.render(entry);
@@ -66,10 +80,10 @@ export class MessageList {
     return entry;
   }
 
+  // A reply ended. Ignored when it is not on the shown path (someone switched away from it).
   finish(m) {
     const entry = this.messages.get(m.id);
-    if (!entry) return this.upsert(m);
-    if (!isUnfinished(entry.status)) return entry;
+    if (!entry || !isUnfinished(entry.status)) return entry;
     const stick = this.nearBottom();
     window.clearTimeout(entry.timer);
     entry.timer = null;
@@ -147,9 +161,97 @@ export class MessageList {
       return;
     }
     for (const m of body.messages) {
-      if (isUnfinished(m.status)) this.upsert(m);
-      else this.finish(m);
+      if (this.messages.has(m.id)) this.finish(m);
+      else this.upsert(m);
     }
+  }
+
+  // The shown path changed: drop what left it, add what joined it, refresh each turn's versions.
+  async reloadPath() {
+    let body;
+    try {
+      body = await getJson(`/chats/${this.chatId}/messages`);
+    } catch {
+      return;
+    }
+    const shown = new Set(body.messages.map((m) => m.id));
+    for (const [id, entry] of this.messages) {
+      if (shown.has(id)) continue;
+      window.clearTimeout(entry.timer);
+      entry.el.remove();
+      this.messages.delete(id);
+    }
+    for (const m of body.messages) {
+      const entry = this.messages.get(m.id);
+      if (entry) {
+        setVersions(entry.el, m);
+        this.finish(m);
+      } else {
+        this.upsert(m);
+      }
+    }
+    this.onChange();
+  }
+
+  // Regenerate, edit or switch: the answer's `chat.path` event reloads every page in the room.
+  async act(messageId, action, fields = {}) {
+    const body = new FormData();
+    for (const [name, value] of Object.entries(fields)) body.set(name, value);
+    const path = action === "switch" ? "show" : action;
+    let response;
+    try {
+      response = await post(`/chats/${this.chatId}/messages/${messageId}/${path}`, body);
+    } catch {
+      this.onError("Could not reach Confab; try again.");
+      return false;
+    }
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));
+      this.onError(answer.error ? answer.error.message : `That did not work (${response.status}).`);
+      return false;
+    }
+    this.onError("");
+    await this.reloadPath();
+    this.scrollDown(action !== "switch");
+    return true;
+  }
+
+  startEdit(article) {
+    if (article.querySelector(".editor")) return;
+    const content = article.querySelector(".content");
+    const editor = el("form", "editor");
+    const area = el("textarea");
+    area.value = article.querySelector(".source")?.value || content.innerText;
+    area.rows = Math.min(12, area.value.split("\n").length + 1);
+    area.setAttribute("aria-label", "Edit your message");
+    const actions = el("div", "editor-actions");
+    const cancel = el("button", "secondary small", "Cancel");
+    cancel.type = "button";
+    const save = el("button", "primary small", "Save and ask");
+    save.type = "submit";
+    actions.append(cancel, save);
+    editor.append(area, actions);
+    content.hidden = true;
+    content.after(editor);
+    area.focus();
+    const close = () => {
+      editor.remove();
+      content.hidden = false;
+    };
+    cancel.addEventListener("click", close);
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close();
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        editor.requestSubmit();
+      }
+    });
+    editor.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      save.disabled = true;
+      if (await this.act(article.dataset.messageId, "edit", { content: area.value })) close();
+      else save.disabled = false;
+    });
   }
 
   addToolCall(data) {
@@ -166,10 +268,22 @@ export class MessageList {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const article = button.closest("article.message");
-    if (button.dataset.action === "cancel") {
+    const action = button.dataset.action;
+    if (action === "regenerate") {
+      button.disabled = true;
+      await this.act(article.dataset.messageId, "regenerate");
+      button.disabled = false;
+    } else if (action === "regenerate-with") {
+      this.regenerateTarget = article.dataset.messageId;
+      this.regenerateDialog.showModal();
+    } else if (action === "switch" && button.dataset.targetId) {
+      await this.act(button.dataset.targetId, "switch");
+    } else if (action === "edit") {
+      this.startEdit(article);
+    } else if (action === "cancel") {
       button.disabled = true;
       if (!(await this.cancel(article.dataset.messageId))) button.disabled = false;
-    } else if (button.dataset.action === "copy-message") {
+    } else if (action === "copy-message") {
       const content = article.querySelector(".content").cloneNode(true);
       content.querySelectorAll(".code-head").forEach((head) => head.remove());
       const label = button.querySelector("span");

@@ -51,12 +51,18 @@ EXPECTED = {
     ("messages.since", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("messages.create", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("messages.cancel", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    # The message here is a reply still pending: it cannot be regenerated yet (409), nor edited,
+    # being no question (409); any member may show it.
+    ("messages.regenerate", "POST"): {"owner": (409,), "member": (409,), "signed_out": SIGN_IN, "*": DENIED},
+    ("messages.edit", "POST"): {"owner": (409,), "member": (409,), "signed_out": SIGN_IN, "*": DENIED},
+    ("messages.show", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
 }
 OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home"}
 # Socket.IO events -> roles that may use them on the owner's chat (everyone else is refused).
 EVENTS = {"connect": {"owner", "member", "removed", "outsider"}, "join": {"owner", "member"},
           "leave": {"owner", "member", "removed", "outsider"}, "disconnect": {"owner", "member", "removed", "outsider"},
-          "typing": {"owner", "member"}}
+          "typing": {"owner", "member"}, "switch": {"owner", "member"}, "regenerate": {"owner", "member"},
+          "edit": {"owner", "member"}}
 FORM = {"content": "hello", "title": "Renamed", "model_id": "demo-chat", "instructions": "Be brief.",
         "email": "someone@example.com", "name": "token", "password": "short", "role": "member",
         "monthly_limit_usd": "10"}
@@ -169,6 +175,14 @@ def test_each_role_gets_exactly_what_the_table_says_on_the_socket(app, world, ro
         assert joined == {"ok": False, "error": "Chat not found."}
     else:
         assert [u["message"]["id"] for u in joined["unfinished"]] == [ids["message_id"]]
+    # Versions: any member may switch; a pending reply cannot be regenerated, nor edited.
+    target = {"chat_id": ids["chat_id"], "message_id": ids["message_id"]}
+    switched = sock.emit("switch", target, callback=True)
+    assert switched["ok"] is (role in EVENTS["switch"]), switched
+    for action in ("regenerate", "edit"):
+        refused = sock.emit(action, {**target, "content": "x"}, callback=True)
+        assert refused["ok"] is False
+        assert (refused["error"] == "Message not found.") is (role not in EVENTS[action]), refused
     # Typing is told only to a room the socket is in.
     assert sock.emit("typing", {"chat_id": ids["chat_id"]}, callback=True)["ok"] is (role in EVENTS["typing"])
     assert sock.emit("leave", {"chat_id": ids["chat_id"]}, callback=True) == {"ok": True}

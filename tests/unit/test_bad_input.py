@@ -62,7 +62,7 @@ def test_catch_up_ignores_a_malformed_since_id(client, auth):
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     for value in ("99999999999999999999", "-5", "abc"):
         response = client.get(f"/chats/{chat.id}/messages?since_id={value}")
-        assert response.status_code == 200 and response.get_json() == {"messages": []}
+        assert response.status_code == 200 and response.get_json() == {"leaf_id": None, "messages": []}
 
 
 @pytest.fixture

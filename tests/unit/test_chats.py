@@ -7,7 +7,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Chat, LlmModel, Message
 
+from app.llm.context import build_request, history_before
+
 from tests.support.routes import CHAT_ROUTES
+from tests.support.trees import grow_branched_chat
 
 
 @pytest.fixture
@@ -222,16 +225,35 @@ def test_message_of_another_chat_is_404_on_cancel(client, ann_chat):
     assert client.post(f"/chats/{other.id}/messages/{reply_id}/cancel").status_code == 404
 
 
-def test_chat_page_of_2000_messages_uses_a_constant_number_of_queries(client, ann_chat):
-    for i in range(1000):
-        db.session.add(Message(chat_id=ann_chat.id, user_id=ann_chat.creator_id, role="user", content=f"q{i}", status="completed"))
-        db.session.add(Message(chat_id=ann_chat.id, role="assistant", content=f"**a{i}**", status="completed"))
-    db.session.commit()
-    statements = []
-    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    page = client.get(f"/chats/{ann_chat.id}")
-    assert page.status_code == 200 and b"<strong>a999</strong>" in page.data
-    assert len(statements) <= 12
+def _queries_to_show_and_answer(client, chat_id: int) -> tuple[int, int, str]:
+    """Statements run to render the chat page, and to build the context for its shown leaf."""
+    db.session.expire_all()
+    statements: list[str] = []
+    count = lambda *a: statements.append(a[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = client.get(f"/chats/{chat_id}").data.decode()
+        rendered = len(statements)
+        leaf = db.session.get(Message, db.session.get(Chat, chat_id).leaf_id)
+        built = build_request(history_before(leaf), None, 1_000_000, 1000)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert built.report["trimmed"] == 0
+    return rendered, len(statements) - rendered, page
+
+
+def test_a_branched_chat_renders_and_builds_context_in_a_constant_number_of_queries(client, ann_chat, app):
+    small, big = ann_chat, Chat(account_id=ann_chat.account_id, creator_id=ann_chat.creator_id, model_id="demo-chat")
+    db.session.add(big)
+    author = ann_chat.creator
+    grow_branched_chat(small, author, total=200, branches=5)
+    grow_branched_chat(big, author, total=2000, branches=50)
+    assert db.session.execute(sa.select(sa.func.count()).where(Message.chat_id == big.id)).scalar_one() == 2000
+    small_counts, big_counts = _queries_to_show_and_answer(client, small.id), _queries_to_show_and_answer(client, big.id)
+    assert small_counts[:2] == big_counts[:2]
+    page = big_counts[2]
+    # The shown path: trunk up to the question the newest branch left from, then that branch.
+    assert "branch49 39 <strong>bold</strong>" in page and "trunk 18" in page and "trunk 19" not in page
 
 
 def test_the_composer_says_why_sending_is_disabled_before_anyone_types(client, ann_chat):

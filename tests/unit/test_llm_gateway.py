@@ -191,20 +191,22 @@ def _chat_with_history(count: int, chars: int = 400) -> tuple[Chat, Message]:
     user = User(email=f"{uuid.uuid4().hex[:6]}@example.com", name="Ann Lee!", password_hash="x")
     chat = Chat(account=account, creator=user, model_id="demo-chat", instructions="Be brief.")
     db.session.add_all([account, user, chat])
-    for i in range(count):
+    parent = None
+    for i in range(count):  # one path: each message follows the one before it
         role = "user" if i % 2 == 0 else "assistant"
-        db.session.add(Message(chat=chat, user=user if role == "user" else None, role=role,
-                               content=f"{i:05d} " + "y" * chars, status="completed"))
-    db.session.add(Message(chat=chat, user=user, role="user", content="the newest question", status="completed"))
-    reply = Message(chat=chat, role="assistant", status="pending", content="")
-    db.session.add(reply)
+        parent = Message(chat=chat, user=user if role == "user" else None, role=role, parent=parent,
+                         content=f"{i:05d} " + "y" * chars, status="completed")
+        db.session.add(parent)
+    newest = Message(chat=chat, user=user, role="user", content="the newest question", status="completed", parent=parent)
+    reply = Message(chat=chat, role="assistant", status="pending", content="", parent=newest)
+    db.session.add_all([newest, reply])
     db.session.commit()
     return chat, reply
 
 
 def test_long_history_is_trimmed_oldest_first_keeping_instructions_and_newest(app):
     chat, reply = _chat_with_history(200)
-    built = build_request(history_before(chat.id, reply.id), chat.instructions, context_window=4000, max_output_tokens=1000)
+    built = build_request(history_before(reply), chat.instructions, context_window=4000, max_output_tokens=1000)
     assert built.messages[0] == {"role": "system", "content": "Be brief."}
     assert built.messages[-1]["content"] == "the newest question"
     assert built.messages[-1]["name"] == "Ann_Lee"
@@ -221,18 +223,19 @@ def test_newest_user_message_is_kept_even_when_it_alone_is_too_long(app):
     last = db.session.execute(sa.select(Message).where(Message.content == "the newest question")).scalar_one()
     last.content = "z" * 50_000
     db.session.commit()
-    built = build_request(history_before(chat.id, reply.id), "Keep me", context_window=1000, max_output_tokens=100)
+    built = build_request(history_before(reply), "Keep me", context_window=1000, max_output_tokens=100)
     assert [m["role"] for m in built.messages] == ["system", "user"]
     assert built.report["trimmed"] == 4
 
 
 def test_building_context_for_2000_messages_uses_a_constant_number_of_queries(app):
     chat, reply = _chat_with_history(2000, chars=20)
-    chat_id, reply_id, instructions = chat.id, reply.id, chat.instructions
+    instructions = chat.instructions
     db.session.expire_all()
+    reply = db.session.get(Message, reply.id)
     statements = []
     sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    built = build_request(history_before(chat_id, reply_id), instructions, 32000, 4096)
+    built = build_request(history_before(reply), instructions, 32000, 4096)
     assert built.report["included"] + built.report["trimmed"] == 2001
     assert len(statements) <= 4
 

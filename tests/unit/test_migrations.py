@@ -1,4 +1,5 @@
-"""The one migration upgrades cleanly and matches the models, on SQLite and PostgreSQL."""
+"""The migrations upgrade cleanly and match the models, on SQLite and PostgreSQL, and turn
+existing chats into single paths of the message tree."""
 from __future__ import annotations
 
 import os
@@ -19,9 +20,46 @@ def _flask(args: list[str], database_url: str, tmp_path: Path) -> subprocess.Com
     return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
+NOW = "2026-11-01 10:00:00"
+SEED = [
+    "INSERT INTO accounts (id, name, created_at, updated_at) VALUES (1, 'Team', :now, :now)",
+    "INSERT INTO llm_providers (id, key, base_url, created_at, updated_at) VALUES (1, 'demo', 'http://x', :now, :now)",
+    "INSERT INTO llm_models (id, provider_id, name, kind, context_window, max_output_tokens, input_price, output_price,"
+    " capabilities, enabled, created_at, updated_at) VALUES ('m', 1, 'M', 'chat', 100, 10, 0, 0, '[]', true, :now, :now)",
+    "INSERT INTO chats (id, account_id, model_id, created_at, updated_at) VALUES (1, 1, 'm', :now, :now), (2, 1, 'm', :now, :now),"
+    " (3, 1, 'm', :now, :now)",
+    "INSERT INTO messages (id, chat_id, role, content, status, created_at, updated_at) VALUES"
+    " (1, 1, 'user', 'q1', 'completed', :now, :now), (2, 2, 'user', 'other', 'completed', :now, :now),"
+    " (3, 1, 'assistant', 'a1', 'completed', :now, :now), (4, 1, 'user', 'q2', 'completed', :now, :now),"
+    " (5, 1, 'assistant', 'a2', 'failed', :now, :now)",
+]
+
+
+def _seed_old_chats(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.begin() as conn:
+        for statement in SEED:
+            conn.execute(sa.text(statement), {"now": NOW})
+    engine.dispose()
+
+
+def _tree_of(url: str) -> tuple[dict, dict]:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.connect() as conn:
+        parents = dict(conn.execute(sa.text("SELECT id, parent_id FROM messages")).all())
+        leaves = dict(conn.execute(sa.text("SELECT id, leaf_id FROM chats")).all())
+    engine.dispose()
+    return parents, leaves
+
+
 def _upgrade_and_check(url: str, tmp_path: Path) -> None:
+    before_tree = _flask(["db", "upgrade", "0002_user_sessions"], url, tmp_path)
+    assert before_tree.returncode == 0, before_tree.stderr
+    _seed_old_chats(url)
     upgrade = _flask(["db", "upgrade"], url, tmp_path)
     assert upgrade.returncode == 0, upgrade.stderr
+    # Each existing chat became one path: every message follows the one before it.
+    assert _tree_of(url) == ({1: None, 2: None, 3: 1, 4: 3, 5: 4}, {1: 5, 2: 2, 3: None})
     check = _flask(["db", "check"], url, tmp_path)
     assert check.returncode == 0, check.stderr + check.stdout
     assert "No new upgrade operations detected" in check.stdout + check.stderr

@@ -20,6 +20,7 @@ from flask import current_app
 from app.models import Chat, Message
 from app.models.base import as_utc
 from app.rendering import public_message
+from app.services import conversation
 
 BUS_CHANNEL = "confab:events"
 Event = list  # [event name, target, payload]
@@ -77,8 +78,10 @@ def emit_to_chat(chat_id: int, event: str, payload: dict) -> None:
 
 
 def message_event(event: str, message: Message) -> None:
-    """``message.created|completed|failed|cancelled|interrupted`` with the MESSAGE (HTML once finished)."""
-    emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public_message(message)})
+    """``message.created|completed|failed|cancelled|interrupted`` with the MESSAGE (HTML once
+    finished, and its turn's versions)."""
+    public = public_message(message, conversation.siblings_of(message))
+    emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public})
 
 
 def messages_created(summary: dict, messages: list[dict], *, new_leaf_id: int | None = None) -> None:

@@ -45,6 +45,14 @@ def versions(chat_id: int, path: list[Message]) -> dict[int, list[int]]:
     return {m.id: by_parent[m.parent_id] for m in path}
 
 
+def siblings_of(message: Message) -> list[int]:
+    """The ids of ``message``'s turn's versions, in order (one indexed query)."""
+    same_parent = (Message.parent_id == message.parent_id) if message.parent_id is not None else Message.parent_id.is_(None)
+    return list(db.session.execute(
+        sa.select(Message.id).where(Message.chat_id == message.chat_id, same_parent).order_by(Message.id)
+    ).scalars())
+
+
 def newest_leaf_under(message_id: int) -> int:
     """The leaf to show when someone picks ``message_id``'s version of its turn: the newest
     message of its subtree (the newest message of a subtree never has children)."""

@@ -33,7 +33,7 @@ from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, FAILED, PENDING, STREAMING
 from app.redis_client import get_redis
 from app.rendering import public_message
-from app.services import live_state
+from app.services import conversation, live_state
 from app.services.drafts import Draft
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
@@ -250,7 +250,7 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
     db.session.execute(sa.update(Chat).where(Chat.id == reply.chat_id).values(updated_at=utcnow())
                        .execution_options(synchronize_session=False))
     db.session.flush()
-    public = public_message(message)  # before commit expires it
+    public = public_message(message, conversation.siblings_of(message))  # before commit expires it
     untitled = db.session.execute(sa.select(Chat.title).where(Chat.id == reply.chat_id)).scalar() is None
     db.session.commit()
     realtime.emit_to_chat(reply.chat_id, f"message.{outcome.status}", {"message_id": message.id, "message": public})

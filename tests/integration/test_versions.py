@@ -36,6 +36,7 @@ def test_regenerate_keeps_the_old_answer_and_streams_a_new_one_to_both_members(a
     for listener in (ann_live, bob_live):
         done = listener.wait_for("message.completed", new["id"])
         assert listener.deltas(new["id"]) and done["message"]["content"].startswith("You said")
+        assert done["message"]["siblings"] == [first, new["id"]] and done["message"]["sibling_index"] == 2
         assert listener.wait_for_chat("chat.path", chat_id)["leaf_id"] == new["id"]
     path = shown(ann, chat_id)
     assert [m["id"] for m in path][-1] == new["id"] and first not in [m["id"] for m in path]

@@ -28,6 +28,7 @@ static/vendor/.copied: node_modules/.package-lock.json
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
 	cp node_modules/marked/lib/marked.esm.js static/vendor/marked.esm.js
 	cp node_modules/dompurify/dist/purify.es.mjs static/vendor/purify.es.mjs
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 	touch $@
 
 run: setup

@@ -56,7 +56,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
         session_cookie_http_only=True,
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    from app import accounts, auth, chats, errors, messages, request_guards
+    from app import accounts, auth, chats, errors, messages, request_guards, usage
     from app.cli import register_cli
     from app.services.current import register_context
 
@@ -64,6 +64,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     app.register_blueprint(accounts.bp)
     app.register_blueprint(chats.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(usage.bp)
     errors.register(app)
     request_guards.register(app)
     register_cli(app)

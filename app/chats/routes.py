@@ -13,8 +13,9 @@ from app.errors import error_response, wants_json
 from app.extensions import db
 from app.ids import parse_id, parse_page
 from app.models import Chat, LlmModel
+from app.models.base import utcnow
 from app.services import chats as chat_service
-from app.services import conversation, posting, registry
+from app.services import conversation, posting, registry, usage
 from app.services.current import chat_or_404, current_account, work_in
 
 
@@ -67,7 +68,8 @@ def index():
     models = registry.enabled_models("chat")
     form.model_id.choices = _model_choices(models)
     form.model_id.data = chat_service.default_model_id(models)
-    return render_template("chats/index.html", pagination=pagination, form=form, account=account)
+    costs = usage.chat_totals([chat.id for chat in pagination.items])
+    return render_template("chats/index.html", pagination=pagination, form=form, account=account, costs=costs)
 
 
 @bp.post("/chats")
@@ -104,8 +106,11 @@ def show(chat_id: int):
     model_form.model_id.choices = _model_choices(models)
     if chat.model_id not in {choice.value for choice in model_form.model_id.choices}:
         model_form.model_id.choices.insert(0, SelectChoice(chat.model_id, f"{chat.model.name} (switched off)"))
+    budgets = usage.budgets(chat.account, current_user, utcnow().date())
     return render_template(
         "chats/show.html", chat=chat, messages=messages, versions=conversation.versions(chat.id, messages),
+        totals=usage.chat_totals([chat.id]).get(chat.id) or usage.Totals(),
+        budget_warning=next((b.caution() for b in budgets if b.warning), None),
         models=models,
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),

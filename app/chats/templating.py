@@ -8,6 +8,7 @@ from app.chats import bp
 from app.models.base import as_utc
 from app.rendering import exact_money
 from app.services import chats as chat_service
+from app.services import usage
 from app.services.current import current_membership
 
 
@@ -30,3 +31,9 @@ def utc_iso(value: datetime | None) -> str:
 @bp.app_template_filter("money")
 def money(value) -> str:
     return exact_money(value)
+
+
+@bp.app_template_filter("usd")
+def usd(value) -> str:
+    """Dollars and cents, never a non-zero amount shown as $0.00."""
+    return usage.usd(value)

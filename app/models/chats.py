@@ -71,7 +71,7 @@ class Message(TimestampMixin, db.Model):
     reasoning_tokens: Mapped[int | None] = mapped_column()
     cost: Mapped[Decimal | None] = mapped_column(Money)
     tool_call_id: Mapped[str | None] = mapped_column(sa.String(120))
-    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"))
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True)
     # A chat is a tree: each message follows its parent (a reply the question it answers, a
     # question the message before it). Regenerated replies and edited questions are siblings.
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True)

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,7 +10,7 @@ from app.extensions import db
 from app.models import Chat, LlmModel, Message, User
 from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
-from app.services import live_state
+from app.services import live_state, usage
 from app.services.chats import ChatError, usable_model
 from app.validators import has_visible_text
 
@@ -21,27 +19,15 @@ class PostError(ValueError):
     """A message that cannot be posted; the text is for the user."""
 
 
-def _month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 def check_budget(chat: Chat, user: User) -> None:
-    """Refuse a post once the account or this member has spent their monthly limit."""
+    """Refuse a post, before any model call, once the account or this member has spent a
+    monthly limit; the message says which limit, how much was spent and when it resets."""
     account = chat.account
     if account.monthly_limit_usd is None and account.member_monthly_limit_usd is None:
         return
-    spent = sa.select(sa.func.coalesce(sa.func.sum(Message.cost), 0)).join(Message.chat).where(
-        Chat.account_id == account.id, Message.created_at >= _month_start(utcnow())
-    )
-    if account.monthly_limit_usd is not None:
-        total = Decimal(str(db.session.execute(spent).scalar_one()))
-        if total >= account.monthly_limit_usd:
-            raise PostError(f"{account.name} has reached its monthly limit of ${account.monthly_limit_usd:.2f}.")
-    if account.member_monthly_limit_usd is not None:
-        asked_by_user = sa.select(Message.id).where(Message.user_id == user.id).scalar_subquery()
-        total = Decimal(str(db.session.execute(spent.where(Message.reply_to_id.in_(asked_by_user))).scalar_one()))
-        if total >= account.member_monthly_limit_usd:
-            raise PostError(f"You have reached your monthly limit of ${account.member_monthly_limit_usd:.2f}.")
+    for budget in usage.budgets(account, user, utcnow().date()):
+        if budget.exhausted:
+            raise PostError(budget.refusal())
 
 
 def send_blocked_reason(chat: Chat, user: User) -> str | None:

@@ -82,8 +82,26 @@ socket.on("message.created", (data) => {
   if (data.message.user) presence.stopped(data.message.user.id);
 });
 socket.on("message.delta", onDelta);
+// The chat's running total: every reply counts once, whichever version is shown.
+const chatCost = document.getElementById("chat-cost");
+const counted = new Set();
+const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+function addToTotal(m) {
+  if (counted.has(m.id) || m.cost === null || m.cost === undefined) return;
+  counted.add(m.id);
+  const cost = Number(chatCost.dataset.cost) + Number(m.cost);
+  const tokens = Number(chatCost.dataset.tokens) + (m.input_tokens || 0) + (m.output_tokens || 0);
+  chatCost.dataset.cost = cost;
+  chatCost.dataset.tokens = tokens;
+  const shown = cost > 0 && cost < 0.01 ? "< $0.01" : usd.format(cost);
+  chatCost.textContent = `${shown} · ${tokens.toLocaleString("en-US")} tokens`;
+}
 for (const name of ["completed", "failed", "cancelled", "interrupted"]) {
-  socket.on(`message.${name}`, (data) => data.chat_id === chatId && list.finish(data.message));
+  socket.on(`message.${name}`, (data) => {
+    if (data.chat_id !== chatId) return;
+    addToTotal(data.message);
+    list.finish(data.message);
+  });
 }
 socket.on("message.tool_call", (data) => data.chat_id === chatId && list.addToolCall(data));
 socket.on("chat.updated", (data) => data.chat_id === chatId && header.apply(data));

@@ -56,6 +56,9 @@ EXPECTED = {
     ("messages.regenerate", "POST"): {"owner": (409,), "member": (409,), "signed_out": SIGN_IN, "*": DENIED},
     ("messages.edit", "POST"): {"owner": (409,), "member": (409,), "signed_out": SIGN_IN, "*": DENIED},
     ("messages.show", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    # Usage of the person's current account (everyone signed in has one).
+    ("usage.show", "GET"): {"signed_out": SIGN_IN, "*": OK},
+    ("usage.download", "GET"): {"signed_out": SIGN_IN, "*": OK},
 }
 OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home"}
 # Socket.IO events -> roles that may use them on the owner's chat (everyone else is refused).

@@ -138,7 +138,8 @@ def test_account_budget_refuses_posts_past_the_limit(client, ann_chat):
     db.session.commit()
     response = post(client, ann_chat.id, "second")
     assert response.status_code == 422
-    assert "monthly limit of $0.01" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"]["message"].startswith(
+        "Ann Lee's account has reached its monthly limit: $0.02 of $0.01 spent. It resets on 1 ")
 
 
 def test_member_budget_refuses_only_the_member_past_their_limit(client, auth, ann_chat):
@@ -154,7 +155,7 @@ def test_member_budget_refuses_only_the_member_past_their_limit(client, auth, an
     db.session.commit()
     refused = post(client, ann_chat.id, "ann again")
     assert refused.status_code == 422
-    assert "You have reached your monthly limit of $0.50" in refused.get_json()["error"]["message"]
+    assert "You have reached your monthly limit: $0.50 of $0.50 spent." in refused.get_json()["error"]["message"]
     auth.logout()
     auth.login("bob@example.com")
     assert post(client, ann_chat.id, "bob asks").status_code == 202
@@ -261,7 +262,7 @@ def test_the_composer_says_why_sending_is_disabled_before_anyone_types(client, a
     ann_chat.account.monthly_limit_usd = 0
     db.session.commit()
     page = client.get(f"/chats/{ann_chat.id}").data.decode()
-    assert "data-blocked=\"Ann Lee&#39;s account has reached its monthly limit of $0.00.\"" in page
+    assert "data-blocked=\"Ann Lee&#39;s account has reached its monthly limit: $0.00 of $0.00 spent." in page
     assert 'id="send" aria-label="Send" title="Send (Enter)" disabled' in page
 
 

@@ -12,13 +12,13 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from werkzeug.exceptions import NotFound
 
+from app import realtime
 from app.chats import connections
-from app.messages import actions
 from app.extensions import db, socketio
 from app.ids import parse_id
+from app.messages import actions
 from app.models import ApiToken, Chat, Message, User
 from app.models.chats import UNFINISHED
-from app import realtime
 from app.realtime import room_for
 from app.services import live_state, presence, sessions
 from app.services.current import current_membership, is_member

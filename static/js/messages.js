@@ -2,9 +2,10 @@
 // the Markdown as it streams), swaps in the server's sanitised HTML on completion, catches up
 // after reloads and reconnects (join snapshot + fetch of what was missed), and reloads the
 // path when anyone regenerates, edits or switches versions (`chat.path`).
-import { applyFinal, buildMessage, el, isUnfinished, setReasoning, setVersions, toolCallElement } from "./dom.js";
+import { applyFinal, buildMessage, isUnfinished, setReasoning, setVersions, toolCallElement } from "./dom.js";
 import { copyText, enhance, renderMarkdown } from "./markdown.js";
 import { getJson, post } from "./live.js";
+import { Versions } from "./versions.js";
 
 const RENDER_EVERY_MS = 60;
 
@@ -16,17 +17,7 @@ export class MessageList {
     this.myId = myId;
     this.onChange = onChange;
     this.onError = onError;
-    this.regenerateDialog = document.getElementById("regenerate-dialog");
-    this.regenerateTarget = null;
-    this.regenerateDialog.addEventListener("click", (event) => {
-      const choice = event.target.closest("[data-regenerate-model]");
-      if (choice) {
-        this.regenerateDialog.close();
-        this.act(this.regenerateTarget, "regenerate", { model_id: choice.dataset.regenerateModel });
-      } else if (event.target === this.regenerateDialog) {
-        this.regenerateDialog.close();
-      }
-    });
+    this.versions = new Versions(this, document.getElementById("regenerate-dialog"));
     // id -> {el, seq, status, text, reasoning, timer}
     this.messages = new Map();
     for (const article of this.list.querySelectorAll("article.message")) {
@@ -193,67 +184,6 @@ export class MessageList {
     this.onChange();
   }
 
-  // Regenerate, edit or switch: the answer's `chat.path` event reloads every page in the room.
-  async act(messageId, action, fields = {}) {
-    const body = new FormData();
-    for (const [name, value] of Object.entries(fields)) body.set(name, value);
-    const path = action === "switch" ? "show" : action;
-    let response;
-    try {
-      response = await post(`/chats/${this.chatId}/messages/${messageId}/${path}`, body);
-    } catch {
-      this.onError("Could not reach Confab; try again.");
-      return false;
-    }
-    if (!response.ok) {
-      const answer = await response.json().catch(() => ({}));
-      this.onError(answer.error ? answer.error.message : `That did not work (${response.status}).`);
-      return false;
-    }
-    this.onError("");
-    await this.reloadPath();
-    this.scrollDown(action !== "switch");
-    return true;
-  }
-
-  startEdit(article) {
-    if (article.querySelector(".editor")) return;
-    const content = article.querySelector(".content");
-    const editor = el("form", "editor");
-    const area = el("textarea");
-    area.value = article.querySelector(".source")?.value || content.innerText;
-    area.rows = Math.min(12, area.value.split("\n").length + 1);
-    area.setAttribute("aria-label", "Edit your message");
-    const actions = el("div", "editor-actions");
-    const cancel = el("button", "secondary small", "Cancel");
-    cancel.type = "button";
-    const save = el("button", "primary small", "Save and ask");
-    save.type = "submit";
-    actions.append(cancel, save);
-    editor.append(area, actions);
-    content.hidden = true;
-    content.after(editor);
-    area.focus();
-    const close = () => {
-      editor.remove();
-      content.hidden = false;
-    };
-    cancel.addEventListener("click", close);
-    area.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") close();
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        editor.requestSubmit();
-      }
-    });
-    editor.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      save.disabled = true;
-      if (await this.act(article.dataset.messageId, "edit", { content: area.value })) close();
-      else save.disabled = false;
-    });
-  }
-
   addToolCall(data) {
     const entry = this.messages.get(data.message_id);
     if (entry) entry.el.querySelector(".tool-calls").append(toolCallElement(data.tool_call));
@@ -269,18 +199,8 @@ export class MessageList {
     if (!button) return;
     const article = button.closest("article.message");
     const action = button.dataset.action;
-    if (action === "regenerate") {
-      button.disabled = true;
-      await this.act(article.dataset.messageId, "regenerate");
-      button.disabled = false;
-    } else if (action === "regenerate-with") {
-      this.regenerateTarget = article.dataset.messageId;
-      this.regenerateDialog.showModal();
-    } else if (action === "switch" && button.dataset.targetId) {
-      await this.act(button.dataset.targetId, "switch");
-    } else if (action === "edit") {
-      this.startEdit(article);
-    } else if (action === "cancel") {
+    if (await this.versions.handle(action, button, article)) return;
+    if (action === "cancel") {
       button.disabled = true;
       if (!(await this.cancel(article.dataset.messageId))) button.disabled = false;
     } else if (action === "copy-message") {

@@ -235,3 +235,30 @@ def test_the_streaming_renderer_keeps_nothing_executable_from_the_xss_corpus(peo
         assert "<img" not in html or 'src="data:' not in html
     person.page.wait_for_timeout(300)  # any onerror/onload would have fired by now
     assert person.dialogs == [] and person.errors == []
+
+
+def test_the_workspace_works_with_the_keyboard_alone(people, ann, stack):
+    person = people("ann@example.com")
+    page = person.page
+    page.goto(f"{stack.web_url}/chats")
+    for _ in range(15):  # Tab through the page until "New chat" has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "new-chat":
+            break
+    assert page.evaluate("document.activeElement.id") == "new-chat"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#connection:text('live')")
+    assert page.evaluate("document.activeElement.id") == "composer-input"  # ready to type
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Enter")
+    expect(page.locator("article.message.role-assistant")).to_have_attribute("data-status", "completed", timeout=20_000)
+    page.focus("#model-chip")
+    page.keyboard.press("Enter")
+    expect(page.locator("#model-dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#model-dialog")).to_be_hidden()
+    page.focus("#chat-title")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Keyboard only")
+    page.keyboard.press("Enter")
+    expect(page.locator("#chat-title")).to_have_text("Keyboard only")

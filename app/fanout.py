@@ -15,22 +15,26 @@ import time
 import redis
 
 from app.realtime import BUS_CHANNEL, local_delivery
+from app.sidebar_batch import SidebarBatch
 
 log = logging.getLogger(__name__)
 
 
 def start_fanout(app, socketio, url: str) -> None:
-    """Run the bus listener as a background task of the Socket.IO server (green under eventlet)."""
-    socketio.start_background_task(_listen, app, socketio, url)
+    """Run the bus listener, and the sender of batched sidebar events, as background tasks
+    of the Socket.IO server (green under eventlet)."""
+    sidebar = SidebarBatch(socketio)
+    socketio.start_background_task(_listen, app, socketio, url, sidebar)
+    socketio.start_background_task(sidebar.run_forever)
 
 
-def _listen(app, socketio, url: str) -> None:
+def _listen(app, socketio, url: str, sidebar: SidebarBatch) -> None:
     with app.app_context():
-        _deliver_forever(socketio, url)
+        _deliver_forever(socketio, url, sidebar)
 
 
-def _deliver_forever(socketio, url: str) -> None:
-    deliver = local_delivery(socketio)
+def _deliver_forever(socketio, url: str, sidebar: SidebarBatch) -> None:
+    deliver = local_delivery(socketio, sidebar)
     backoff = 0.1
     while True:
         client = redis.Redis.from_url(url, health_check_interval=30)

@@ -2,8 +2,9 @@
 
 Events travel on one Redis pub/sub channel, the event bus, as JSON batches of
 ``[event, target, payload]``: the target is a chat id (its room), a list of room names
-(a chat's room and its account's, which every member's sidebar listens to), or None for
-a control event the web processes act on themselves. Web and worker processes publish on it; every web
+(a chat's room and its account's, which every member's sidebar listens to, and which
+gets its events as batched ``chats.changed``), or None for a control event the web
+processes act on themselves. Web and worker processes publish on it; every web
 process listens (``app/fanout.py``) and emits each event to the chat's Socket.IO room
 among its own connections. Deltas from workers reach the bus through the relay
 (``app/engine/relay.py``), which publishes a whole batch in the same atomic step as the
@@ -21,6 +22,7 @@ from app.models import Chat, Message
 from app.models.base import as_utc
 from app.rendering import public_message
 from app.services import conversation
+from app.sidebar_batch import SidebarBatch, send_at_once
 
 BUS_CHANNEL = "confab:events"
 Event = list  # [event name, target, payload]
@@ -30,9 +32,12 @@ def room_for(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+ACCOUNT_ROOM_PREFIX = "account:"
+
+
 def account_room(account_id: int) -> str:
     """Every socket of a member working in the account: the sidebar's live chat list."""
-    return f"account:{account_id}"
+    return f"{ACCOUNT_ROOM_PREFIX}{account_id}"
 
 
 def encode(events: list[Event]) -> str:
@@ -55,17 +60,30 @@ def on_control(name: str, handler: Callable[[dict], None]) -> None:
     _controls[name] = handler
 
 
-def local_delivery(socketio) -> Callable[[list[Event]], None]:
-    """Emit to this process's own Socket.IO rooms (the web side of the bus, and unit tests)."""
+def local_delivery(socketio, sidebar: SidebarBatch | None = None) -> Callable[[list[Event]], None]:
+    """Emit to this process's own Socket.IO rooms (the web side of the bus, and unit tests).
+
+    Events for an account's room (the sidebars) go to ``sidebar``, which sends them in
+    batches (``app/sidebar_batch.py``); without one, each is sent at once.
+    """
     def deliver(events: list[Event]) -> None:
         for name, target, payload in events:
             if target is None:
                 if name in _controls:
                     _controls[name](payload)
                 continue
-            # A socket in several of the rooms gets the event once.
-            rooms = target if isinstance(target, list) else room_for(target)
-            socketio.emit(name, payload, to=rooms, namespace="/")
+            if not isinstance(target, list):
+                socketio.emit(name, payload, to=room_for(target), namespace="/")
+                continue
+            chat_rooms = [room for room in target if not room.startswith(ACCOUNT_ROOM_PREFIX)]
+            if chat_rooms:
+                socketio.emit(name, payload, to=chat_rooms, namespace="/")
+            for room in target:
+                if room.startswith(ACCOUNT_ROOM_PREFIX):
+                    if sidebar is not None:
+                        sidebar.add(room, name, payload)
+                    else:
+                        send_at_once(socketio, room, name, payload)
     return deliver
 
 

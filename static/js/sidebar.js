@@ -124,24 +124,24 @@ export class Sidebar {
     }
   }
 
-  upsert(data, fresh) {
-    if (data.account_id !== this.accountId) return;
+  apply(change) {
+    if (change.account_id !== this.accountId) return;
+    if (change.event === "chat.deleted") {
+      this.chats.delete(change.chat_id);
+      return;
+    }
     const chat = {
-      chat_id: data.chat_id, title: data.display_title || data.title || "New chat",
-      updated_at: data.updated_at, url: data.url, fresh,
+      chat_id: change.chat_id, title: change.display_title || change.title || "New chat",
+      updated_at: change.updated_at, url: change.url, fresh: change.event === "chat.created",
     };
     if (this.matches(chat)) this.chats.set(chat.chat_id, chat);
     else this.chats.delete(chat.chat_id);
-    this.render();
   }
 
+  // Changes arrive gathered, twice a second at most (app/sidebar_batch.py).
   listen(socket) {
-    socket.on("chat.created", (data) => this.upsert(data, true));
-    socket.on("chat.updated", (data) => this.upsert(data, false));
-    socket.on("chat.touched", (data) => this.upsert(data, false));
-    socket.on("chat.deleted", (data) => {
-      if (data.account_id !== this.accountId) return;
-      this.chats.delete(data.chat_id);
+    socket.on("chats.changed", (data) => {
+      for (const change of data.changes || []) this.apply(change);
       this.render();
     });
   }

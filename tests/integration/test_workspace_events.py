@@ -1,6 +1,7 @@
 """The workspace's live events on the real stack, across two web processes: every member's
-sidebar hears chats created, touched, renamed and deleted in their account (and nobody
-else's), and a chat's room hears who is in it and who is typing (SPEC §5, issue 12)."""
+sidebar hears chats created, touched, renamed and deleted in their account, gathered into
+``chats.changed`` (and nobody else's), and a chat's room hears who is in it and who is
+typing (SPEC §5, issue 12)."""
 from __future__ import annotations
 
 
@@ -13,19 +14,20 @@ def listening(member, opened):
 def test_sidebar_events_reach_members_on_another_web_process_and_no_outsider(ann, bob_elsewhere, eve, listeners):
     bob_side, eve_side = listening(bob_elsewhere, listeners), listening(eve, listeners)
     chat_id = ann.new_chat("Quarterly numbers")
-    created = bob_side.wait_for_chat("chat.created", chat_id)
+    created = bob_side.wait_for_sidebar("chat.created", chat_id)
     assert created["title"] == "Quarterly numbers" and created["url"] == f"/chats/{chat_id}"
 
     ann.say(chat_id, "hello sidebar")
-    touched = bob_side.wait_for_chat("chat.touched", chat_id)
+    touched = bob_side.wait_for_sidebar("chat.touched", chat_id)
     assert touched["updated_at"] >= created["updated_at"]
 
     ann.post(f"/chats/{chat_id}/rename", data={"title": "Q3 numbers"})
-    assert bob_side.wait_for_chat("chat.updated", chat_id)["display_title"] == "Q3 numbers"
+    assert bob_side.wait_for_sidebar("chat.updated", chat_id)["display_title"] == "Q3 numbers"
 
     ann.post(f"/chats/{chat_id}/delete")
-    assert bob_side.wait_for_chat("chat.deleted", chat_id)["account_id"] == created["account_id"]
-    assert [name for name, data in eve_side.events if data.get("chat_id") == chat_id] == []
+    assert bob_side.wait_for_sidebar("chat.deleted", chat_id)["account_id"] == created["account_id"]
+    assert [c for name, data in eve_side.events if name == "chats.changed" for c in data["changes"]
+            if c["chat_id"] == chat_id] == []
 
 
 def test_presence_and_typing_span_web_processes_and_stay_in_the_room(ann, bob_elsewhere, eve, chat_id, listeners):

@@ -251,6 +251,17 @@ class Listener:
         """The first ``event`` about a chat (sidebar events, presence, typing)."""
         return self._wait(lambda n, d: n == event and d.get("chat_id") == chat_id, timeout, f"{event} for chat {chat_id}")
 
+    def wait_for_sidebar(self, event: str, chat_id: int, timeout: float = 10) -> dict:
+        """The first sidebar change ``event`` about a chat, from the batched ``chats.changed``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, data in list(self.events):
+                for change in data.get("changes", []) if name == "chats.changed" else []:
+                    if change["event"] == event and change["chat_id"] == chat_id:
+                        return change
+            time.sleep(0.02)
+        raise TimeoutError(f"no sidebar {event} for chat {chat_id}")
+
     def wait_for_presence(self, count: int, timeout: float = 10) -> list[dict]:
         """The room's members once the newest ``presence`` event lists ``count`` of them."""
         deadline = time.monotonic() + timeout

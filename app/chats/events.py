@@ -84,8 +84,8 @@ def on_join(data=None):
         return {"ok": False, "error": "Chat not found."}
     join_room(room_for(chat.id))
     connections.joined(request.sid, chat.id)
-    session["socket_user"] = user.to_public()
-    realtime.presence_event(chat.id, presence.entered(chat.id, request.sid, user.to_public()))
+    session["socket_user"] = public = user.to_public()
+    realtime.presence_event(chat.id, presence.entered(chat.id, request.sid, public))
     unfinished = db.session.execute(
         sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED),
                                  Message.id.in_(Message.path_ids(chat.leaf_id or 0)))

@@ -115,7 +115,7 @@ def show(chat_id: int):
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),
-        send_blocked=posting.send_blocked_reason(chat, current_user),
+        send_blocked=posting.send_blocked_reason(chat, current_user, budgets),
     )
 
 

@@ -4,21 +4,23 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
+from jinja2 import pass_context
+
 from app.chats import bp
 from app.models.base import as_utc
-from app.rendering import exact_money
 from app.services import chats as chat_service
 from app.services import usage
-from app.services.current import current_membership
 
 
 @bp.app_template_global()
-def sidebar_chats() -> SimpleNamespace:
-    """The current account's most recently active chats (the sidebar's first page)."""
-    membership = current_membership()
-    if membership is None:
+@pass_context
+def sidebar_chats(context) -> SimpleNamespace:
+    """The current account's most recently active chats (the sidebar's first page), for the
+    account the context processor already loaded (``app/services/current.py``)."""
+    account = context.get("current_account")
+    if account is None:
         return SimpleNamespace(chats=[], next_after=None)
-    chats, next_after = chat_service.list_chats(membership.account)
+    chats, next_after = chat_service.list_chats(account)
     return SimpleNamespace(chats=chats, next_after=next_after)
 
 
@@ -26,11 +28,6 @@ def sidebar_chats() -> SimpleNamespace:
 def utc_iso(value: datetime | None) -> str:
     """An ISO 8601 time with its UTC offset, for ``<time datetime>`` (the browser shows it local)."""
     return as_utc(value).isoformat() if value else ""
-
-
-@bp.app_template_filter("money")
-def money(value) -> str:
-    return exact_money(value)
 
 
 @bp.app_template_filter("usd")

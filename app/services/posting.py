@@ -22,19 +22,25 @@ class PostError(ValueError):
 def check_budget(chat: Chat, user: User) -> None:
     """Refuse a post, before any model call, once the account or this member has spent a
     monthly limit; the message says which limit, how much was spent and when it resets."""
-    account = chat.account
-    if account.monthly_limit_usd is None and account.member_monthly_limit_usd is None:
-        return
-    for budget in usage.budgets(account, user, utcnow().date()):
+    refuse_past(usage.budgets(chat.account, user, utcnow().date()))
+
+
+def refuse_past(budgets: list[usage.Budget]) -> None:
+    for budget in budgets:
         if budget.exhausted:
             raise PostError(budget.refusal())
 
 
-def send_blocked_reason(chat: Chat, user: User) -> str | None:
-    """Why a member cannot post in ``chat`` right now (the composer says so), or None."""
+def send_blocked_reason(chat: Chat, user: User, budgets: list[usage.Budget] | None = None) -> str | None:
+    """Why a member cannot post in ``chat`` right now (the composer says so), or None;
+    ``budgets`` when the caller has already read them."""
     try:
-        answering_model(chat, user)
-    except PostError as exc:
+        if budgets is None:
+            answering_model(chat, user)
+        else:
+            usable_model(chat.model_id)
+            refuse_past(budgets)
+    except (ChatError, PostError) as exc:
         return str(exc)
     return None
 

@@ -29,4 +29,6 @@ if __name__ == "__main__":
     with app.app_context():
         wait_for_redis()
     app.logger.info("Confab web on http://127.0.0.1:%s (%s)", port, ASYNC_MODE)
-    socketio.run(app, host=app.config["HOST"], port=port, log_output=False)
+    # eventlet's server holds back body writes under 4 KB; an event stream must flush each event.
+    flush_each_write = {"minimum_chunk_size": 0} if ASYNC_MODE == "eventlet" else {}
+    socketio.run(app, host=app.config["HOST"], port=port, log_output=False, **flush_each_write)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.api.streams import StreamHub
 from app.config import Config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
 from app.ids import DatabaseIdConverter
@@ -56,7 +57,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
         session_cookie_http_only=True,
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    from app import accounts, auth, chats, errors, messages, request_guards, usage
+    from app import accounts, api, auth, chats, errors, messages, request_guards, usage
     from app.cli import register_cli
     from app.services.current import register_context
 
@@ -65,6 +66,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     app.register_blueprint(chats.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(usage.bp)
+    api.register(app)
     errors.register(app)
     request_guards.register(app)
     register_cli(app)
@@ -85,12 +87,14 @@ def _init_realtime(app: Flask, role: str) -> None:
     url = app.config["REDIS_URL"]
     if url.startswith(FAKE_SCHEME):
         socketio.init_app(app, async_mode="threading" if role != "web" else app.config["ASYNC_MODE"])
-        app.extensions["confab.publish"] = local_delivery(socketio)
+        streams = app.extensions["confab.streams"] = StreamHub(socketio.server.eio.create_queue)
+        app.extensions["confab.publish"] = local_delivery(socketio, streams=streams)
         return
     app.extensions["confab.publish"] = bus_publisher(connect(url))
     if role == "web":
         socketio.init_app(app, async_mode=app.config["ASYNC_MODE"])
-        start_fanout(app, socketio, url)
+        streams = app.extensions["confab.streams"] = StreamHub(socketio.server.eio.create_queue)
+        start_fanout(app, socketio, url, streams)
 
 
 def _configure_logging(app: Flask) -> None:

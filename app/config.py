@@ -7,6 +7,7 @@ environment and refuses to start without ``SECRET_KEY``.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +84,8 @@ class Config:
     MAX_CONTENT_LENGTH = 4 * MAX_UPLOAD_BYTES
     MAX_FORM_MEMORY_SIZE = 4 * MAX_MESSAGE_CHARS + 64 * 1024
     CHATS_PER_PAGE = 30
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", 15))
 
     # Streaming (SPEC §4): write a streaming reply to the DB at most every 0.5 s and 200 new characters.
     STREAM_FLUSH_SECONDS = float(os.environ.get("CONFAB_STREAM_FLUSH_SECONDS", 0.5))
@@ -115,6 +118,7 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = "fakeredis://"
     REDIS_EMBEDDED = False
+    STORAGE_ROOT = str(Path(tempfile.gettempdir()) / "confab-test-storage")
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False
     ASYNC_MODE = "threading"

@@ -19,7 +19,7 @@ MESSAGES = {
 }
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+         413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited", 500: "server_error"}
 
 
 def wants_json() -> bool:

@@ -20,21 +20,22 @@ from app.sidebar_batch import SidebarBatch
 log = logging.getLogger(__name__)
 
 
-def start_fanout(app, socketio, url: str) -> None:
+def start_fanout(app, socketio, url: str, streams) -> None:
     """Run the bus listener, and the sender of batched sidebar events, as background tasks
-    of the Socket.IO server (green under eventlet)."""
+    of the Socket.IO server (green under eventlet); ``streams`` is the process's hub of
+    event streams (``app/api/streams.py``)."""
     sidebar = SidebarBatch(socketio)
-    socketio.start_background_task(_listen, app, socketio, url, sidebar)
+    socketio.start_background_task(_listen, app, socketio, url, sidebar, streams)
     socketio.start_background_task(sidebar.run_forever)
 
 
-def _listen(app, socketio, url: str, sidebar: SidebarBatch) -> None:
+def _listen(app, socketio, url: str, sidebar: SidebarBatch, streams) -> None:
     with app.app_context():
-        _deliver_forever(socketio, url, sidebar)
+        _deliver_forever(socketio, url, sidebar, streams)
 
 
-def _deliver_forever(socketio, url: str, sidebar: SidebarBatch) -> None:
-    deliver = local_delivery(socketio, sidebar)
+def _deliver_forever(socketio, url: str, sidebar: SidebarBatch, streams) -> None:
+    deliver = local_delivery(socketio, sidebar, streams)
     backoff = 0.1
     while True:
         client = redis.Redis.from_url(url, health_check_interval=30)

@@ -12,12 +12,12 @@ live-state writes (one Redis script). Unit tests, which have no Redis server, de
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import redis
 from flask import current_app
 
+from app import event_log
 from app.models import Chat, Message
 from app.models.base import as_utc
 from app.rendering import public_message
@@ -25,7 +25,7 @@ from app.services import conversation
 from app.sidebar_batch import SidebarBatch, send_at_once
 
 BUS_CHANNEL = "confab:events"
-Event = list  # [event name, target, payload]
+Event = list  # [event name, target, payload], and on the bus the event's log id when it has one
 
 
 def room_for(chat_id: int) -> str:
@@ -40,38 +40,45 @@ def account_room(account_id: int) -> str:
     return f"{ACCOUNT_ROOM_PREFIX}{account_id}"
 
 
-def encode(events: list[Event]) -> str:
-    return json.dumps(events, separators=(",", ":"))
-
-
 def bus_publisher(client: redis.Redis) -> Callable[[list[Event]], None]:
-    """Publish straight to the bus (one PUBLISH per batch)."""
+    """Publish on the bus, each chat's events also appended to its log (``app/event_log.py``):
+    one script call per batch."""
+    script = client.register_script(event_log.PUBLISH_EVENTS)
+
     def publish(events: list[Event]) -> None:
-        client.publish(BUS_CHANNEL, encode(events))
+        keys, args = event_log.script_arguments(events, BUS_CHANNEL)
+        script(keys=keys, args=args)
     return publish
 
 
-_controls: dict[str, Callable[[dict], None]] = {}
+_controls: dict[str, list[Callable[[dict], None]]] = {}
 
 
 def on_control(name: str, handler: Callable[[dict], None]) -> None:
     """Handle bus events that are for the web processes themselves, not for a chat's room
     (published with no chat id), e.g. ending the sockets of a session that was signed out."""
-    _controls[name] = handler
+    _controls.setdefault(name, []).append(handler)
 
 
-def local_delivery(socketio, sidebar: SidebarBatch | None = None) -> Callable[[list[Event]], None]:
-    """Emit to this process's own Socket.IO rooms (the web side of the bus, and unit tests).
+def local_delivery(socketio, sidebar: SidebarBatch | None = None, streams=None) -> Callable[[list[Event]], None]:
+    """Emit to this process's own Socket.IO rooms and event streams (the web side of the
+    bus, and unit tests).
 
     Events for an account's room (the sidebars) go to ``sidebar``, which sends them in
-    batches (``app/sidebar_batch.py``); without one, each is sent at once.
+    batches (``app/sidebar_batch.py``); without one, each is sent at once. Every chat event
+    also goes to ``streams`` (``app/api/streams.py``) with its log id.
     """
     def deliver(events: list[Event]) -> None:
-        for name, target, payload in events:
+        for event in events:
+            name, target, payload = event[0], event[1], event[2]
             if target is None:
-                if name in _controls:
-                    _controls[name](payload)
+                for handler in _controls.get(name, ()):
+                    handler(payload)
+                if streams is not None:
+                    streams.control(name, payload)
                 continue
+            if streams is not None and (chat_id := event_log.logged_chat(target)) is not None:
+                streams.deliver(name, chat_id, payload, event[3] if len(event) > 3 else None)
             if not isinstance(target, list):
                 socketio.emit(name, payload, to=room_for(target), namespace="/")
                 continue

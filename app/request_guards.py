@@ -22,6 +22,9 @@ def register(app: Flask) -> None:
     def never_store_private_pages(response: Response) -> Response:
         """Pages and JSON for a signed-in person stay out of every cache (a shared computer's
         back button, a proxy); static files stay cacheable."""
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if request.blueprint == "api":
+            if "Cache-Control" not in response.headers:  # files set their own (private)
+                response.headers["Cache-Control"] = "no-store"
+        elif request.endpoint not in ("static", "messages.attachment") and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app import realtime
+from app.api.chats import export_response
 from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
 from app.errors import error_response, wants_json
@@ -170,3 +171,13 @@ def delete(chat_id: int):
         return {"deleted": chat_id}
     flash(f"Deleted “{title}” and all of its messages.", "success")
     return redirect(url_for("chats.index"))
+
+
+@bp.get("/chats/<id:chat_id>/export")
+@login_required
+def export(chat_id: int):
+    """The chat as a Markdown or JSON download (``format=md|json``), from the chat's menu."""
+    fmt = request.args.get("format", "md")
+    if fmt not in ("md", "json"):
+        abort(404)
+    return export_response(chat_or_404(chat_id), fmt)

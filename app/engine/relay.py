@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from app.realtime import Event, encode
+from app.realtime import Event
 from app.services import live_state
 
 log = logging.getLogger(__name__)
@@ -139,10 +139,9 @@ class Relay:
             }])
             deltas.append((reply.message_id, channel, text))
             last_seq[reply.message_id] = seq
-        publish = (self._bus_channel, encode(events)) if self._bus_channel else None
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                live_state.record_deltas(self._record, deltas, last_seq, publish)
+                live_state.record_deltas(self._record, deltas, last_seq, events, self._bus_channel)
                 break
             except redis.exceptions.RedisError as exc:
                 if attempt == SEND_ATTEMPTS:

@@ -1,22 +1,25 @@
-"""Regenerate, edit and switch versions (issue 13), shared by the routes and the Socket.IO
-events so both follow the same rules: find the chat and message among the user's own (404
-otherwise), change the tree (``app/services/branches.py``), commit, tell the room, and queue
-the new reply."""
+"""Posting, cancelling, regenerating, editing and switching versions, shared by the pages,
+the Socket.IO events and the JSON API so all follow the same rules: find the chat and
+message among the user's own (404 otherwise), change them (``app/services/posting.py``,
+``app/services/branches.py``), commit, tell the room, and queue the new reply. Each takes
+the acting user, never the request."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 
 from app import realtime
 from app.extensions import db
 from app.jobs.queue import enqueue_replies
-from app.models import Message, User
+from app.models import Chat, Message, User
 from app.rendering import public_message
 from app.services import branches, conversation
-from app.services.current import chat_or_404
-from app.services.posting import PostError
+from app.services.current import chat_or_404, member_chats_query
+from app.services.posting import PostError, cancel_reply, post_user_message
+
+FILES_NOT_YET = "Confab cannot take attached files yet. Send the message without them; nothing was stored."
 
 
 @dataclass
@@ -75,6 +78,49 @@ def _run(change):
     except PostError as exc:
         db.session.rollback()
         raise Refused(422, str(exc)) from exc
+
+
+def post(user: User, chat_id: int, content: str, *, has_files: bool = False) -> tuple[dict, dict]:
+    """Store ``user``'s message at the end of the shown path and its pending reply, tell the
+    room and queue the reply; both as MESSAGE JSON. :class:`Refused` (422) says why not."""
+    chat = chat_or_404(chat_id, user, for_update=True)
+    try:
+        if has_files:
+            raise PostError(FILES_NOT_YET)
+        user_message, reply = post_user_message(chat, user, content)
+    except PostError as exc:
+        db.session.rollback()
+        raise Refused(422, str(exc)) from exc
+    created = [public_message(user_message), public_message(reply)]  # before commit expires them
+    summary = realtime.chat_summary(chat)
+    user_id = user.id
+    db.session.commit()
+    current_app.logger.info("user %s posted message %s in chat %s", user_id, created[0]["id"], chat_id)
+    realtime.messages_created(summary, created)
+    enqueue_replies(chat_id)
+    return created[0], created[1]
+
+
+def message_or_404(user: User, message_id: int, chat_id: int | None = None) -> Message:
+    """A message in a chat ``user`` may see (and in ``chat_id`` when given); 404 otherwise."""
+    query = sa.select(Message).where(Message.id == message_id,
+                                     Message.chat_id.in_(member_chats_query(user).with_only_columns(Chat.id)))
+    if chat_id is not None:
+        query = query.where(Message.chat_id == chat_id)
+    message = db.session.execute(query).scalar_one_or_none()
+    if message is None:
+        abort(404)
+    return message
+
+
+def cancel(user: User, message_id: int, chat_id: int | None = None) -> tuple[bool, Message]:
+    """Stop a pending or streaming reply; whether a cancel was requested, and the message."""
+    message = message_or_404(user, message_id, chat_id)
+    requested = cancel_reply(message)
+    if requested and message.status == "cancelled":
+        realtime.message_event("message.cancelled", message)
+    current_app.logger.info("user %s cancelled message %s", user.id, message_id)
+    return requested, message
 
 
 def regenerate(user: User, chat_id: int, message_id: int, model_id: str | None = None) -> Changed:

@@ -48,6 +48,21 @@ class Chat(TimestampMixin, db.Model):
     def display_title(self) -> str:
         return self.title or "New chat"
 
+    def to_public(self) -> dict:
+        """The chat as the JSON API and exports describe it."""
+        return {
+            "id": self.id,
+            "account_id": self.account_id,
+            "title": self.title,
+            "display_title": self.display_title,
+            "model_id": self.model_id,
+            "instructions": self.instructions,
+            "creator": self.creator.to_public() if self.creator else None,
+            "leaf_id": self.leaf_id,
+            "created_at": as_utc(self.created_at).isoformat(),
+            "updated_at": as_utc(self.updated_at).isoformat(),
+        }
+
 
 class Message(TimestampMixin, db.Model):
     __tablename__ = "messages"
@@ -175,6 +190,7 @@ class Attachment(TimestampMixin, db.Model):
             "filename": self.filename,
             "content_type": self.content_type,
             "byte_size": self.byte_size,
+            "url": f"/attachments/{self.id}",
         }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db, login_manager
 from app.ids import parse_id
-from app.models import Account, Chat, Membership, User
+from app.models import ROLE_OWNER, Account, Chat, Membership, User
 from app.services import sessions
 
 SESSION_ACCOUNT_KEY = "account_id"
@@ -45,6 +45,20 @@ def membership_or_404(account_id: int, user: User | None = None) -> Membership:
     if membership is None:
         abort(404)
     return membership
+
+
+def account_for(user: User, account_id: int | None) -> Account:
+    """``account_id`` if ``user`` belongs to it (404 otherwise); without one, the account they
+    own that was made first (their own, from signing up), else the first they joined."""
+    if account_id is not None:
+        return membership_or_404(account_id, user).account
+    membership = db.session.execute(
+        sa.select(Membership).where(Membership.user_id == user.id)
+        .order_by((Membership.role == ROLE_OWNER).desc(), Membership.account_id).limit(1)
+    ).scalar_one_or_none()
+    if membership is None:
+        abort(404)
+    return membership.account
 
 
 def current_membership(memberships: list[Membership] | None = None) -> Membership | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import redis
 
+from app import event_log
 from app.redis_client import get_redis
 
 PREFIX = "confab"
@@ -34,34 +35,65 @@ def chat_lock_key(chat_id: int) -> str:
 
 
 # One atomic step for a batch of deltas: append each text, set each message's last seq
-# (keeping the keys' expiry) and publish the events. A join snapshot (MGET) therefore never
-# sees text without its seq, or a seq without its text.
-RECORD_DELTAS = """
-local appends = tonumber(ARGV[1])
-for i = 1, appends do redis.call('APPEND', KEYS[i], ARGV[i + 1]) end
-for i = appends + 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'KEEPTTL') end
-if ARGV[#KEYS + 2] then redis.call('PUBLISH', ARGV[#KEYS + 2], ARGV[#KEYS + 3]) end
+# (keeping the keys' expiry), and log and publish the events (``app/event_log.py``). A join
+# snapshot therefore never sees text without its seq, or a seq without its text, and an event
+# stream's snapshot (:func:`snapshot_with_log`) matches a position in the chat's log.
+# KEYS: the append keys, the seq keys, the log keys; ARGV: their counts, the texts, the seqs,
+# then ``log_and_publish``'s arguments when there is a bus.
+RECORD_DELTAS = event_log.LOG_AND_PUBLISH + """
+local appends, seqs = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = 1, appends do redis.call('APPEND', KEYS[i], ARGV[i + 2]) end
+for i = appends + 1, appends + seqs do redis.call('SET', KEYS[i], ARGV[i + 2], 'KEEPTTL') end
+if #ARGV > appends + seqs + 2 then log_and_publish(appends + seqs, appends + seqs + 2) end
 return appends
 """
 
 
 def record_deltas(script: redis.commands.core.Script, deltas: list[tuple[int, str, str]],
-                  last_seqs: dict[int, int], publish: tuple[str, str] | None = None) -> None:
+                  last_seqs: dict[int, int], events: list | None = None, channel: str | None = None) -> None:
     """Append each ``(message_id, channel, text)`` to the live state, set each message's last
-    seq and, given ``(channel, payload)``, publish it: all in one round trip, atomically.
-    ``script`` is :data:`RECORD_DELTAS` registered on a client."""
+    seq and, given a bus ``channel``, log and publish ``events``: all in one round trip,
+    atomically. ``script`` is :data:`RECORD_DELTAS` registered on a client."""
     keys: list[str] = []
-    args: list[object] = [len(deltas)]
-    for message_id, channel, text in deltas:
+    texts: list[object] = []
+    for message_id, text_channel, text in deltas:
         content_key, reasoning_key, _ = _keys(message_id)
-        keys.append(reasoning_key if channel == "reasoning" else content_key)
-        args.append(text)
+        keys.append(reasoning_key if text_channel == "reasoning" else content_key)
+        texts.append(text)
     for message_id, seq in last_seqs.items():
         keys.append(_keys(message_id)[2])
-        args.append(seq)
-    if publish is not None:
-        args.extend(publish)
+        texts.append(seq)
+    args: list[object] = [len(deltas), len(last_seqs), *texts]
+    if channel is not None and events:
+        log_keys, log_args = event_log.script_arguments(events, channel)
+        keys.extend(log_keys)
+        args.extend(log_args)
     script(keys=keys, args=args)
+
+
+SNAPSHOT_WITH_LOG = """
+local values = redis.call('MGET', unpack(KEYS, 2))
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+return {last[1] and last[1][1] or '0-0', values}
+"""
+
+
+def snapshot_with_log(chat_id: int, message_ids: list[int]) -> tuple[str, dict[int, dict]]:
+    """The live state of ``message_ids`` and the id of the chat's newest logged event, read
+    in one atomic step: every delta logged up to that id is in the texts, and none after."""
+    keys = [event_log.log_key(chat_id)]
+    for message_id in message_ids:
+        keys.extend(_keys(message_id))
+    client = get_redis()
+    if len(keys) == 1:
+        last = client.xrevrange(keys[0], "+", "-", count=1)
+        return (last[0][0].decode() if last else event_log.NO_EVENTS), {}
+    last_id, values = client.register_script(SNAPSHOT_WITH_LOG)(keys=keys)
+    states = {}
+    for index, message_id in enumerate(message_ids):
+        content, reasoning, seq = values[3 * index:3 * index + 3]
+        states[message_id] = _state(content, reasoning, seq)
+    return last_id.decode() if isinstance(last_id, bytes) else last_id, states
 
 
 def keep_all(pipe: redis.client.Pipeline, message_ids: list[int], ttl_ms: int, pid: int) -> None:
@@ -85,7 +117,10 @@ def reset(client: redis.Redis, message_id: int) -> None:
 
 def snapshot(message_id: int) -> dict:
     """Content, reasoning and last seq so far, read in one atomic MGET."""
-    content, reasoning, seq = get_redis().mget(_keys(message_id))
+    return _state(*get_redis().mget(_keys(message_id)))
+
+
+def _state(content: bytes | None, reasoning: bytes | None, seq: bytes | None) -> dict:
     return {
         "content": (content or b"").decode("utf-8", "replace"),
         "reasoning": (reasoning or b"").decode("utf-8", "replace"),

@@ -10,6 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import redis
 import requests
 import socketio
@@ -52,6 +53,7 @@ class Stack:
             "CONFAB_STREAM_HEARTBEAT_SECONDS": "1",
             "CONFAB_STREAM_HEARTBEAT_TTL": "4",
             "CONFAB_STREAM_SWEEP_SECONDS": "1",
+            "SSE_HEARTBEAT_SECONDS": "1",
             "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
             "RQ_QUEUE": self.queue_name,
             "WORKERS": str(self.workers),
@@ -160,6 +162,7 @@ class Member:
     def __init__(self, stack: Stack, email: str, password: str, web_url: str | None = None,
                  cookies: requests.cookies.RequestsCookieJar | None = None) -> None:
         self.stack = stack
+        self.email = email
         self.url = web_url or stack.web_url
         self.http = requests.Session()
         if cookies is not None:
@@ -204,6 +207,25 @@ class Member:
 
     def socket(self) -> "Listener":
         return Listener(self)
+
+    def api(self, web_url: str | None = None) -> "ApiClient":
+        """The JSON API with a new token of this member's (``flask tokens create``)."""
+        token = self.stack.flask("tokens", "create", self.email, "--name", "integration").strip()
+        return ApiClient(web_url or self.url, token)
+
+
+class ApiClient(httpx.Client):
+    """An httpx client of ``/api/v1`` holding one Bearer token."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        super().__init__(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        self.token = token
+        self.web_url = base_url
+
+    def events(self, chat_id: int, last_event_id: str | None = None, web_url: str | None = None):
+        from tests.support.sse import EventStream
+
+        return EventStream(web_url or self.web_url, self.token, chat_id, last_event_id)
 
 
 class Listener:

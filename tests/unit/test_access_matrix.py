@@ -17,11 +17,13 @@ from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, User, UserS
 from app.models.sessions import hash_session_id
 from app.services.posting import post_user_message
 from app.services.sessions import SESSION_KEY
+from tests.support.attachments import stored_attachment
 
 ROLES = ("owner", "member", "removed", "outsider", "signed_out", "revoked_token")
 OK, MOVED = (200, 202), (302,)
 DENIED = (404,)
 SIGN_IN = (401, 302)
+TOKEN_NEEDED = (401,)
 
 # (endpoint, method) -> {role: acceptable statuses}. Chat and account ids are the owner's.
 EXPECTED = {
@@ -59,7 +61,29 @@ EXPECTED = {
     # Usage of the person's current account (everyone signed in has one).
     ("usage.show", "GET"): {"signed_out": SIGN_IN, "*": OK},
     ("usage.download", "GET"): {"signed_out": SIGN_IN, "*": OK},
+    ("chats.export", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("messages.attachment", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    # The API's document and its reference page describe; they grant nothing.
+    ("api_reference.openapi_json", "GET"): {"*": OK},
+    ("api_reference.reference", "GET"): {"*": OK},
+    # The JSON API: each person holds a live token of their own (no token at all: 401).
+    ("api.list_models", "GET"): {"signed_out": TOKEN_NEEDED, "*": OK},
+    ("api.list_chats", "GET"): {"signed_out": TOKEN_NEEDED, "*": OK},
+    ("api.create_chat", "POST"): {"signed_out": TOKEN_NEEDED, "*": (201,)},
+    ("api.get_chat", "GET"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.change_chat", "PATCH"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.delete_chat", "DELETE"): {"owner": OK, "member": (403,), "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.export_chat", "GET"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.chat_events", "GET"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.post_message", "POST"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.get_message", "GET"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.cancel_message", "POST"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
+    ("api.get_attachment", "GET"): {"owner": OK, "member": OK, "signed_out": TOKEN_NEEDED, "*": DENIED},
 }
+# JSON bodies for the API's routes (the pages get FORM).
+API_BODIES = {"api.create_chat": {"title": "Mine"}, "api.change_chat": {"title": "Renamed"},
+              "api.post_message": {"content": "hello"}}
+STREAMS = {"api.chat_events"}
 OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home"}
 # Socket.IO events -> roles that may use them on the owner's chat (everyone else is refused).
 EVENTS = {"connect": {"owner", "member", "removed", "outsider"}, "join": {"owner", "member"},
@@ -106,13 +130,14 @@ def world(app):
     chat = Chat(account=account, creator=owner, model_id="demo-chat", title="Plans")
     db.session.add(chat)
     db.session.flush()
-    _, reply = post_user_message(chat, owner, "the secret plan")
+    question, reply = post_user_message(chat, owner, "the secret plan")
     token, _ = ApiToken.issue(owner, "owner's script")
+    attachment = stored_attachment(question, b"the secret plan, in a file\n", "plan.txt", "text/plain")
     db.session.commit()
     account.memberships.remove(account.membership_of(removed))
     db.session.commit()
     ids = {"chat_id": chat.id, "message_id": reply.id, "account_id": account.id, "user_id": member.id,
-           "token_id": token.id}
+           "token_id": token.id, "attachment_id": attachment.id}
     return ids, {"owner": owner.id, "member": member.id, "removed": removed.id, "outsider": outsider.id}
 
 
@@ -127,6 +152,8 @@ def _client_for(app, role: str, user_ids: dict):
         return client
     if role == "signed_out":
         return client
+    _, plain = ApiToken.issue(db.session.get(User, user_ids[role]), f"{role}'s script")
+    client.api_token = plain
     session_id = secrets.token_urlsafe(12)
     db.session.add(UserSession(id_hash=hash_session_id(session_id), user_id=user_ids[role]))
     db.session.commit()
@@ -135,7 +162,7 @@ def _client_for(app, role: str, user_ids: dict):
     return client
 
 
-ROUTE = re.compile(r"<(?:\w+:)?(\w+)>")
+ROUTE = re.compile(r"<(?:[^:>]+:)?(\w+)>")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -144,11 +171,24 @@ def test_each_role_gets_exactly_what_the_table_says(app, world, endpoint, method
     ids, user_ids = world
     rule = next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     path = ROUTE.sub(lambda m: str(ids[m.group(1)]), rule)
-    response = _client_for(app, role, user_ids).open(path, method=method, data=FORM,
-                                                      headers={"X-Requested-With": "fetch"})
+    client = _client_for(app, role, user_ids)
+    if endpoint.startswith("api."):  # the API: the person's token, never the cookie; JSON bodies
+        bearer = client.environ_base.pop("HTTP_AUTHORIZATION", None) or (
+            f"Bearer {client.api_token}" if hasattr(client, "api_token") else None)
+        client.delete_cookie("session")
+        response = client.open(path, method=method, json=API_BODIES.get(endpoint),
+                               headers={"Authorization": bearer} if bearer else {},
+                               buffered=endpoint not in STREAMS)
+        assert "Set-Cookie" not in response.headers
+    else:
+        response = client.open(path, method=method, data=FORM, headers={"X-Requested-With": "fetch"})
     as_role = "signed_out" if role == "revoked_token" else role
     expected = EXPECTED[(endpoint, method)].get(as_role, EXPECTED[(endpoint, method)].get("*"))
-    assert response.status_code in expected, (response.status_code, response.data[:200])
+    if endpoint in STREAMS and response.status_code == 200:
+        assert response.mimetype == "text/event-stream"
+        response.close()  # an open event stream: its status is the answer here
+    else:
+        assert response.status_code in expected, (response.status_code, response.data[:200])
     if as_role == "signed_out" and response.status_code == 302 and endpoint not in OPEN_TO_ALL:
         assert response.headers["Location"].startswith("/login"), response.headers["Location"]
     if role in ("removed", "outsider", "signed_out", "revoked_token"):

@@ -1,0 +1,79 @@
+"""``GET /api/v1/chats/{id}/events``: the chat's events as Server-Sent Events (SPEC §5, §8).
+
+The view checks the token and the chat, subscribes to this process's hub, reads what the
+stream must open with, and lets go of its database connection before the first byte: the
+open stream holds neither a database nor a Redis connection (``app/api/streams.py``).
+"""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import current_app, request
+from spectree import Response
+
+from app.api import ID, bp
+from app.api.auth import api_token, api_user
+from app.api.errors import api_error
+from app.api.schemas import Error
+from app.api.spec import api
+from app.api.streams import relay, sse
+from app.event_log import since, valid_id
+from app.extensions import db
+from app.models import Message
+from app.models.chats import UNFINISHED
+from app.redis_client import get_redis
+from app.services import live_state
+from app.services.current import chat_or_404
+
+HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
+           "X-Accel-Buffering": "no"}
+
+
+@bp.get(f"/chats/<{ID}:chat_id>/events")
+@api.validate(resp=Response(HTTP_200=None, HTTP_401=Error, HTTP_404=Error, HTTP_422=Error, HTTP_429=Error),
+              tags=["events"], skip_validation=True)
+def chat_events(chat_id: int):
+    """The chat's live events, resumable with `Last-Event-ID`."""
+    last_event_id = request.headers.get("Last-Event-ID", "").strip() or None
+    if last_event_id is not None and not valid_id(last_event_id):
+        return api_error(422, "Last-Event-ID must be the id of an event this stream sent.", "invalid")
+    user, token = api_user(), api_token()
+    chat = chat_or_404(chat_id, user)
+    hub = current_app.extensions["confab.streams"]
+    subscriber = hub.subscribe(chat.id, user.id, chat.account_id, token.id)
+    try:
+        missed = None if last_event_id is None else since(get_redis(), chat.id, last_event_id)
+        if missed is None:  # a new stream, or one whose id the log no longer reaches
+            opening, position = _snapshot(chat, subscriber, "ready" if last_event_id is None else "reset")
+        else:
+            opening = [sse(name, payload, event_id) for event_id, name, payload in missed]
+            position = missed[-1][0] if missed else last_event_id
+    except Exception:
+        hub.unsubscribe(subscriber)
+        raise
+    current_app.logger.info("user %s follows chat %s's events from %s", user.id, chat.id, position)
+    db.session.remove()  # the stream holds no database connection
+    body = relay(hub, subscriber, opening, position, current_app.config["SSE_HEARTBEAT_SECONDS"])
+    return body, 200, HEADERS
+
+
+def _snapshot(chat, subscriber, name: str) -> tuple[list[str], str]:
+    """``ready`` (a new stream) or ``reset`` (one that cannot resume: refetch the chat): every
+    unfinished reply of the shown path so far. Its id is the log position that text reaches,
+    so the live events continue exactly after it."""
+    unfinished = list(db.session.execute(
+        sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED),
+                                 Message.id.in_(Message.path_ids(chat.leaf_id or 0)))
+        .order_by(Message.id)
+    ).scalars())
+    position, states = live_state.snapshot_with_log(chat.id, [m.id for m in unfinished])
+    snapshot = []
+    for message in unfinished:
+        public, live = message.to_public(), states[message.id]
+        if live["seq"]:
+            public["content"], public["reasoning"] = live["content"], live["reasoning"]
+        snapshot.append({"message": public, "seq": live["seq"]})
+        subscriber.skip_created.add(message.id)
+    data = json.dumps({"chat_id": chat.id, "unfinished": snapshot}, separators=(",", ":"))
+    return [sse(name, data, position)], position

@@ -1,0 +1,53 @@
+"""``/api/v1/chats/{id}/messages`` and ``/api/v1/messages/{id}``: post, read and cancel."""
+from __future__ import annotations
+
+from flask import request
+from spectree import Response
+
+from app.api import ID, bp
+from app.api.auth import api_user
+from app.api.errors import api_error
+from app.api.schemas import CancelResult, Error, MessageOut, NewMessage, NewMessageForm, Posted
+from app.api.spec import api
+from app.messages import actions
+from app.rendering import public_message
+from app.services import conversation, live_state
+
+ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_429": Error}
+
+
+@bp.post(f"/chats/<{ID}:chat_id>/messages")
+@api.validate(json=NewMessage, form=NewMessageForm,
+              resp=Response(HTTP_202=Posted, HTTP_413=Error, HTTP_422=Error, **ERRORS), tags=["messages"])
+def post_message(chat_id: int):
+    """Ask in the chat: your message and the pending reply, which streams on the chat's events.
+
+    Send JSON `{"content": "…"}`, or a multipart form with `content` and `files`. The same
+    rules as the chat page apply: the model must be available and the budgets not spent
+    (422 says which); a reply still streaming in the chat is answered first."""
+    body = request.context.json or request.context.form
+    has_files = any(upload.filename for _, upload in request.files.items(multi=True))
+    try:
+        user_message, reply = actions.post(api_user(), chat_id, body.content, has_files=has_files)
+    except actions.Refused as exc:
+        return api_error(exc.status, exc.message, "invalid")
+    return {"user_message": user_message, "assistant_message": reply}, 202
+
+
+@bp.get(f"/messages/<{ID}:message_id>")
+@api.validate(resp=Response(HTTP_200=MessageOut, **ERRORS), tags=["messages"])
+def get_message(message_id: int):
+    """One message; a reply still streaming with its text so far."""
+    message = actions.message_or_404(api_user(), message_id)
+    public = public_message(message, conversation.siblings_of(message))
+    if message.is_unfinished and (live := live_state.snapshot(message.id))["seq"]:
+        public["content"], public["reasoning"] = live["content"], live["reasoning"]
+    return public
+
+
+@bp.post(f"/messages/<{ID}:message_id>/cancel")
+@api.validate(resp=Response(HTTP_202=CancelResult, HTTP_409=CancelResult, **ERRORS), tags=["messages"])
+def cancel_message(message_id: int):
+    """Stop a pending or streaming reply; it keeps the text it had. 409 when it had already ended."""
+    requested, message = actions.cancel(api_user(), message_id)
+    return {"cancel_requested": requested, "message": public_message(message)}, 202 if requested else 409

@@ -1,0 +1,171 @@
+"""The JSON API's bodies, as pydantic models: spectree validates requests and responses
+with them and writes the OpenAPI 3.1 document from them (``app/api/spec.py``)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2**31 - 1
+Id = Field(ge=1, le=MAX_ID)
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are refused rather than ignored."""
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable, machine-readable code, e.g. `not_found`, `invalid`, `rate_limited`.")
+    message: str = Field(description="What went wrong, for a person.")
+
+
+class Error(BaseModel):
+    """Every error answer."""
+    error: ErrorDetail
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    initials: str
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    byte_size: int
+    url: str = Field(description="The file for a signed-in browser; API clients fetch `/api/v1/attachments/{id}`.")
+
+
+class ToolCallOut(BaseModel):
+    id: str = Field(description="The provider's id of the call.")
+    name: str
+    arguments: dict[str, Any] | list[Any] | None
+
+
+class MessageOut(BaseModel):
+    """MESSAGE (SPEC §5): the same object the event stream and Socket.IO carry."""
+    id: int
+    chat_id: int
+    role: Literal["user", "assistant", "tool", "system"]
+    status: Literal["pending", "streaming", "completed", "failed", "cancelled", "interrupted"]
+    content: str
+    reasoning: str
+    user: UserOut | None = Field(description="The author of a user message; null for replies.")
+    model_id: str | None
+    input_tokens: int | None
+    cached_tokens: int | None
+    output_tokens: int | None
+    reasoning_tokens: int | None
+    cost: float | None = Field(description="USD.")
+    error: str | None
+    attachments: list[AttachmentOut]
+    tool_calls: list[ToolCallOut]
+    context: dict[str, Any] | None = Field(description="What the model was sent (messages, trimming).")
+    reply_to_id: int | None
+    parent_id: int | None
+    created_at: datetime
+    html: str | None = Field(None, description="Sanitised HTML, once the message is finished.")
+    siblings: list[int] | None = Field(None, description="The ids of this turn's versions, in order.")
+    sibling_index: int | None = Field(None, description="Which of `siblings` this is, from 1.")
+
+
+class ModelOut(BaseModel):
+    id: str
+    name: str
+    kind: Literal["chat", "image"]
+    provider: str = Field(description="The provider's key in the model file.")
+    context_window: int
+    max_output_tokens: int
+    input_price: float = Field(description="USD per million input tokens.")
+    cached_input_price: float | None = Field(description="USD per million cached input tokens.")
+    output_price: float = Field(description="USD per million output tokens.")
+    capabilities: list[str] = Field(description="Of `vision`, `audio`, `pdf`, `tools`, `streaming`.")
+    enabled: bool
+
+
+class ModelList(BaseModel):
+    models: list[ModelOut]
+
+
+class ChatOut(BaseModel):
+    id: int
+    account_id: int
+    title: str | None = Field(description="Null until set or generated.")
+    display_title: str
+    model_id: str
+    instructions: str | None
+    creator: UserOut | None
+    leaf_id: int | None = Field(description="The last message of the shown path.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChatWithMessages(ChatOut):
+    messages: list[MessageOut] = Field(description="The shown path, oldest first.")
+
+
+class ChatPage(BaseModel):
+    chats: list[ChatOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class ChatQuery(Strict):
+    account_id: int | None = Field(None, ge=1, le=MAX_ID,
+                                   description="The account; default the token owner's own account.")
+    q: str | None = Field(None, max_length=200, description="Only chats whose title contains this.")
+    cursor: str | None = Field(None, pattern=r"^[0-9]{1,10}$", description="`next_cursor` of the previous page.")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class NewChat(Strict):
+    account_id: int | None = Field(None, ge=1, le=MAX_ID,
+                                   description="The account; default the token owner's own account.")
+    model_id: str | None = Field(None, max_length=120, description="Default: the default chat model.")
+    title: str | None = Field(None, max_length=200)
+    instructions: str | None = Field(None, max_length=20_000)
+
+
+class ChatChanges(Strict):
+    title: str | None = Field(None, max_length=200)
+    model_id: str | None = Field(None, max_length=120)
+    instructions: str | None = Field(None, max_length=20_000, description="An empty string clears them.")
+
+
+class NewMessage(Strict):
+    content: str = Field(description="The message; Markdown.")
+
+
+class NewMessageForm(BaseModel):
+    """The multipart form of a post: ``content``, and the files (``files``)."""
+    content: str
+
+
+class Posted(BaseModel):
+    user_message: MessageOut
+    assistant_message: MessageOut
+
+
+class CancelResult(BaseModel):
+    cancel_requested: bool
+    message: MessageOut
+
+
+class Deleted(BaseModel):
+    deleted: int
+
+
+class ExportQuery(Strict):
+    format: Literal["md", "json"] = "md"
+
+
+class ChatExport(BaseModel):
+    """The chat and its shown path, as MESSAGE objects."""
+    format: Literal["confab.chat.v1"]
+    exported_at: datetime
+    chat: ChatOut
+    participants: list[UserOut]
+    messages: list[MessageOut]

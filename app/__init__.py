@@ -10,7 +10,7 @@ from flask import Flask
 from app.api.streams import StreamHub
 from app.config import Config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
-from app.ids import DatabaseIdConverter
+from app.ids import DatabaseIdConverter, LookupIdConverter
 from app.fanout import start_fanout
 from app.realtime import bus_publisher, local_delivery
 from app.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
@@ -40,6 +40,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     app.config.from_object(config_class)
     app.extensions["confab.pid"] = os.getpid()
     app.url_map.converters["id"] = DatabaseIdConverter
+    app.url_map.converters["lookup_id"] = LookupIdConverter
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])
     _configure_logging(app)

@@ -46,7 +46,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         custom = exc.description if exc.description != type(exc).description else None
-        return error_response(exc.code or 500, str(custom) if custom else None)
+        body, status = error_response(exc.code or 500, str(custom) if custom else None)
+        headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+        return body, status, headers  # e.g. a 405's Allow
 
     @app.errorhandler(InternalServerError)
     def server_error(exc: InternalServerError):

@@ -5,7 +5,7 @@ fullwidth "１", which must never become an id.
 """
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 MAX_ID = 2**31 - 1  # the range of an integer primary key column
 MAX_PAGE = 100_000
@@ -18,6 +18,23 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(self, map, **kwargs) -> None:  # noqa: A002  (werkzeug's argument name)
         super().__init__(map, min=1, max=MAX_ID)
+
+
+class LookupIdConverter(BaseConverter):
+    """``<lookup_id:chat_id>`` (the API's ids): any run of ASCII digits routes, and one out of
+    the column's range becomes 0, an id no row has, so the view's lookup answers 404. (A
+    converter that refused it would make werkzeug answer 405 when the same path has other
+    methods.)"""
+
+    regex = r"[0-9]{1,20}"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= MAX_ID else 0
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
 
 
 def parse_number(value: object, maximum: int) -> int | None:

@@ -15,7 +15,7 @@ def register(app: Flask) -> None:
         """PostgreSQL cannot store NUL in text; refuse it up front rather than fail mid-write."""
         values = [*request.args.values(), *request.form.values()]
         if any("\x00" in value for value in values):
-            return error_response(400, NUL_REFUSED, "invalid_text")
+            return error_response(422 if request.blueprint == "api" else 400, NUL_REFUSED, "invalid_text")
         return None
 
     @app.after_request

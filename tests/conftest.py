@@ -12,6 +12,7 @@ from app.extensions import db, limiter
 from app.redis_client import get_redis
 from app.services import registry
 from tests.support.stack import Member, Stack
+from tests.support.summary import SUMMARY_LINES
 
 
 @pytest.fixture
@@ -140,6 +141,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
                   for outcome in ("passed", "failed", "skipped")}
         if any(counts.values()):
             lines.append(f"{label}: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n))
+    lines.extend(SUMMARY_LINES)
     if lines:
         terminalreporter.write_sep("-", "adversarial suite")
         for line in lines:

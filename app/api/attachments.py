@@ -11,7 +11,7 @@ from app.services.attachment_files import attachment_or_404, send_attachment
 
 
 @bp.get(f"/attachments/<{ID}:attachment_id>")
-@api.validate(resp=Response(HTTP_200=None, HTTP_401=Error, HTTP_404=Error, HTTP_429=Error), tags=["attachments"],
+@api.validate(resp=Response(HTTP_200=None, HTTP_401=Error, HTTP_404=Error, HTTP_422=Error, HTTP_429=Error), tags=["attachments"],
               skip_validation=True)
 def get_attachment(attachment_id: int):
     """The file, with its sniffed type; images and audio inline, other files as a download."""

@@ -52,6 +52,16 @@ def authenticate():
     return None
 
 
+@bp.before_request
+def json_bodies_are_objects():
+    """A JSON body, when one is sent, must be a JSON object (spectree reads anything else,
+    even invalid JSON, as an empty one)."""
+    if request.method in ("POST", "PATCH") and request.is_json and request.get_data():
+        if not isinstance(request.get_json(silent=True), dict):
+            return api_error(422, "The body must be a JSON object.", "invalid")
+    return None
+
+
 def api_user() -> User:
     return g.api_token.user
 

@@ -18,7 +18,7 @@ from app.services import chats as chat_service
 from app.services import export
 from app.services.current import account_for, chat_or_404
 
-READ_ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_429": Error}
+READ_ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_422": Error, "HTTP_429": Error}
 
 
 @bp.get("/chats")
@@ -36,7 +36,7 @@ def list_chats():
 
 
 @bp.post("/chats")
-@api.validate(json=NewChat, resp=Response(HTTP_201=ChatOut, HTTP_415=Error, HTTP_422=Error, **READ_ERRORS), tags=["chats"])
+@api.validate(json=NewChat, resp=Response(HTTP_201=ChatOut, HTTP_415=Error, **READ_ERRORS), tags=["chats"])
 def create_chat():
     """Start a chat in one of your accounts."""
     body = json_body(request.context.json)
@@ -62,7 +62,7 @@ def get_chat(chat_id: int):
 
 
 @bp.patch(f"/chats/<{ID}:chat_id>")
-@api.validate(json=ChatChanges, resp=Response(HTTP_200=ChatOut, HTTP_415=Error, HTTP_422=Error, **READ_ERRORS), tags=["chats"])
+@api.validate(json=ChatChanges, resp=Response(HTTP_200=ChatOut, HTTP_415=Error, **READ_ERRORS), tags=["chats"])
 def change_chat(chat_id: int):
     """Rename the chat, switch its model or set its instructions (any member).
 

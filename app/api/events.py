@@ -35,7 +35,7 @@ HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": 
               tags=["events"], skip_validation=True)
 def chat_events(chat_id: int):
     """The chat's live events, resumable with `Last-Event-ID`."""
-    last_event_id = request.headers.get("Last-Event-ID", "").strip() or None
+    last_event_id = request.headers.get("Last-Event-ID")
     if last_event_id is not None and not valid_id(last_event_id):
         return api_error(422, "Last-Event-ID must be the id of an event this stream sent.", "invalid")
     user, token = api_user(), api_token()

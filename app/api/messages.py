@@ -13,12 +13,12 @@ from app.messages import actions
 from app.rendering import public_message
 from app.services import conversation, live_state
 
-ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_429": Error}
+ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_422": Error, "HTTP_429": Error}
 
 
 @bp.post(f"/chats/<{ID}:chat_id>/messages")
 @api.validate(json=NewMessage, form=NewMessageForm,
-              resp=Response(HTTP_202=Posted, HTTP_413=Error, HTTP_422=Error, **ERRORS), tags=["messages"])
+              resp=Response(HTTP_202=Posted, HTTP_413=Error, **ERRORS), tags=["messages"])
 def post_message(chat_id: int):
     """Ask in the chat: your message and the pending reply, which streams on the chat's events.
 

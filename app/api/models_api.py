@@ -10,7 +10,7 @@ from app.services import registry
 
 
 @bp.get("/models")
-@api.validate(resp=Response(HTTP_200=ModelList, HTTP_401=Error, HTTP_429=Error), tags=["models"])
+@api.validate(resp=Response(HTTP_200=ModelList, HTTP_401=Error, HTTP_422=Error, HTTP_429=Error), tags=["models"])
 def list_models():
     """The enabled models.
 

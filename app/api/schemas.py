@@ -113,7 +113,7 @@ class ChatPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
-class ChatQuery(Strict):
+class ChatQuery(BaseModel):
     account_id: int | None = Field(None, ge=1, le=MAX_ID,
                                    description="The account; default the token owner's own account.")
     q: str | None = Field(None, max_length=200, description="Only chats whose title contains this.")
@@ -129,10 +129,18 @@ class NewChat(Strict):
     instructions: str | None = Field(None, max_length=20_000)
 
 
+def _no_default(schema: dict) -> None:
+    """An optional field that, when sent, must not be null: its schema shows no null default."""
+    schema.pop("default", None)
+
+
 class ChatChanges(Strict):
-    title: str | None = Field(None, max_length=200)
-    model_id: str | None = Field(None, max_length=120)
-    instructions: str | None = Field(None, max_length=20_000, description="An empty string clears them.")
+    """Only the fields sent change; send at least one."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    title: str = Field(None, min_length=1, max_length=200, json_schema_extra=_no_default)
+    model_id: str = Field(None, min_length=1, max_length=120, json_schema_extra=_no_default)
+    instructions: str | None = Field(None, max_length=20_000, description="Null or an empty string clears them.")
 
 
 class NewMessage(Strict):
@@ -158,7 +166,7 @@ class Deleted(BaseModel):
     deleted: int
 
 
-class ExportQuery(Strict):
+class ExportQuery(BaseModel):
     format: Literal["md", "json"] = "md"
 
 

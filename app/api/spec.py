@@ -15,7 +15,7 @@ import json
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
-from app.api.schemas import Error
+from app.api.schemas import MAX_ID, Error
 from app.errors import CODES
 
 DESCRIPTION = """\
@@ -76,10 +76,25 @@ keeps proxies from closing a quiet stream. `chat.deleted` ends the stream; so do
 the token and leaving the account.
 """
 
+SSE_EVENT = {
+    "type": "object",
+    "description": "One event of the stream: its name, its JSON payload (as text) and its id.",
+    "properties": {
+        "event": {"type": "string", "enum": [
+            "ready", "reset", "message.created", "message.delta", "message.completed", "message.failed",
+            "message.cancelled", "message.interrupted", "message.tool_call", "chat.updated", "chat.path",
+            "chat.deleted", "presence", "typing"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string", "pattern": r"^[0-9]{1,20}-[0-9]{1,20}$"},
+    },
+    "required": ["event", "data"],
+}
+ID_PARAMETER = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
 # Bodies that are not JSON, by (path, method, status).
 _OTHER_CONTENT = {
     ("/api/v1/chats/{chat_id}/export", "get", "200"): {"text/markdown": {"schema": {"type": "string"}}},
-    ("/api/v1/chats/{chat_id}/events", "get", "200"): {"text/event-stream": {"schema": {"type": "string"}}},
+    ("/api/v1/chats/{chat_id}/events", "get", "200"): {"text/event-stream": {"schema": SSE_EVENT}},
     ("/api/v1/attachments/{attachment_id}", "get", "200"): {
         "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
     },
@@ -89,6 +104,13 @@ _OTHER_CONTENT = {
 def document() -> dict:
     """The OpenAPI 3.1 document, with the bodies spectree cannot describe added."""
     spec = copy.deepcopy(api.spec)
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter.get("schema") is None:
+                    parameter["schema"] = dict(ID_PARAMETER)
+    # Every field of a new chat is optional, so is the body.
+    spec["paths"]["/api/v1/chats"]["post"]["requestBody"]["required"] = False
     for (path, method, status), content in _OTHER_CONTENT.items():
         response = spec["paths"][path][method]["responses"][status]
         response.setdefault("content", {}).update(content)

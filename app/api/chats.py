@@ -56,7 +56,9 @@ def create_chat():
 @bp.get(f"/chats/<{ID}:chat_id>")
 @api.validate(resp=Response(HTTP_200=ChatWithMessages, **READ_ERRORS), tags=["chats"])
 def get_chat(chat_id: int):
-    """A chat with its shown path of messages (each turn's versions in `siblings`)."""
+    """A chat with the shown path of its messages.
+
+    Each turn's versions are listed in `siblings`."""
     chat = chat_or_404(chat_id, api_user())
     return {**chat.to_public(), "messages": path_json(chat.id, chat.leaf_id)}
 
@@ -107,9 +109,9 @@ def delete_chat(chat_id: int):
 @api.validate(query=ExportQuery, resp=Response(HTTP_200=ChatExport, **READ_ERRORS), tags=["chats"],
               skip_validation=True)
 def export_chat(chat_id: int):
-    """The chat as a Markdown document (`format=md`, `text/markdown`) or as JSON (`format=json`).
+    """The chat as a Markdown document or as JSON, to download.
 
-    Both hold the shown path: each message's author, time, model, tokens, cost,
+    `format=md` (default) answers `text/markdown`; `format=json` the chat and its MESSAGE objects. Both hold the shown path: each message's author, time, model, tokens, cost,
     attachments, tool calls and reasoning."""
     query = parsed(ExportQuery, request.args.to_dict())
     chat = chat_or_404(chat_id, api_user())

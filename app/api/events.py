@@ -34,7 +34,7 @@ HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": 
 @api.validate(resp=Response(HTTP_200=None, HTTP_401=Error, HTTP_404=Error, HTTP_422=Error, HTTP_429=Error),
               tags=["events"], skip_validation=True)
 def chat_events(chat_id: int):
-    """The chat's live events, resumable with `Last-Event-ID`."""
+    """The chat's live events, resumable with Last-Event-ID."""
     last_event_id = request.headers.get("Last-Event-ID")
     if last_event_id is not None and not valid_id(last_event_id):
         return api_error(422, "Last-Event-ID must be the id of an event this stream sent.", "invalid")

@@ -65,7 +65,7 @@ def limits(schema: dict | None) -> str:
 
 
 def _body(content: dict | None) -> list[dict]:
-    return [{"type": content_type, "schema": type_of(body.get("schema"))}
+    return [{"type": content_type, "schema": type_of(body.get("schema")), "named": "$ref" in (body.get("schema") or {})}
             for content_type, body in (content or {}).items()]
 
 

@@ -20,7 +20,6 @@ from app.event_log import id_key
 
 CLOSE = None
 QUEUE_LIMIT = 10_000
-RETRY_MS = 2000
 
 
 @dataclass(eq=False)
@@ -104,7 +103,7 @@ def relay(hub: StreamHub, subscriber: Subscriber, opening: list[str], position: 
     """The body of one event stream: ``opening`` (what was missed, or ``ready``), then every
     live event after ``position``, until the chat is deleted, access ends or the client goes."""
     try:
-        yield f"retry: {RETRY_MS}\n\n"
+        yield ": connected\n\n"  # the headers leave now, even when nothing was missed
         yield from opening
         after = id_key(position) if position else None
         while True:

@@ -34,8 +34,6 @@ class EventStream:
                 if self.status != 200:
                     return
                 for sse in source.iter_sse():
-                    if not sse.data:  # the opening "retry:" field
-                        continue
                     self.events.append({"id": sse.id or None, "event": sse.event, "data": json.loads(sse.data)})
         except (httpx.HTTPError, RuntimeError, ValueError):
             pass

@@ -97,7 +97,7 @@ def test_a_stream_skips_what_it_already_sent_and_ends_on_chat_deleted():
                  ("6-0", "chat.deleted", '{"chat_id":1}'), ("7-0", "typing", "{}")]:
         subscriber.queue.put(item)
     body = list(relay(streams, subscriber, ["id: 3-0\nevent: ready\ndata: {}\n\n"], "3-0", heartbeat_seconds=5))
-    assert body == ["retry: 2000\n\n", "id: 3-0\nevent: ready\ndata: {}\n\n",
+    assert body == [": connected\n\n", "id: 3-0\nevent: ready\ndata: {}\n\n",
                     'id: 5-0\nevent: message.delta\ndata: {"seq":2}\n\n',
                     'id: 6-0\nevent: chat.deleted\ndata: {"chat_id":1}\n\n']
     assert streams.count() == 0

@@ -14,7 +14,7 @@ from app.ids import DatabaseIdConverter, LookupIdConverter
 from app.fanout import start_fanout
 from app.realtime import bus_publisher, local_delivery
 from app.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
-from app.rendering import SANITISER_POLICY, context_summary, render_markdown, usage_summary
+from app.rendering import SANITISER_POLICY, context_summary, file_size, render_markdown, usage_summary
 
 CSP = {
     "default-src": "'self'",
@@ -74,7 +74,8 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     register_context(app)
     _init_realtime(app, role)
     app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary,
-                                usage_summary=usage_summary, sanitiser_policy=SANITISER_POLICY)
+                                usage_summary=usage_summary, sanitiser_policy=SANITISER_POLICY,
+                                file_size=file_size)
     return app
 
 

@@ -80,8 +80,10 @@ class Config:
     STORAGE_ROOT = os.environ.get("CONFAB_STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
     MAX_UPLOAD_BYTES = int(os.environ.get("CONFAB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     MAX_MESSAGE_CHARS = int(os.environ.get("CONFAB_MAX_MESSAGE_CHARS", 100_000))
+    MAX_FILES_PER_MESSAGE = int(os.environ.get("CONFAB_MAX_FILES_PER_MESSAGE", 10))
+    MAX_MESSAGE_UPLOAD_BYTES = int(os.environ.get("CONFAB_MAX_MESSAGE_UPLOAD_BYTES", 50 * 1024 * 1024))
     # Whole request bodies (room for several files) and text fields (a maximal message in UTF-8).
-    MAX_CONTENT_LENGTH = 4 * MAX_UPLOAD_BYTES
+    MAX_CONTENT_LENGTH = MAX_MESSAGE_UPLOAD_BYTES + 1024 * 1024  # larger requests: 413 before reading them
     MAX_FORM_MEMORY_SIZE = 4 * MAX_MESSAGE_CHARS + 64 * 1024
     CHATS_PER_PAGE = 30
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")

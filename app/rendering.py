@@ -114,9 +114,31 @@ def context_summary(report: dict | None) -> str:
         parts.append(f"{_plural(report['trimmed'], 'older message')} left out to fit")
     if report.get("instructions"):
         parts.append("instructions included")
-    for item in report.get("attachments", []):
-        parts.append(f"{item.get('filename')} as {item.get('sent_as')}")
+    parts.extend(_attachment_report(item) for item in report.get("attachments", []))
     return " · ".join(parts)
+
+
+def _attachment_report(item: dict) -> str:
+    """How one file reached the model (the same words as ``static/js/dom.js``)."""
+    name, sent_as = item.get("filename"), item.get("sent_as")
+    if sent_as in ("image", "audio", "file"):
+        return f"{name} sent as {({'image': 'an image', 'audio': 'audio', 'file': 'a PDF file'})[sent_as]}"
+    if sent_as == "text":
+        extra = ""
+        if item.get("chars"):
+            pages = f", {_plural(item['pages'], 'page')}" if item.get("pages") else ""
+            extra = f" ({_plural(item['chars'], 'character')}{pages})"
+        return f"{name} sent as text{extra}"
+    return f"{name} left out: {item.get('reason') or 'not sent'}"
+
+
+def file_size(size: int) -> str:
+    """A file's size as people read it (the same as ``static/js/attachments.js``)."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def public_message(message, siblings: list[int] | None = None) -> dict:

@@ -15,7 +15,7 @@ from app.api.spec import api
 from app.extensions import db
 from app.messages.actions import path_json
 from app.services import chats as chat_service
-from app.services import export
+from app.services import export, storage
 from app.services.current import account_for, chat_or_404
 
 READ_ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_422": Error, "HTTP_429": Error}
@@ -98,8 +98,9 @@ def delete_chat(chat_id: int):
     if not chat_service.may_delete(chat, user):
         return api_error(403, "Only the chat's creator and the account's owners may delete it.")
     account_id = chat.account_id
-    chat_service.delete_chat(chat)
+    files = chat_service.delete_chat(chat)
     db.session.commit()
+    storage.remove_unreferenced(files)
     current_app.logger.info("user %s deleted chat %s through the API", user.id, chat_id)
     realtime.chat_deleted_event(chat_id, account_id)
     return {"deleted": chat_id}

@@ -26,11 +26,10 @@ def post_message(chat_id: int):
     rules as the chat page apply: the model must be available and the budgets not spent
     (422 says which); a reply still streaming in the chat is answered first."""
     body = request.context.json or request.context.form
-    has_files = any(upload.filename for _, upload in request.files.items(multi=True))
     try:
-        user_message, reply = actions.post(api_user(), chat_id, body.content, has_files=has_files)
+        user_message, reply = actions.post(api_user(), chat_id, body.content, request.files.getlist("files"))
     except actions.Refused as exc:
-        return api_error(exc.status, exc.message, "invalid")
+        return api_error(exc.status, exc.message, "too_large" if exc.status == 413 else "invalid")
     return {"user_message": user_message, "assistant_message": reply}, 202
 
 

@@ -37,6 +37,7 @@ class AttachmentOut(BaseModel):
     filename: str
     content_type: str
     byte_size: int
+    kind: Literal["image", "audio", "pdf", "text"]
     url: str = Field(description="The file for a signed-in browser; API clients fetch `/api/v1/attachments/{id}`.")
 
 
@@ -147,9 +148,17 @@ class NewMessage(Strict):
     content: str = Field(description="The message; Markdown.")
 
 
+def _file_list(schema: dict) -> None:
+    schema.pop("default", None)
+    schema.update({"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"}})
+
+
 class NewMessageForm(BaseModel):
-    """The multipart form of a post: ``content``, and the files (``files``)."""
-    content: str
+    """The multipart form of a post: ``content`` and up to 10 ``files``."""
+    content: str = Field("", description="May be empty when files are attached.")
+    files: Any = Field(None, json_schema_extra=_file_list,
+                                      description="PDF, text, Markdown, CSV, JSON, PNG, JPEG, GIF, WebP, MP3 or WAV; "
+                                                  "20 MB each, 50 MB in all.")
 
 
 class Posted(BaseModel):

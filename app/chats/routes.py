@@ -16,7 +16,7 @@ from app.ids import parse_id, parse_page
 from app.models import Chat, LlmModel
 from app.models.base import utcnow
 from app.services import chats as chat_service
-from app.services import conversation, posting, registry, usage
+from app.services import conversation, posting, registry, storage, usage
 from app.services.current import chat_or_404, current_account, work_in
 
 
@@ -164,8 +164,9 @@ def delete(chat_id: int):
     if not chat_service.may_delete(chat, current_user):
         abort(403)
     title, account_id = chat.display_title, chat.account_id
-    chat_service.delete_chat(chat)
+    files = chat_service.delete_chat(chat)
     db.session.commit()
+    storage.remove_unreferenced(files)
     realtime.chat_deleted_event(chat_id, account_id)
     if wants_json():
         return {"deleted": chat_id}

@@ -1,4 +1,4 @@
-"""Commands that run Confab's supporting processes: the demo LLM, embedded Redis, the stream sweeper."""
+"""Commands that run Confab's supporting processes: the demo LLM, embedded Redis, the stream and file sweepers."""
 from __future__ import annotations
 
 import os
@@ -12,6 +12,7 @@ from app.config import EMBEDDED_REDIS_SOCKET
 
 redis_cli = AppGroup("redis", help="The embedded Redis used when REDIS_URL is unset.")
 streams_cli = AppGroup("streams", help="Streaming replies.")
+storage_cli = AppGroup("storage", help="Attachment files on disk.")
 
 
 @click.command("demo-llm")
@@ -55,3 +56,13 @@ def sweep_streams(every: float) -> None:
         if not every:
             return
         time.sleep(every)
+
+
+@storage_cli.command("sweep")
+@click.option("--older-than", type=float, default=3600, show_default=True, help="Seconds a file must have lain unused.")
+def sweep_storage(older_than: float) -> None:
+    """Remove attachment files no message refers to (left by a crash between write and commit)."""
+    from app.services.storage import sweep
+
+    removed = sweep(older_than)
+    click.echo(f"Removed {removed} unreferenced file{'' if removed == 1 else 's'}.")

@@ -68,7 +68,7 @@ def text_of(content: object) -> str:
 def last_user_text(messages: list[dict]) -> str:
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
-            return text_of(message.get("content"))
+            return user_text(message.get("content"))
     return ""
 
 
@@ -122,22 +122,53 @@ def prompt_tokens(messages: list[dict]) -> int:
     return total
 
 
+FILE_TEXT = re.compile(r"^\[[^\[\]\n]+(\]\n|: )")  # how Confab labels a file sent as text
+
+
+def _data_bytes(data_url_or_b64: str) -> int:
+    encoded = data_url_or_b64.split(",", 1)[1] if data_url_or_b64.startswith("data:") else data_url_or_b64
+    return len(encoded) * 3 // 4 - encoded[-2:].count("=")
+
+
+def _describe(part: dict) -> str | None:
+    kind = part.get("type")
+    if kind == "image_url":
+        url = (part.get("image_url") or {}).get("url", "")
+        return f"image ({url[5:].split(';', 1)[0]}, {_data_bytes(url):,} bytes)"
+    if kind == "input_audio":
+        audio = part.get("input_audio") or {}
+        return f"audio ({audio.get('format')}, {_data_bytes(audio.get('data', '')):,} bytes)"
+    if kind == "file":
+        file = part.get("file") or {}
+        return f"file “{file.get('filename')}” ({_data_bytes(file.get('file_data', '')):,} bytes)"
+    if kind == "text" and FILE_TEXT.match(part.get("text", "")):
+        label, _, body = part["text"].partition("\n")
+        first = body.strip().splitlines()[0][:80] if body.strip() else ""
+        return f"text {label}" + (f", first line “{first}”" if first else "")
+    return None
+
+
+def user_text(content: object) -> str:
+    """What the user typed: the text parts that are not files sent as text."""
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content
+                         if isinstance(p, dict) and p.get("type") == "text" and not FILE_TEXT.match(p.get("text", "")))
+    return text_of(content)
+
+
 def attachment_note(messages: list[dict]) -> str:
-    """Acknowledge the non-text parts of the last user message."""
+    """Acknowledge every part of the last user message that is a file: how many, what kind,
+    how many bytes, and the first line of each file sent as text."""
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
             parts = message.get("content")
             if not isinstance(parts, list):
                 return ""
-            kinds = [p.get("type") for p in parts if isinstance(p, dict) and p.get("type") != "text"]
-            if not kinds:
+            described = [d for d in (_describe(p) for p in parts if isinstance(p, dict)) if d]
+            if not described:
                 return ""
-            names = {"image_url": "image", "input_audio": "audio clip", "file": "file"}
-            counted = {}
-            for kind in kinds:
-                counted[names.get(kind, kind)] = counted.get(names.get(kind, kind), 0) + 1
-            listing = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in counted.items())
-            return f"\n\nI received {listing}."
+            listing = "; ".join(f"{n}. {d}" for n, d in enumerate(described, 1))
+            return f"\n\nI received {len(described)} attachment{'s' if len(described) > 1 else ''}: {listing}."
     return ""
 
 

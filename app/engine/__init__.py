@@ -15,6 +15,8 @@ The reply workflow that runs on it (claim, build context, stream, finish) is
 """
 from __future__ import annotations
 
+import time
+
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -76,8 +78,10 @@ def supervisor() -> StreamSupervisor:
 def supervise_worker_process() -> None:
     """Start this worker process's supervisor now, sweeping every ``STREAM_SWEEP_SECONDS``."""
     app = current_app._get_current_object()
+    files_swept_at = [0.0]
 
     def sweep() -> None:
+        from app.services import storage
         from app.services.sweeper import sweep as sweep_streams
 
         with app.app_context():
@@ -85,5 +89,9 @@ def supervise_worker_process() -> None:
             if result.interrupted or result.requeued:
                 app.logger.warning("sweep: %s replies interrupted, %s chats re-queued",
                                    result.interrupted, result.requeued)
+            if time.monotonic() - files_swept_at[0] > storage.ORPHAN_AGE_SECONDS:
+                files_swept_at[0] = time.monotonic()
+                if removed := storage.sweep():
+                    app.logger.warning("sweep: removed %s unreferenced attachment files", removed)
 
     supervisor().start(sweep, app.config["STREAM_SWEEP_SECONDS"])

@@ -1,17 +1,24 @@
 """Building a model request from a chat's history (SPEC §4), with a report of what was sent."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass, field
 
-from app.models import Message
+from app.models import Attachment, Message
 from app.models.chats import CANCELLED, COMPLETED, FAILED, INTERRUPTED
+from app.services import storage
 from app.services.conversation import path_to
 
 NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MESSAGE_OVERHEAD_TOKENS = 4
 SENDABLE_ASSISTANT = (COMPLETED, CANCELLED, INTERRUPTED, FAILED)
+ALL_CAPABILITIES = frozenset({"vision", "audio", "pdf", "tools", "streaming"})
+# Token estimates of parts that are not text (providers count them their own way).
+IMAGE_TOKENS = 800
+PDF_PAGE_TOKENS = 800
+AUDIO_BYTES_PER_TOKEN = 1000
 
 
 def estimate_tokens(text: str) -> int:
@@ -37,11 +44,64 @@ def history_before(message: Message) -> list[Message]:
     return path_to(message.parent_id)
 
 
-def _as_api_message(message: Message) -> dict | None:
+def _attachment_part(attachment: Attachment, capabilities: frozenset[str]) -> tuple[dict, int, dict]:
+    """How one file reaches the model: its part, the part's estimated tokens, and the report."""
+    kind, name = attachment.kind, attachment.filename
+    report = {"id": attachment.id, "filename": name, "kind": kind, "bytes": attachment.byte_size}
+    try:
+        raw = storage.read(attachment.storage_key) if kind != "pdf" or "pdf" in capabilities else b""
+    except (OSError, ValueError):
+        note = f"[{name}: left out, its file is missing from storage]"
+        return _text_part(note), estimate_tokens(note), {**report, "sent_as": "nothing", "reason": "the file is missing"}
+    if kind == "image" and "vision" in capabilities:
+        data = base64.b64encode(raw).decode()
+        part = {"type": "image_url", "image_url": {"url": f"data:{attachment.content_type};base64,{data}"}}
+        return part, IMAGE_TOKENS, {**report, "sent_as": "image"}
+    if kind == "audio" and "audio" in capabilities:
+        data = base64.b64encode(raw).decode()
+        part = {"type": "input_audio", "input_audio": {"data": data, "format": attachment.content_type.split("/")[1]
+                                                       .replace("mpeg", "mp3")}}
+        return part, max(attachment.byte_size // AUDIO_BYTES_PER_TOKEN, 50), {**report, "sent_as": "audio"}
+    if kind == "pdf" and "pdf" in capabilities:
+        data = base64.b64encode(raw).decode()
+        part = {"type": "file", "file": {"filename": name, "file_data": f"data:application/pdf;base64,{data}"}}
+        return part, PDF_PAGE_TOKENS * (attachment.page_count or 1), {**report, "sent_as": "file",
+                                                                      "pages": attachment.page_count}
+    if kind == "pdf":
+        if not attachment.extracted_text:
+            note = f"[{name}: a PDF of {attachment.page_count} pages with no text in it (a scan?); it could not be read]"
+            return _text_part(note), estimate_tokens(note), {**report, "sent_as": "nothing", "pages": attachment.page_count,
+                                                            "reason": "no text in the PDF"}
+        text = f"[{name}, text extracted from a PDF of {attachment.page_count} pages]\n{attachment.extracted_text}"
+        return _text_part(text), estimate_tokens(text), {**report, "sent_as": "text", "pages": attachment.page_count,
+                                                         "chars": len(attachment.extracted_text)}
+    if kind == "text":
+        body = raw.decode("utf-8-sig", "replace")
+        text = f"[{name}]\n{body}"
+        return _text_part(text), estimate_tokens(text), {**report, "sent_as": "text", "chars": len(body)}
+    needed = "vision" if kind == "image" else "audio"
+    note = f"[{name}: left out, this model cannot take {kind}]"
+    return _text_part(note), estimate_tokens(note), {**report, "sent_as": "nothing", "reason": f"the model has no {needed}"}
+
+
+def _text_part(text: str) -> dict:
+    return {"type": "text", "text": text}
+
+
+def _as_api_message(message: Message, capabilities: frozenset[str] = ALL_CAPABILITIES) -> dict | None:
     if message.role == "user":
         fallback = f"user_{message.user_id}" if message.user_id else "user"
-        return {"role": "user", "content": message.content or "",
-                "name": api_name(message.user.name if message.user else None, fallback)}
+        name = api_name(message.user.name if message.user else None, fallback)
+        if not message.attachments:
+            return {"role": "user", "content": message.content or "", "name": name}
+        parts = [_text_part(message.content)] if message.content else []
+        tokens, reports = estimate_tokens(message.content or ""), []
+        for attachment in message.attachments:
+            part, part_tokens, report = _attachment_part(attachment, capabilities)
+            parts.append(part)
+            tokens += part_tokens
+            reports.append(report)
+        return {"role": "user", "content": parts, "name": name, TOKENS: tokens, FILES: reports}
     if message.role == "assistant":
         if message.status not in SENDABLE_ASSISTANT:
             return None
@@ -62,7 +122,12 @@ def _as_api_message(message: Message) -> dict | None:
     return None
 
 
+TOKENS, FILES = "_tokens", "_files"  # our notes on a built message, removed before sending
+
+
 def _cost(message: dict) -> int:
+    if TOKENS in message:
+        return MESSAGE_OVERHEAD_TOKENS + message[TOKENS]
     text = message.get("content") or ""
     if not isinstance(text, str):
         text = json.dumps(text)
@@ -71,15 +136,18 @@ def _cost(message: dict) -> int:
 
 
 def build_request(
-    history: list[Message], instructions: str | None, context_window: int, max_output_tokens: int
+    history: list[Message], instructions: str | None, context_window: int, max_output_tokens: int,
+    capabilities: frozenset[str] = ALL_CAPABILITIES,
 ) -> BuiltRequest:
     """Instructions first, then the history in order, trimmed oldest-first to fit.
 
     The budget is ``context_window - max_output_tokens``. Instructions and the
     newest user message are always kept; a tool result never goes without the
-    assistant message that asked for it.
+    assistant message that asked for it. Files go as the parts the model's
+    ``capabilities`` allow (text otherwise), counted by their own estimates; the report
+    says, per file, how it went, or that trimming left it out.
     """
-    candidates = [m for m in (_as_api_message(msg) for msg in history) if m is not None]
+    candidates = [m for m in (_as_api_message(msg, capabilities) for msg in history) if m is not None]
     system = [{"role": "system", "content": instructions}] if instructions else []
     budget = max(context_window - max_output_tokens, 0)
     used = sum(_cost(m) for m in system)
@@ -96,12 +164,16 @@ def build_request(
         kept_from += 1
 
     kept = candidates[kept_from:]
+    files = [{**item, "sent_as": "trimmed", "reason": "left out to fit the context"}
+             for m in candidates[:kept_from] for item in m.get(FILES, [])]
+    files += [item for m in kept for item in m.get(FILES, [])]
     report = {
         "included": len(kept),
         "trimmed": len(candidates) - len(kept),
         "instructions": bool(instructions),
         "estimated_tokens": sum(_cost(m) for m in system + kept),
         "budget_tokens": budget,
-        "attachments": [],
+        "attachments": files,
     }
-    return BuiltRequest(messages=system + kept, report=report)
+    sent = [{k: v for k, v in m.items() if k not in (TOKENS, FILES)} for m in kept]
+    return BuiltRequest(messages=system + sent, report=report)

@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import abort, current_app
+from werkzeug.datastructures import FileStorage
 
 from app import realtime
 from app.extensions import db
 from app.jobs.queue import enqueue_replies
 from app.models import Chat, Message, User
 from app.rendering import public_message
-from app.services import branches, conversation
+from app.services import branches, conversation, uploads
 from app.services.current import chat_or_404, member_chats_query
 from app.services.posting import PostError, cancel_reply, post_user_message
 
-FILES_NOT_YET = "Confab cannot take attached files yet. Send the message without them; nothing was stored."
 
 
 @dataclass
@@ -80,14 +80,21 @@ def _run(change):
         raise Refused(422, str(exc)) from exc
 
 
-def post(user: User, chat_id: int, content: str, *, has_files: bool = False) -> tuple[dict, dict]:
-    """Store ``user``'s message at the end of the shown path and its pending reply, tell the
-    room and queue the reply; both as MESSAGE JSON. :class:`Refused` (422) says why not."""
+def post(user: User, chat_id: int, content: str, files: list[FileStorage] | None = None) -> tuple[dict, dict]:
+    """Store ``user``'s message (with its ``files``) at the end of the shown path and its
+    pending reply, tell the room and queue the reply; both as MESSAGE JSON. :class:`Refused`
+    (413 or 422) says why not, before anything is stored."""
     chat = chat_or_404(chat_id, user, for_update=True)
+    config = current_app.config
     try:
-        if has_files:
-            raise PostError(FILES_NOT_YET)
-        user_message, reply = post_user_message(chat, user, content)
+        checked = uploads.check_message(
+            [(f.filename, f.read()) for f in files or [] if f.filename or f.content_length],
+            max_files=config["MAX_FILES_PER_MESSAGE"], max_file_bytes=config["MAX_UPLOAD_BYTES"],
+            max_total_bytes=config["MAX_MESSAGE_UPLOAD_BYTES"])
+        user_message, reply = post_user_message(chat, user, content, checked)
+    except uploads.UploadError as exc:
+        db.session.rollback()
+        raise Refused(exc.status, str(exc)) from exc
     except PostError as exc:
         db.session.rollback()
         raise Refused(422, str(exc)) from exc

@@ -15,12 +15,12 @@ from app.services.current import chat_or_404
 @bp.post("/chats/<id:chat_id>/messages")
 @login_required
 def create(chat_id: int):
-    has_files = any(upload.filename for _, upload in request.files.items(multi=True))
     try:
-        user_message, reply = actions.post(current_user, chat_id, request.form.get("content", ""), has_files=has_files)
+        user_message, reply = actions.post(current_user, chat_id, request.form.get("content", ""),
+                                           request.files.getlist("files"))
     except actions.Refused as exc:
         if wants_json():
-            return error_response(exc.status, exc.message, "invalid")
+            return error_response(exc.status, exc.message, "too_large" if exc.status == 413 else "invalid")
         flash(exc.message, "error")
         return redirect(url_for("chats.show", chat_id=chat_id))
     if wants_json():

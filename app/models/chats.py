@@ -180,7 +180,10 @@ class Attachment(TimestampMixin, db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(120))
     byte_size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    storage_key: Mapped[str] = mapped_column(sa.String(255))
+    storage_key: Mapped[str] = mapped_column(sa.String(255), index=True)
+    # PDFs: the text pypdf found (None for a scan without any) and the page count.
+    extracted_text: Mapped[str | None] = mapped_column(sa.Text)
+    page_count: Mapped[int | None] = mapped_column()
 
     message: Mapped[Message] = relationship(back_populates="attachments")
 
@@ -190,7 +193,17 @@ class Attachment(TimestampMixin, db.Model):
             "filename": self.filename,
             "content_type": self.content_type,
             "byte_size": self.byte_size,
+            "kind": self.kind,
             "url": f"/attachments/{self.id}",
         }
+
+    @property
+    def kind(self) -> str:
+        """``image``, ``audio``, ``pdf`` or ``text``."""
+        if self.content_type.startswith("image/"):
+            return "image"
+        if self.content_type.startswith("audio/"):
+            return "audio"
+        return "pdf" if self.content_type == "application/pdf" else "text"
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import ROLE_OWNER, Account, Attachment, Chat, LlmModel, Membership, Message, User
 from app.models.chats import UNFINISHED
-from app.services import live_state, registry, storage
+from app.services import live_state, registry
 from app.validators import has_visible_text, normalised
 
 
@@ -70,23 +70,23 @@ def may_delete(chat: Chat, user: User) -> bool:
     ).first() is not None
 
 
-def delete_chat(chat: Chat) -> None:
-    """Delete the chat with its messages and their stored files; replies still
-    streaming are cancelled so their tokens stop being paid for."""
+def delete_chat(chat: Chat) -> set[str]:
+    """Delete the chat with its messages; replies still streaming are cancelled so their
+    tokens stop being paid for. Returns the storage keys of its files: once committed, pass
+    them to :func:`storage.remove_unreferenced` (another chat may hold the same file)."""
     unfinished = db.session.execute(
         sa.select(Message.id).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED))
     ).scalars().all()
     for message_id in unfinished:
         live_state.request_cancel(message_id)
-    keys = list(
+    keys = set(
         db.session.execute(
             sa.select(Attachment.storage_key).join(Attachment.message).where(Message.chat_id == chat.id)
         ).scalars()
     )
     db.session.delete(chat)
     db.session.flush()
-    for key in keys:
-        storage.remove(key)
+    return keys
 
 
 SIDEBAR_PAGE = 40

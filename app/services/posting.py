@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.models import Chat, LlmModel, Message, User
+from app.models import Attachment, Chat, LlmModel, Message, User
 from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
-from app.services import live_state, usage
+from app.services import live_state, storage, uploads, usage
 from app.services.chats import ChatError, usable_model
 from app.validators import has_visible_text
 
@@ -45,10 +45,13 @@ def send_blocked_reason(chat: Chat, user: User, budgets: list[usage.Budget] | No
     return None
 
 
-def clean_content(content: str | None) -> str:
-    """A message's text as stored (NFC, no NUL), or :class:`PostError` saying what is wrong."""
+def clean_content(content: str | None, *, with_files: bool = False) -> str:
+    """A message's text as stored (NFC, no NUL), or :class:`PostError` saying what is wrong
+    (a message with files may have no text)."""
     content = unicodedata.normalize("NFC", (content or "").replace("\x00", ""))
     if not has_visible_text(content):
+        if with_files:
+            return ""
         raise PostError("Write a message first.")
     limit = current_app.config["MAX_MESSAGE_CHARS"]
     if len(content) > limit:
@@ -80,15 +83,35 @@ def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmM
     return user_message, reply
 
 
-def post_user_message(chat: Chat, user: User, content: str) -> tuple[Message, Message]:
-    """Store the user's message at the end of the shown path, and an empty pending reply.
+def post_user_message(chat: Chat, user: User, content: str,
+                      files: list[uploads.Upload] | None = None) -> tuple[Message, Message]:
+    """Store the user's message (and its checked ``files``) at the end of the shown path, and
+    an empty pending reply.
 
     ``chat`` must have been loaded ``FOR UPDATE`` so concurrent posts into one
     chat are stored one pair after another.
     """
-    content = clean_content(content)
+    files = files or []
+    content = clean_content(content, with_files=bool(files))
     model = answering_model(chat, user)
-    return ask(chat, user, content, chat.leaf_id, model)
+    try:
+        uploads.refuse_what_the_model_cannot_take(files, model)
+    except uploads.UploadError as exc:
+        raise PostError(str(exc)) from exc
+    user_message, reply = ask(chat, user, content, chat.leaf_id, model)
+    for upload in files:
+        user_message.attachments.append(store_attachment(upload))
+    if files:
+        db.session.flush()
+    return user_message, reply
+
+
+def store_attachment(upload: uploads.Upload) -> Attachment:
+    """The file in storage (written before the row is committed) and its row."""
+    key = storage.save(upload.data)
+    return Attachment(filename=upload.filename, content_type=upload.content_type, byte_size=len(upload.data),
+                      sha256=key, storage_key=key, extracted_text=upload.text if upload.kind == "pdf" else None,
+                      page_count=upload.pages)
 
 
 def cancel_reply(message: Message) -> bool:

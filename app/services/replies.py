@@ -131,7 +131,7 @@ def _start(message_id: int) -> Reply | Outcome | None:
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
     built = build_request(history_before(message), instructions,
-                          model.context_window, model.max_output_tokens)
+                          model.context_window, model.max_output_tokens, frozenset(model.capabilities or []))
     return Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name,
                  request=built.messages, report=built.report, client=client,
                  live=LiveReply(chat_id, message_id), draft=Draft(message_id))

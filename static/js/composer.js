@@ -1,7 +1,9 @@
 // The composer: grows with its text, Enter sends and Shift+Enter breaks the line, the draft
 // survives reloads (per chat, in this browser), a stop button replaces send while a reply
 // streams, and sending is disabled with the reason when the model or budget forbids it.
-import { post } from "./live.js";
+// Files picked, dropped or pasted go with the message (./attachments.js), with a progress bar.
+import { acceptDropsAndPastes, PendingFiles } from "./attachments.js";
+import { upload } from "./live.js";
 
 const TYPING_EVERY_MS = 2000;
 
@@ -17,6 +19,17 @@ export class Composer {
     this.onTyping = onTyping;
     this.lastTyping = 0;
     this.blocked = form.dataset.blocked || "";
+    this.progress = form.querySelector("#upload-progress");
+    const picker = form.querySelector("#attach-input");
+    this.pending = new PendingFiles({
+      list: form.querySelector("#pending-files"),
+      input: picker,
+      maxFiles: Number(picker.dataset.maxFiles),
+      maxBytes: Number(picker.dataset.maxBytes),
+      onChange: (count) => { this.input.required = count === 0; },
+      onError: (message) => { this.error.textContent = message; },
+    });
+    acceptDropsAndPastes(document.getElementById("chat"), this.input, this.pending);
     this.input.value = this.loadDraft();
     this.grow();
     form.addEventListener("submit", (event) => this.submit(event));
@@ -77,28 +90,39 @@ export class Composer {
       return;
     }
     const content = this.input.value;
-    if (!content.trim()) {
+    if (!content.trim() && !this.pending.count) {
       this.error.textContent = "Write a message first.";
       return;
     }
     this.error.textContent = "";
     const body = new FormData(this.form);
+    body.delete("files");
+    this.pending.appendTo(body);
+    const withFiles = this.pending.count > 0;
     this.input.value = "";
     this.grow();
+    this.send.disabled = true;
+    this.progress.value = 0;
+    this.progress.hidden = !withFiles;
     let response;
     try {
-      response = await post(this.form.action, body);
+      response = await upload(this.form.action, body, (done) => { this.progress.value = Math.round(done * 100); });
     } catch {
       this.restore(content, "Could not reach Confab. Your message is still here; try again.");
       return;
+    } finally {
+      this.progress.hidden = true;
+      this.send.disabled = Boolean(this.blocked);
     }
-    const answer = await response.json().catch(() => ({}));
     if (response.status !== 202) {
-      this.restore(content, answer.error ? answer.error.message : `Sending failed (${response.status}).`);
+      const answer = response.body;
+      this.restore(content, answer.error ? answer.error.message
+        : response.status === 413 ? "Those files are too large to send." : `Sending failed (${response.status}).`);
       return;
     }
+    this.pending.clear();
     this.saveDraft();
-    this.onSent(answer);
+    this.onSent(response.body);
   }
 
   restore(content, message) {

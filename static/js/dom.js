@@ -25,6 +25,8 @@ function money(value) {
   return "$" + Number(value).toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
 
+import { attachmentElement } from "./attachments.js";
+
 // The same words as app/rendering.py usage_summary and context_summary.
 export function usageText(m) {
   let input = `${plural(m.input_tokens || 0, "token")} in`;
@@ -39,8 +41,19 @@ export function contextText(report) {
   const parts = [`Context: ${plural(report.included || 0, "message")} sent`];
   if (report.trimmed) parts.push(`${plural(report.trimmed, "older message")} left out to fit`);
   if (report.instructions) parts.push("instructions included");
-  for (const item of report.attachments || []) parts.push(`${item.filename} as ${item.sent_as}`);
+  for (const item of report.attachments || []) parts.push(attachmentReport(item));
   return parts.join(" · ");
+}
+
+function attachmentReport(item) {
+  const chars = item.chars ? ` (${plural(item.chars, "character")}${item.pages ? `, ${plural(item.pages, "page")}` : ""})` : "";
+  switch (item.sent_as) {
+    case "image": return `${item.filename} sent as an image`;
+    case "audio": return `${item.filename} sent as audio`;
+    case "file": return `${item.filename} sent as a PDF file`;
+    case "text": return `${item.filename} sent as text${chars}`;
+    default: return `${item.filename} left out: ${item.reason || "not sent"}`;
+  }
 }
 
 function authorName(m) {
@@ -154,7 +167,7 @@ export function buildMessage(m, myId) {
   }
   if ((m.attachments || []).length) {
     const list = el("ul", "attachments");
-    for (const a of m.attachments) list.append(el("li", null, `📎 ${a.filename} (${a.content_type}, ${a.byte_size} bytes)`));
+    for (const a of m.attachments) list.append(attachmentElement(a));
     body.append(list);
   }
   const error = el("div", "error", m.error || "");

@@ -16,6 +16,7 @@ from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, ToolCall, U
 from app.models.base import utcnow
 from app.services.accounts import create_user
 from app.services.posting import post_user_message
+from tests.support import files
 from tests.support.attachments import stored_attachment
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
@@ -190,11 +191,18 @@ def test_ids_out_of_range_are_404_whatever_the_method(api):
     assert not_allowed.status_code == 405 and set(not_allowed.headers["Allow"].split(", ")) >= {"GET", "PATCH", "DELETE"}
 
 
-def test_posting_files_is_refused_until_attachments_are_built_and_nothing_is_stored(api, chat):
-    response = api.post(f"/api/v1/chats/{chat['id']}/messages",
-                        data={"content": "see this", "files": (io.BytesIO(PNG), "dot.png")}, content_type="multipart/form-data")
-    assert response.status_code == 422 and "cannot take attached files yet" in response.get_json()["error"]["message"]
-    assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 0
+def test_posting_with_files_through_the_api_follows_the_pages_rules(api, chat):
+    response = api.post(f"/api/v1/chats/{chat['id']}/messages", content_type="multipart/form-data",
+                        data={"content": "see these", "files": [(io.BytesIO(files.png()), "dot.png"),
+                                                               (io.BytesIO(files.pdf(["Hello"])), "hello.pdf")]})
+    assert response.status_code == 202, response.get_json()
+    attachments = response.get_json()["user_message"]["attachments"]
+    assert [(a["filename"], a["kind"]) for a in attachments] == [("dot.png", "image"), ("hello.pdf", "pdf")]
+    assert api.get(f"/api/v1/attachments/{attachments[0]['id']}").data == files.png()
+    refused = api.post(f"/api/v1/chats/{chat['id']}/messages", content_type="multipart/form-data",
+                       data={"content": "and this", "files": [(io.BytesIO(files.HTML_AS_PNG), "page.png")]})
+    assert refused.status_code == 422 and "page.png" in refused.get_json()["error"]["message"]
+    assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 2
     as_form = api.post(f"/api/v1/chats/{chat['id']}/messages", data={"content": "plain form"})
     assert as_form.status_code == 202 and as_form.get_json()["user_message"]["content"] == "plain form"
 

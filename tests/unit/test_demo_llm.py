@@ -24,12 +24,16 @@ def test_non_streaming_completion_quotes_the_prompt_with_usage(sdk):
     assert response.usage.prompt_tokens > 0 and response.usage.completion_tokens > 0
 
 
-def test_attachments_are_acknowledged(sdk):
+def test_attachments_are_acknowledged_by_kind_size_and_first_line(sdk):
     parts = [{"type": "text", "text": "look"},
              {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
-             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
+             {"type": "input_audio", "input_audio": {"data": "AAAAAA==", "format": "wav"}},
+             {"type": "file", "file": {"filename": "a.pdf", "file_data": "data:application/pdf;base64,AAAAAAAA"}},
+             {"type": "text", "text": "[notes.csv]\nname,amount\nann,3"}]
     response = sdk.chat.completions.create(model="demo-chat", messages=[{"role": "user", "content": parts}])
-    assert "I received 2 images." in response.choices[0].message.content
+    assert response.choices[0].message.content == (
+        "You said:\n\n> look\n\nI received 4 attachments: 1. image (image/png, 3 bytes); 2. audio (wav, 4 bytes); "
+        "3. file “a.pdf” (6 bytes); 4. text [notes.csv], first line “name,amount”.")
 
 
 def test_image_generation_returns_a_png(sdk):

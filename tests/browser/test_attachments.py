@@ -62,3 +62,31 @@ def test_a_refused_file_is_named_before_anything_is_sent(people, ann, stack):
     expect(person.page.locator("#composer-input")).to_have_value("Here it is")
     expect(person.page.locator("#pending-files .pending-file")).to_have_count(1)
     expect(person.page.locator("article.message")).to_have_count(0)
+
+
+def test_files_dropped_on_the_chat_or_pasted_into_the_composer_become_chips(people, ann, stack):
+    chat_id = ann.new_chat("Drops")
+    person = people("ann@example.com")
+    person.open_chat(f"{stack.web_url}/chats/{chat_id}")
+    person.page.evaluate("""() => {
+        const drop = new DataTransfer();
+        drop.items.add(new File(["name,amount\\nann,3\\n"], "dropped.csv", {type: "text/csv"}));
+        const chat = document.getElementById("chat");
+        chat.dispatchEvent(new DragEvent("dragenter", {dataTransfer: drop, bubbles: true}));
+        chat.dispatchEvent(new DragEvent("drop", {dataTransfer: drop, bubbles: true, cancelable: true}));
+        const paste = new DataTransfer();
+        paste.items.add(new File(["# pasted"], "pasted.md", {type: "text/markdown"}));
+        document.getElementById("composer-input").dispatchEvent(
+            new ClipboardEvent("paste", {clipboardData: paste, bubbles: true, cancelable: true}));
+    }""")
+    chips = person.page.locator("#pending-files .pending-file")
+    expect(chips).to_have_count(2)
+    expect(chips.nth(0)).to_contain_text("dropped.csv")
+    expect(chips.nth(1)).to_contain_text("pasted.md")
+    chips.nth(0).locator(".remove-file").click()
+    expect(chips).to_have_count(1)
+    person.page.focus("#composer-input")
+    person.page.keyboard.press("Enter")  # files alone may be sent
+    reply = person.page.locator("article.role-assistant").last
+    expect(reply).to_have_attribute("data-status", "completed", timeout=20_000)
+    expect(reply.locator(".content")).to_contain_text("text [pasted.md], first line “# pasted”")

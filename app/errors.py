@@ -46,6 +46,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         custom = exc.description if exc.description != type(exc).description else None
+        if exc.code == 413 and custom is None:
+            limit = app.config["MAX_MESSAGE_UPLOAD_BYTES"] / (1024 * 1024)
+            custom = f"That upload is too large: a message can carry at most {limit:.0f} MB of files."
         body, status = error_response(exc.code or 500, str(custom) if custom else None)
         headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
         return body, status, headers  # e.g. a 405's Allow

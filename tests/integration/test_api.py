@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.support import files
 from tests.support.stack import ApiClient
 
 
@@ -96,9 +97,17 @@ def test_posting_with_json_and_with_a_multipart_form(ann_api, api_chat):
                          ({}, "content: Field required"), ({"content": "x", "extra": 1}, "extra: Extra inputs are not permitted")):
         refused = ann_api.post(f"/chats/{api_chat}/messages", json=bad)
         assert (refused.status_code, refused.json()["error"]["message"]) == (422, message)
+    with_files = ann_api.post(f"/chats/{api_chat}/messages", data={"content": "Read this [[chunks:2]]"},
+                              files=[("files", ("notes.md", b"# Notes\nfirst point", "text/markdown")),
+                                     ("files", ("dot.png", files.png(), "image/png"))])
+    assert with_files.status_code == 202, with_files.text
+    [notes, dot] = with_files.json()["user_message"]["attachments"]
+    assert ann_api.get(f"/attachments/{dot['id']}").content == files.png()
+    answered = finished(ann_api, with_files.json()["assistant_message"]["id"])
+    assert "I received 2 attachments: 1. text [notes.md], first line “# Notes”; 2. image (image/png" in answered["content"]
     not_json = ann_api.post(f"/chats/{api_chat}/messages", content=b"{not json", headers={"Content-Type": "application/json"})
     assert not_json.status_code == 422
-    assert len(ann_api.get(f"/chats/{api_chat}").json()["messages"]) == 4  # nothing refused was stored
+    assert len(ann_api.get(f"/chats/{api_chat}").json()["messages"]) == 6  # nothing refused was stored
 
 
 def _joined_deltas(*streams, message_id: int) -> tuple[list[int], str]:
@@ -211,8 +220,8 @@ def test_open_streams_hold_no_database_or_redis_connection_each(ann_api, api_cha
 
 
 def test_export_in_both_formats(ann_api, api_chat):
-    reply_id = ann_api.post(f"/chats/{api_chat}/messages",
-                            json={"content": "Think first [[reason]] [[chunks:4]]"}).json()["assistant_message"]["id"]
+    reply_id = ann_api.post(f"/chats/{api_chat}/messages", data={"content": "Think first [[reason]] [[chunks:4]]"},
+                            files=[("files", ("table.csv", b"a,b\n1,2\n", "text/csv"))]).json()["assistant_message"]["id"]
     reply = finished(ann_api, reply_id)
     as_json = ann_api.get(f"/chats/{api_chat}/export", params={"format": "json"})
     assert as_json.headers["content-disposition"] == f'attachment; filename="confab-{api_chat}-api-chat.json"'
@@ -220,9 +229,11 @@ def test_export_in_both_formats(ann_api, api_chat):
     assert data["format"] == "confab.chat.v1" and data["chat"]["id"] == api_chat
     assert [m["id"] for m in data["messages"]][-1] == reply_id
     assert data["messages"][-1]["content"] == reply["content"] and data["participants"][0]["name"] == "Ann Lee"
+    assert data["messages"][-2]["attachments"][0]["filename"] == "table.csv"
     as_md = ann_api.get(f"/chats/{api_chat}/export")
     assert as_md.headers["content-type"].startswith("text/markdown")
     text = as_md.text
     assert text.startswith("# API chat\n") and "## Ann Lee · " in text and "Think first" in text
     assert "<details><summary>Reasoning</summary>" in text and reply["reasoning"].splitlines()[0] in text
     assert reply["content"] in text and "tokens in" in text
+    assert "Attachments:\n\n- table.csv (text/csv, 8 bytes)" in text

@@ -97,12 +97,12 @@ def test_a_message_with_nothing_visible_is_refused_and_nothing_stored(client, ch
     assert _message_count() == 0
 
 
-def test_files_are_refused_with_a_clear_message_until_attachments_exist(client, chat):
+def test_a_truncated_pdf_is_refused_by_name_and_nothing_is_stored(client, chat):
     response = client.post(f"/chats/{chat.id}/messages", headers={"X-Requested-With": "fetch"},
                            data={"content": "see attached", "files": (io.BytesIO(b"%PDF-1.4"), "notes.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "cannot take attached files yet" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"]["message"] == "“notes.pdf” is a damaged PDF that cannot be read."
     assert _message_count() == 0
 
 

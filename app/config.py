@@ -98,6 +98,8 @@ class Config:
     STREAM_SWEEP_SECONDS = float(os.environ.get("CONFAB_STREAM_SWEEP_SECONDS", 10))
     STREAM_HEARTBEAT_SECONDS = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_SECONDS", 5))
     STREAM_HEARTBEAT_TTL = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_TTL", 20))
+    TOOL_MAX_ROUNDS = int(os.environ.get("CONFAB_TOOL_MAX_ROUNDS", 10))
+    TOOL_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_TOOL_TIMEOUT_SECONDS", 10))
     LLM_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_LLM_TIMEOUT_SECONDS", 120))
     LLM_RETRY_ATTEMPTS = int(os.environ.get("CONFAB_LLM_RETRY_ATTEMPTS", 3))
     LLM_RETRY_BASE_SECONDS = float(os.environ.get("CONFAB_LLM_RETRY_BASE_SECONDS", 0.5))

@@ -44,7 +44,12 @@ class AttachmentOut(BaseModel):
 class ToolCallOut(BaseModel):
     id: str = Field(description="The provider's id of the call.")
     name: str
-    arguments: dict[str, Any] | list[Any] | None
+    arguments: dict[str, Any] | list[Any] | str | None = Field(
+        description="The arguments as JSON, or the text the model sent when it was not JSON.")
+    round: int = Field(description="Which model call of the reply asked for it, from 1.")
+    status: Literal["running", "ok", "error"]
+    result: str | None = Field(description="What the tool answered, or the error the model was sent.")
+    duration_ms: int | None
 
 
 class MessageOut(BaseModel):

@@ -18,6 +18,7 @@ from app.models.base import utcnow
 from app.services import chats as chat_service
 from app.services import conversation, posting, registry, storage, usage
 from app.services.current import chat_or_404, current_account, work_in
+from app.tools.registry import all_tools
 
 
 def _model_choices(models: list[LlmModel] | None = None) -> list[SelectChoice]:
@@ -116,6 +117,7 @@ def show(chat_id: int):
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),
+        tool_names=[tool.name for tool in all_tools()],
         send_blocked=posting.send_blocked_reason(chat, current_user, budgets),
     )
 

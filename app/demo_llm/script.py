@@ -9,7 +9,10 @@ Directives (anywhere in the last user message):
 - ``[[chunks:50]]`` stream the answer in about 50 content chunks.
 - ``[[reason]]`` stream reasoning first (``reasoning_content``); ``[[reason:reasoning]]``
   uses the ``reasoning`` field instead.
-- ``[[tool:calculator {"expression": "6*7"}]]`` call a tool (when tools are offered).
+- ``[[tool:calculator {"expression": "6*7"}]]`` call a tool (when tools are offered); several
+  such directives: parallel calls in one response. Arguments that are not JSON, or a name
+  that is no tool, are sent as written. Once sent the results it answers in text, unless
+  ``[[toolloop]]`` makes it call the tools again every time.
 - ``[[cached:100]]`` report 100 cached prompt tokens.
 - ``[[refuse]]`` an image request is refused by the content policy.
 - ``[[tag:abc]]`` name this request, so tests can ask the server what became of it.
@@ -53,6 +56,7 @@ class Plan:
     parts: bool = False
     quirks: bool = False
     history: bool = False
+    tool_loop: bool = False
     tag: str = ""
 
 
@@ -102,6 +106,8 @@ def plan_for(prompt: str) -> Plan:
             plan.quirks = True
         elif name == "history":
             plan.history = True
+        elif name == "toolloop":
+            plan.tool_loop = True
         elif name == "tag" and value:
             plan.tag = value
     for name, args in TOOL_DIRECTIVE.findall(prompt):

@@ -104,7 +104,7 @@ class DemoLLM:
                 kind, code, message = ERRORS.get(plan.status, ERRORS[500])
                 return _error(plan.status, kind, code, message)
         answering_tool = bool(messages) and isinstance(messages[-1], dict) and messages[-1].get("role") == "tool"
-        if not body.get("tools") or answering_tool:
+        if not body.get("tools") or (answering_tool and not plan.tool_loop):
             plan.tool_calls = []
         if not body.get("stream"):
             return self._complete(body, messages, plan)

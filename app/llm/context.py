@@ -107,14 +107,7 @@ def _as_api_message(message: Message, capabilities: frozenset[str] = ALL_CAPABIL
             return None
         if not message.content and not message.tool_calls:
             return None
-        data: dict = {"role": "assistant", "content": message.content or ""}
-        if message.tool_calls:
-            data["tool_calls"] = [
-                {"id": call.tool_call_id, "type": "function",
-                 "function": {"name": call.name, "arguments": json.dumps(call.arguments or {})}}
-                for call in message.tool_calls
-            ]
-        return data
+        return {"role": "assistant", "content": message.content or ""}
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.content or ""}
     if message.role == "system":
@@ -123,6 +116,31 @@ def _as_api_message(message: Message, capabilities: frozenset[str] = ALL_CAPABIL
 
 
 TOKENS, FILES = "_tokens", "_files"  # our notes on a built message, removed before sending
+
+
+def _as_api_messages(message: Message, capabilities: frozenset[str]) -> list[dict]:
+    """A stored message as the API's messages: a reply that used tools is its calls, round by
+    round, each followed by the tool messages with their results, then its answer."""
+    single = _as_api_message(message, capabilities)
+    if single is None:
+        return []
+    if message.role != "assistant" or not message.tool_calls:
+        return [single]
+    rounds: dict[int, list] = {}
+    for call in message.tool_calls:
+        rounds.setdefault(call.round, []).append(call)
+    sent: list[dict] = []
+    for calls in rounds.values():
+        sent.append({"role": "assistant", "content": None, "tool_calls": [
+            {"id": call.tool_call_id, "type": "function", "function": {
+                "name": call.name,
+                "arguments": call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments or {})}}
+            for call in calls]})
+        sent.extend({"role": "tool", "tool_call_id": call.tool_call_id,
+                     "content": (call.result or "") if call.status == "ok" else f"Error: {call.result}"} for call in calls)
+    if message.content:
+        sent.append(single)
+    return sent
 
 
 def _cost(message: dict) -> int:
@@ -147,7 +165,7 @@ def build_request(
     ``capabilities`` allow (text otherwise), counted by their own estimates; the report
     says, per file, how it went, or that trimming left it out.
     """
-    candidates = [m for m in (_as_api_message(msg, capabilities) for msg in history) if m is not None]
+    candidates = [m for msg in history for m in _as_api_messages(msg, capabilities)]
     system = [{"role": "system", "content": instructions}] if instructions else []
     budget = max(context_window - max_output_tokens, 0)
     used = sum(_cost(m) for m in system)

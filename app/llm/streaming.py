@@ -52,6 +52,14 @@ class ToolCallRequest:
 
 
 @dataclass(frozen=True)
+class ToolCallStarted:
+    """A tool call whose name has just arrived (its arguments are still streaming)."""
+    index: int
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ToolCalls:
     calls: tuple[ToolCallRequest, ...]
 
@@ -69,7 +77,7 @@ class Usage:
     reasoning_tokens: int = 0
 
 
-StreamEvent = ContentDelta | ReasoningDelta | ToolCalls | Finish | Usage
+StreamEvent = ContentDelta | ReasoningDelta | ToolCallStarted | ToolCalls | Finish | Usage
 
 
 @dataclass
@@ -77,6 +85,7 @@ class _PartialCall:
     id: str = ""
     name: str = ""
     arguments: list[str] = field(default_factory=list)
+    announced: bool = False
 
 
 def model_text(value: object) -> str:
@@ -225,11 +234,16 @@ class ChatStream:
                         yield event
                     if delta.get("tool_calls"):
                         _collect_tool_calls(calls, delta["tool_calls"])
+                        for index, partial in sorted(calls.items()):
+                            if partial.name and not partial.announced:
+                                partial.announced = True
+                                yield ToolCallStarted(index, partial.id or f"call_{index}", partial.name)
                 finish = choice.get("finish_reason")
                 if finish:
                     if calls:
                         yield ToolCalls(tuple(
-                            ToolCallRequest(p.id, p.name, "".join(p.arguments)) for _, p in sorted(calls.items())
+                            ToolCallRequest(p.id or f"call_{i}", p.name, "".join(p.arguments))
+                            for i, p in sorted(calls.items())
                         ))
                         calls = {}
                     yield Finish(str(finish))

@@ -161,14 +161,22 @@ class ToolCall(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
-    tool_call_id: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    tool_call_id: Mapped[str] = mapped_column(sa.String(120))  # the provider's id
     name: Mapped[str] = mapped_column(sa.String(120))
-    arguments: Mapped[dict | list | None] = mapped_column(sa.JSON)
+    # The parsed JSON arguments, or the text as sent when it was not JSON.
+    arguments: Mapped[dict | list | str | None] = mapped_column(sa.JSON)
+    # Which model call of the reply asked for it (1, 2, …), and how it went: ``ok`` with the
+    # tool's result, or ``error`` with the error the model was sent instead.
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
+    status: Mapped[str] = mapped_column(sa.String(16), default="ok", server_default="ok")
+    result: Mapped[str | None] = mapped_column(sa.Text)
+    duration_ms: Mapped[int | None] = mapped_column()
 
     message: Mapped[Message] = relationship(back_populates="tool_calls")
 
     def to_public(self) -> dict:
-        return {"id": self.tool_call_id, "name": self.name, "arguments": self.arguments}
+        return {"id": self.tool_call_id, "name": self.name, "arguments": self.arguments, "round": self.round,
+                "status": self.status, "result": self.result, "duration_ms": self.duration_ms}
 
 
 class Attachment(TimestampMixin, db.Model):

@@ -27,16 +27,20 @@ from app.jobs.queue import enqueue_title
 from app.llm.clients import async_client_for
 from app.llm.context import build_request, estimate_tokens, history_before
 from app.llm.errors import LlmError
-from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, Usage
-from app.models import Chat, LlmModel, Message
+from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, ToolCallStarted, Usage
+from app.models import Chat, LlmModel, Message, ToolCall
 from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, FAILED, PENDING, STREAMING
 from app.redis_client import get_redis
 from app.rendering import public_message
 from app.services import conversation, live_state
 from app.services.drafts import Draft
+from app.tools.loop import ToolLoop, follow_up, offered
+from app.tools.registry import ToolContext
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
+TOO_MANY_ROUNDS = ("The model kept calling tools: Confab stopped after {rounds} rounds without an answer. "
+                   "The text and tool results so far are kept.")
 JOB_STOPPED = "The answer took longer than Confab allows and was stopped. The text so far is kept."
 
 
@@ -53,9 +57,13 @@ class Reply:
     client: object
     live: LiveReply
     draft: Draft
+    tools: list[dict] | None = None
+    tool_loop: ToolLoop | None = None
     deltas: int = 0
     usage: Usage | None = None
     finished: bool = False
+    round: int = 1
+    calls: ToolCalls | None = None  # what the round's response ended by asking for
 
 
 @dataclass
@@ -130,11 +138,30 @@ def _start(message_id: int) -> Reply | Outcome | None:
         client = async_client_for(model.provider)
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
-    built = build_request(history_before(message), instructions,
-                          model.context_window, model.max_output_tokens, frozenset(model.capabilities or []))
-    return Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name,
-                 request=built.messages, report=built.report, client=client,
-                 live=LiveReply(chat_id, message_id), draft=Draft(message_id))
+    capabilities = frozenset(model.capabilities or [])
+    built = build_request(history_before(message), instructions, model.context_window, model.max_output_tokens,
+                          capabilities)
+    reply = Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name,
+                  request=built.messages, report=built.report, client=client,
+                  live=LiveReply(chat_id, message_id), draft=Draft(message_id), tools=offered(capabilities))
+    if reply.tools:
+        reply.tool_loop = _tool_loop(message, chat_id)
+    return reply
+
+
+def _tool_loop(message: Message, chat_id: int) -> ToolLoop:
+    """The reply's tools work for the member who asked, in the chat's account."""
+    asker, account_id = db.session.execute(
+        sa.select(Message.user_id, Chat.account_id).join(Chat, Chat.id == Message.chat_id)
+        .where(Message.id == message.reply_to_id)
+    ).first() or (None, None)
+    publish = current_app.extensions["confab.publish"]
+
+    def announce(call: dict) -> None:
+        publish([["message.tool_call", chat_id, {"chat_id": chat_id, "message_id": message.id, "call": call}]])
+
+    return ToolLoop(current_app._get_current_object(), ToolContext(asker, chat_id, account_id or 0), announce,
+                    current_app.config["TOOL_TIMEOUT_SECONDS"])
 
 
 def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
@@ -154,8 +181,9 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
     drafts.track(reply.draft)
     log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model_id)
     config = current_app.config
-    streaming = engine.stream_loop().submit(_stream_with_retries(
-        reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"]))
+    streaming = engine.stream_loop().submit(_stream_rounds(
+        reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"],
+        config["TOOL_MAX_ROUNDS"]))
     outcome: Outcome | None = None
     try:
         while outcome is None:
@@ -174,12 +202,32 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
     log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
 
 
-async def _stream_with_retries(reply: Reply, watched: WatchedStream, relay: Relay,
+async def _stream_rounds(reply: Reply, watched: WatchedStream, relay: Relay,
+                         log: logging.LoggerAdapter | logging.Logger, attempts: int, base: float,
+                         max_rounds: int) -> Outcome:
+    """On the stream loop: stream the model's answer; while it ends by asking for tools, run
+    them (``app/tools/loop.py``) and ask again with their results, up to ``max_rounds``."""
+    request = reply.request
+    for round_number in range(1, max_rounds + 1):
+        reply.round, reply.calls, reply.finished = round_number, None, False
+        text_before = len(reply.draft.content)
+        outcome = await _stream_with_retries(reply, request, watched, relay, log, attempts, base)
+        if outcome.status != COMPLETED or reply.calls is None or reply.tool_loop is None:
+            return outcome
+        records = await reply.tool_loop.run_calls(round_number, reply.calls.calls, watched.cancelled)
+        if watched.cancelled.is_set():
+            return Outcome(CANCELLED)
+        request = [*request, *follow_up("".join(reply.draft.content[text_before:]), records)]
+    return Outcome(FAILED, TOO_MANY_ROUNDS.format(rounds=max_rounds))
+
+
+async def _stream_with_retries(reply: Reply, request: list[dict], watched: WatchedStream, relay: Relay,
                                log: logging.LoggerAdapter | logging.Logger, attempts: int, base: float) -> Outcome:
-    """On the stream loop: read the model's stream into the reply, retrying a retryable
-    failure with backoff, but only before the first delta."""
+    """Read one model response into the reply, retrying a retryable failure with backoff, but
+    only before the response's first delta."""
+    deltas_before = reply.deltas
     for attempt in range(1, attempts + 1):
-        stream = ChatStream(reply.client, reply.model_id, reply.request, model_name=reply.model_name)
+        stream = ChatStream(reply.client, reply.model_id, request, tools=reply.tools, model_name=reply.model_name)
         watched.attach(stream)
         try:
             async for event in stream:
@@ -187,7 +235,7 @@ async def _stream_with_retries(reply: Reply, watched: WatchedStream, relay: Rela
         except LlmError as exc:
             if watched.cancelled.is_set():
                 return Outcome(CANCELLED)
-            if exc.retryable and reply.deltas == 0 and attempt < attempts:
+            if exc.retryable and reply.deltas == deltas_before and attempt < attempts:
                 delay = base * 2 ** (attempt - 1)
                 log.warning("reply %s attempt %s failed (%s); retrying in %.1fs", reply.message_id, attempt, exc, delay)
                 if await watched.sleep_unless_cancelled(delay):
@@ -216,8 +264,16 @@ def _apply(reply: Reply, event: object, relay: Relay) -> None:
             relay.delta(reply.live, "reasoning", text)
         reply.draft.chars += len(text)
         reply.deltas += 1
-    elif kind is Usage:
-        reply.usage = event
+    elif kind is Usage:  # one per model call: a reply with tool rounds pays for each
+        previous = reply.usage or Usage()
+        reply.usage = Usage(previous.input_tokens + event.input_tokens, previous.cached_tokens + event.cached_tokens,
+                            previous.output_tokens + event.output_tokens,
+                            previous.reasoning_tokens + event.reasoning_tokens)
+    elif kind is ToolCallStarted:
+        if reply.tool_loop is not None:
+            reply.tool_loop.started(reply.round, event.id, event.name)
+    elif kind is ToolCalls:
+        reply.calls = event
     elif kind is Finish:
         reply.finished = True
 
@@ -239,6 +295,13 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
         usage = Usage(input_tokens=report.get("estimated_tokens", 0),
                       output_tokens=estimate_tokens(content) + estimate_tokens(message.reasoning or ""))
         report["usage_estimated"] = True
+    if reply.tool_loop is not None:
+        for record in reply.tool_loop.records:
+            message.tool_calls.append(ToolCall(
+                tool_call_id=record.id[:120], name=record.name[:120], arguments=record.arguments, round=record.round,
+                status="error" if record.status == "running" else record.status, result=record.result,
+                duration_ms=record.duration_ms))
+        report["tool_rounds"] = reply.round
     message.context_report = report
     if usage is not None:
         message.input_tokens = usage.input_tokens

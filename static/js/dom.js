@@ -207,10 +207,42 @@ export function buildMessage(m, myId) {
   return article;
 }
 
+// One tool call as a compact block that expands: name, state and time, then the
+// arguments and the result (or the error the model was sent). The same markup as
+// templates/chats/_message.html; updated in place while the call runs.
 export function toolCallElement(call) {
-  const node = el("div", "tool-call", "🔧 ");
-  node.append(el("strong", null, call.name), " ", el("code", null, JSON.stringify(call.arguments)));
+  const node = el("details", "tool-call");
+  node.dataset.callKey = `${call.round}:${call.id}`;
+  const summary = el("summary");
+  summary.append(el("span", "tool-icon", "⚙"), el("span", "tool-name", call.name), el("span", "tool-state"));
+  const args = el("div", "tool-section");
+  args.append(el("span", "tool-label", "Arguments"), el("pre", "tool-arguments"));
+  const result = el("div", "tool-section");
+  result.append(el("span", "tool-label", "Result"), el("pre", "tool-result"));
+  node.append(summary, args, result);
+  updateToolCall(node, call);
   return node;
+}
+
+export function updateToolCall(node, call) {
+  const status = call.status || "running";
+  node.className = `tool-call status-${status}`;
+  const state = node.querySelector(".tool-state");
+  state.textContent = status === "running" ? "running…"
+    : `${status === "error" ? "error" : "done"}${call.duration_ms != null ? ` · ${call.duration_ms} ms` : ""}`;
+  const args = call.arguments;
+  node.querySelector(".tool-arguments").textContent =
+    args === null || args === undefined ? "…" : typeof args === "string" ? args : JSON.stringify(args, null, 2);
+  node.querySelector(".tool-result").textContent = call.result ?? (status === "running" ? "…" : "");
+}
+
+export function setToolCalls(article, calls) {
+  const box = article.querySelector(".tool-calls");
+  for (const call of calls || []) {
+    const existing = box.querySelector(`[data-call-key="${CSS.escape(`${call.round}:${call.id}`)}"]`);
+    if (existing) updateToolCall(existing, call);
+    else box.append(toolCallElement(call));
+  }
 }
 
 // Swap a finished message's live text for the server's sanitised HTML and show its outcome.
@@ -233,6 +265,7 @@ export function applyFinal(article, m) {
     content.textContent = m.content || "";
   }
   setReasoning(article, m.reasoning);
+  setToolCalls(article, m.tool_calls);
   setRegenerate(article, m);
   setVersions(article, m);
   const error = body.querySelector(".error");

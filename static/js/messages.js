@@ -2,7 +2,7 @@
 // the Markdown as it streams), swaps in the server's sanitised HTML on completion, catches up
 // after reloads and reconnects (join snapshot + fetch of what was missed), and reloads the
 // path when anyone regenerates, edits or switches versions (`chat.path`).
-import { applyFinal, buildMessage, isUnfinished, setReasoning, setVersions, toolCallElement } from "./dom.js";
+import { applyFinal, buildMessage, isUnfinished, setReasoning, setVersions, setToolCalls } from "./dom.js";
 import { copyText, enhance, renderMarkdown } from "./markdown.js";
 import { getJson, post } from "./live.js";
 import { Versions } from "./versions.js";
@@ -184,9 +184,10 @@ export class MessageList {
     this.onChange();
   }
 
+  // message.tool_call: a call appears as soon as its name is known, then fills in.
   addToolCall(data) {
     const entry = this.messages.get(data.message_id);
-    if (entry) entry.el.querySelector(".tool-calls").append(toolCallElement(data.tool_call));
+    if (entry) setToolCalls(entry.el, [data.call]);
   }
 
   async cancel(messageId) {

@@ -21,10 +21,11 @@ def test_a_page_that_is_not_a_sensible_number_is_404(ann, page):
     assert ann.http.get(f"{ann.url}/chats?page={page}", timeout=10).status_code == 404
 
 
-def test_files_and_invisible_messages_are_refused_and_nothing_is_stored(ann, chat_id):
+def test_broken_files_and_invisible_messages_are_refused_and_nothing_is_stored(ann, chat_id):
     with_file = ann.post(f"/chats/{chat_id}/messages", data={"content": "see attached"},
                          files={"files": ("notes.pdf", b"%PDF-1.4", "application/pdf")})
-    assert with_file.status_code == 422 and "cannot take attached files" in with_file.json()["error"]["message"]
+    assert with_file.status_code == 422
+    assert with_file.json()["error"]["message"] == "“notes.pdf” is a damaged PDF that cannot be read."
     invisible = ann.post(f"/chats/{chat_id}/messages", data={"content": "\u200b\u2060"})
     assert invisible.status_code == 422 and invisible.json()["error"]["message"] == "Write a message first."
     assert ann.messages(chat_id) == []

@@ -1,0 +1,81 @@
+"""Full-text search over an account's conversations (the ``search_chats`` tool, SPEC §7).
+
+PostgreSQL ranks with its own text search (``to_tsvector``/``websearch_to_tsquery``, a GIN
+index); the embedded SQLite default with FTS5 (``messages_fts``, kept in step with the
+messages table by triggers). Either way only the account's chats are searched, and only
+for one of its members.
+"""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Chat, Membership, Message
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+# The SQLite index: an external-content FTS5 table over messages.content, and its triggers.
+SQLITE_FTS = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(content, content='messages', content_rowid='id')",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN "
+    "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); END",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
+    "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
+]
+POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS ix_messages_content_fts ON messages "
+                  "USING gin (to_tsvector('simple', content))")
+
+
+def search(account_id: int, user_id: int | None, query: str, limit: int = 5) -> list[dict]:
+    """The messages of the account's chats that best match any of the query's words (ranked,
+    the most matching first): chat title, date and a snippet. Search syntax is read as words."""
+    words = WORD.findall(query)[:12]
+    if not words or user_id is None:
+        return []
+    member = db.session.execute(sa.select(Membership.id).where(Membership.account_id == account_id,
+                                                               Membership.user_id == user_id)).first()
+    if member is None:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        rows = _postgres(account_id, " | ".join(words), limit)
+    else:
+        rows = _sqlite(account_id, " OR ".join(f'"{w}"' for w in words), limit)
+    return [{"chat_id": chat_id, "chat": title or "New chat", "message_id": message_id, "role": role,
+             "date": created_at.strftime("%Y-%m-%d") if hasattr(created_at, "strftime") else str(created_at)[:10],
+             "snippet": " ".join(snippet.split())} for chat_id, title, message_id, role, created_at, snippet in rows]
+
+
+def _postgres(account_id: int, text: str, limit: int):
+    vector = sa.func.to_tsvector("simple", Message.content)
+    query = sa.func.to_tsquery("simple", text)
+    rank = sa.func.ts_rank(vector, query)
+    snippet = sa.func.ts_headline("simple", Message.content, query,
+                                  "MaxWords=28, MinWords=8, StartSel=«, StopSel=», MaxFragments=1")
+    return db.session.execute(
+        sa.select(Chat.id, Chat.title, Message.id, Message.role, Message.created_at, snippet)
+        .join(Chat, Chat.id == Message.chat_id)
+        .where(Chat.account_id == account_id, Message.role.in_(("user", "assistant")), vector.op("@@")(query))
+        .order_by(rank.desc(), Message.id.desc()).limit(limit)
+    ).all()
+
+
+def _sqlite(account_id: int, match: str, limit: int):
+    return db.session.execute(sa.text(
+        "SELECT c.id, c.title, m.id, m.role, m.created_at, snippet(messages_fts, 0, '«', '»', '…', 16) "
+        "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN chats c ON c.id = m.chat_id "
+        "WHERE messages_fts MATCH :match AND c.account_id = :account AND m.role IN ('user', 'assistant') "
+        "ORDER BY bm25(messages_fts), m.id DESC LIMIT :limit"
+    ), {"match": match, "account": account_id, "limit": limit}).all()
+
+
+@sa.event.listens_for(Message.__table__, "after_create")
+def _create_sqlite_index(table, connection, **kwargs) -> None:
+    """``db.create_all`` (tests) builds the SQLite index too; migrations build it themselves."""
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_FTS:
+            connection.exec_driver_sql(statement)

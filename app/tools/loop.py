@@ -1,0 +1,138 @@
+"""The tool loop of one reply (SPEC §7): run the calls a model asked for, tell the room, and
+build the follow-up request.
+
+A reply's rounds are driven by ``app/services/replies.py``: stream the model's answer; if it
+ends asking for tools, :meth:`ToolLoop.run_calls` runs every call of that response at once on
+the worker (each checked against its schema, each under a time limit, on a small thread
+pool), and :meth:`ToolLoop.follow_up` adds the assistant's calls and their results to the
+request for the next round. A tool that raises, an unknown tool, arguments that are not JSON
+or do not fit the schema: each becomes an error result the model reads, and the loop goes
+on. Every call is announced as ``message.tool_call`` when its name arrives, and again with
+its arguments and result.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from app.extensions import db
+from app.llm.streaming import ToolCallRequest
+from app.tools import registry
+from app.tools.registry import ToolContext, ToolError
+
+MAX_RESULT_CHARS = 20_000
+_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tool")
+
+
+@dataclass
+class CallRecord:
+    """One tool call of a reply, as stored (``tool_calls``) and shown."""
+
+    id: str
+    name: str
+    round: int
+    arguments: dict | list | str | None = None
+    status: str = "running"
+    result: str | None = None
+    duration_ms: int | None = None
+
+    def public(self) -> dict:
+        return {"id": self.id, "name": self.name, "arguments": self.arguments, "round": self.round,
+                "status": self.status, "result": self.result, "duration_ms": self.duration_ms}
+
+
+def offered(capabilities) -> list[dict] | None:
+    """The tools in the request's ``tools`` field, for a model that has ``tools``."""
+    return [tool.as_openai() for tool in registry.all_tools()] if "tools" in capabilities else None
+
+
+class ToolLoop:
+    def __init__(self, app, context: ToolContext, announce: Callable[[dict], None], timeout: float) -> None:
+        self._app = app
+        self._context = context
+        self._announce = announce
+        self._timeout = timeout
+        self.records: list[CallRecord] = []
+        self._by_id: dict[tuple[int, str], CallRecord] = {}
+
+    def started(self, round_number: int, call_id: str, name: str) -> None:
+        """The model has named a call: show it at once, arguments still to come."""
+        record = CallRecord(call_id, name, round_number)
+        self.records.append(record)
+        self._by_id[(round_number, call_id)] = record
+        self._announce(record.public())
+
+    async def run_calls(self, round_number: int, calls: tuple[ToolCallRequest, ...],
+                        cancelled: threading.Event) -> list[CallRecord]:
+        """Run every call of one response at once; each ends ``ok`` or ``error``."""
+        records = []
+        for call in calls:
+            record = self._by_id.get((round_number, call.id))
+            if record is None:
+                record = CallRecord(call.id, call.name, round_number)
+                self.records.append(record)
+            record.arguments = call.parsed_arguments()
+            records.append(record)
+            self._announce(record.public())
+        loop = asyncio.get_running_loop()
+        work = asyncio.gather(*(self._run_one(loop, record, call) for record, call in zip(records, calls)))
+        while not work.done():
+            await asyncio.wait({work}, timeout=0.05)
+            if cancelled.is_set():
+                work.cancel()
+                for record in records:
+                    if record.status == "running":
+                        record.status, record.result = "error", "Stopped: the reply was cancelled."
+                return records
+        return records
+
+    async def _run_one(self, loop, record: CallRecord, call: ToolCallRequest) -> None:
+        started = time.monotonic()
+        try:
+            tool = registry.find(call.name)
+            if tool is None:
+                known = ", ".join(t.name for t in registry.all_tools())
+                raise ToolError(f"There is no tool named “{call.name}”. The tools are: {known}.")
+            arguments = registry.parse_arguments(tool, call.arguments)
+            result = await asyncio.wait_for(
+                loop.run_in_executor(_executor, self._call, tool, arguments), timeout=self._timeout)
+            record.status, record.result = "ok", _clip(result)
+        except ToolError as exc:
+            record.status, record.result = "error", str(exc)
+        except asyncio.TimeoutError:
+            record.status, record.result = "error", f"The tool took longer than {self._timeout:g} s and was stopped."
+        except Exception as exc:  # a tool's own bug: the model hears of it, the reply goes on
+            record.status, record.result = "error", f"The tool failed: {type(exc).__name__}: {exc}"
+        record.duration_ms = round((time.monotonic() - started) * 1000)
+        self._announce(record.public())
+
+    def _call(self, tool: registry.Tool, arguments: dict) -> str:
+        if not tool.needs_database:
+            return tool.run(arguments, self._context)
+        with self._app.app_context():
+            try:
+                return tool.run(arguments, self._context)
+            finally:
+                db.session.remove()
+
+
+def follow_up(text: str, records: list[CallRecord]) -> list[dict]:
+    """The assistant's turn that asked for ``records`` and one ``tool`` message per result."""
+    calls = [{"id": r.id, "type": "function",
+              "function": {"name": r.name, "arguments": r.arguments if isinstance(r.arguments, str)
+                           else json.dumps(r.arguments if r.arguments is not None else {})}} for r in records]
+    return [{"role": "assistant", "content": text or None, "tool_calls": calls},
+            *({"role": "tool", "tool_call_id": r.id, "content": _for_model(r)} for r in records)]
+
+
+def _for_model(record: CallRecord) -> str:
+    return record.result or "" if record.status == "ok" else f"Error: {record.result}"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "\n[result cut at 20,000 characters]"

@@ -1,0 +1,33 @@
+"""Full-text search over messages: a GIN index on PostgreSQL, an FTS5 table on SQLite
+
+Revision ID: 0007_message_search
+Revises: 0006_tool_call_results
+Create Date: 2026-11-24 00:50:00
+
+"""
+from alembic import op
+
+from app.services.search import POSTGRES_INDEX, SQLITE_FTS
+
+revision = "0007_message_search"
+down_revision = "0006_tool_call_results"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(POSTGRES_INDEX)
+    else:
+        for statement in SQLITE_FTS:
+            op.execute(statement)
+        op.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_messages_content_fts")
+    else:
+        for name in ("messages_fts_insert", "messages_fts_delete", "messages_fts_update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute("DROP TABLE IF EXISTS messages_fts")

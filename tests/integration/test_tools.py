@@ -1,0 +1,75 @@
+"""The tool loop on the real stack (issue 9): calls stream in, run on the worker, are stored
+and shown, errors go back to the model, rounds are capped, and cost adds up."""
+from __future__ import annotations
+
+import time
+
+
+def finished(member, chat_id: int, message_id: int, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = member.message(chat_id, message_id)
+        if message["status"] not in ("pending", "streaming"):
+            return message
+        time.sleep(0.1)
+    raise TimeoutError(f"message {message_id} did not finish")
+
+
+def test_a_calculator_round_trip_streams_each_call_to_the_room(ann, bob, chat_id, listeners):
+    watcher = bob.socket()
+    listeners.append(watcher)
+    assert watcher.join(chat_id)["ok"]
+    reply_id = ann.say(chat_id, 'What is 6 times 7? [[tool:calculator {"expression": "6*7"}]]')["assistant_message"]["id"]
+    done = watcher.wait_for("message.completed", reply_id)["message"]
+    assert "The tool answered: 42." in done["content"]
+    [call] = done["tool_calls"]
+    assert (call["name"], call["arguments"], call["status"], call["result"], call["round"]) == (
+        "calculator", {"expression": "6*7"}, "ok", "42", 1)
+    assert call["id"].startswith("call_") and call["duration_ms"] is not None
+    events = [d["call"] for n, d in watcher.events if n == "message.tool_call" and d["message_id"] == reply_id]
+    assert events[0]["status"] == "running" and events[0]["arguments"] is None  # named, arguments still coming
+    assert events[-1]["status"] == "ok" and events[-1]["result"] == "42"
+    assert done["context"]["tool_rounds"] == 2
+    assert done["input_tokens"] > 0 and done["cost"] > 0
+
+
+def test_parallel_calls_run_together_and_errors_go_back_to_the_model(ann, chat_id):
+    reply_id = ann.say(chat_id, "Several [[tool:calculator {\"expression\": \"2**10\"}]] "
+                                "[[tool:current_time {\"timezone\": \"Europe/Paris\"}]] "
+                                "[[tool:calculator {\"expression\": \"1/0\"}]] [[tool:teleport {}]] "
+                                "[[tool:calculator {not json}]] [[tool:current_time {\"timezone\": 5}]]")["assistant_message"]["id"]
+    done = finished(ann, chat_id, reply_id)
+    assert done["status"] == "completed"
+    calls = done["tool_calls"]
+    assert [c["name"] for c in calls] == ["calculator", "current_time", "calculator", "teleport", "calculator",
+                                          "current_time"]
+    assert {c["round"] for c in calls} == {1}
+    assert calls[0]["result"] == "1024" and "Europe/Paris" in calls[1]["result"]
+    assert [c["status"] for c in calls] == ["ok", "ok", "error", "error", "error", "error"]
+    assert calls[2]["result"] == "Division by zero."
+    assert calls[3]["result"].startswith("There is no tool named “teleport”.")
+    assert calls[4]["result"].startswith("The arguments are not valid JSON") and calls[4]["arguments"] == "{not json}"
+    assert calls[5]["result"].startswith("Invalid arguments for current_time: timezone:")
+    assert "Error: There is no tool named “teleport”" in done["content"]  # the model was sent the errors
+
+
+def test_a_model_that_never_stops_calling_tools_is_stopped_at_the_cap(ann, chat_id):
+    reply_id = ann.say(chat_id, 'Loop [[toolloop]] [[tool:calculator {"expression": "1+1"}]]')["assistant_message"]["id"]
+    done = finished(ann, chat_id, reply_id, timeout=40)
+    assert done["status"] == "failed"
+    assert done["error"].startswith("The model kept calling tools: Confab stopped after 10 rounds")
+    assert [c["round"] for c in done["tool_calls"]] == list(range(1, 11))
+    assert done["input_tokens"] > 10 * 20  # every round was paid for
+
+
+def test_the_next_turn_sends_the_calls_and_results_and_search_finds_only_this_account(ann, eve, chat_id):
+    first = ann.say(chat_id, 'Remember the codeword zebrafish [[tool:calculator {"expression": "3*3"}]]')
+    finished(ann, chat_id, first["assistant_message"]["id"])
+    eve_chat = eve.new_chat("Eve's secrets")
+    finished(eve, eve_chat, eve.say(eve_chat, "zebrafish is Eve's too")["assistant_message"]["id"])
+    reply_id = ann.say(chat_id, 'Find it [[tool:search_chats {"query": "zebrafish"}]] [[history]]')["assistant_message"]["id"]
+    done = finished(ann, chat_id, reply_id)
+    [search] = done["tool_calls"]
+    assert search["status"] == "ok" and "«zebrafish»" in search["result"]
+    assert "integration" in search["result"] and "Eve" not in search["result"]
+    assert done["status"] == "completed"

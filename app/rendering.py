@@ -109,6 +109,8 @@ def context_summary(report: dict | None) -> str:
     """One line telling what the model was sent (SPEC §4 context transparency)."""
     if not report:
         return ""
+    if report.get("image"):
+        return "Drawn from the request's description"
     parts = [f"Context: {_plural(report.get('included', 0), 'message')} sent"]
     if report.get("trimmed"):
         parts.append(f"{_plural(report['trimmed'], 'older message')} left out to fit")

@@ -22,12 +22,15 @@ ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_422": Error, "HTTP_429": E
 def post_message(chat_id: int):
     """Ask in the chat: your message and the pending reply, which streams on the chat's events.
 
-    Send JSON `{"content": "…"}`, or a multipart form with `content` and `files`. The same
+    Send JSON `{"content": "…"}`, or a multipart form with `content` and `files`. With
+    `"image": true` (or content starting `/image `) the chat's image model draws the content,
+    and the reply carries the picture as an attachment. The same
     rules as the chat page apply: the model must be available and the budgets not spent
     (422 says which); a reply still streaming in the chat is answered first."""
     body = request.context.json or request.context.form
     try:
-        user_message, reply = actions.post(api_user(), chat_id, body.content, request.files.getlist("files"))
+        user_message, reply = actions.post(api_user(), chat_id, body.content, request.files.getlist("files"),
+                                           image=body.image)
     except actions.Refused as exc:
         return api_error(exc.status, exc.message, "too_large" if exc.status == 413 else "invalid")
     return {"user_message": user_message, "assistant_message": reply}, 202

@@ -89,6 +89,7 @@ class ModelOut(BaseModel):
     input_price: float = Field(description="USD per million input tokens.")
     cached_input_price: float | None = Field(description="USD per million cached input tokens.")
     output_price: float = Field(description="USD per million output tokens.")
+    image_price: float | None = Field(description="USD per image (image models).")
     capabilities: list[str] = Field(description="Of `vision`, `audio`, `pdf`, `tools`, `streaming`.")
     enabled: bool
 
@@ -150,7 +151,8 @@ class ChatChanges(Strict):
 
 
 class NewMessage(Strict):
-    content: str = Field(description="The message; Markdown.")
+    content: str = Field(description="The message; Markdown. `/image <description>` asks for a picture.")
+    image: bool = Field(False, description="Draw the content with the image model instead of answering it.")
 
 
 def _file_list(schema: dict) -> None:
@@ -161,6 +163,7 @@ def _file_list(schema: dict) -> None:
 class NewMessageForm(BaseModel):
     """The multipart form of a post: ``content`` and up to 10 ``files``."""
     content: str = Field("", description="May be empty when files are attached.")
+    image: bool = Field(False, description="Draw the content with the image model.")
     files: Any = Field(None, json_schema_extra=_file_list,
                                       description="PDF, text, Markdown, CSV, JSON, PNG, JPEG, GIF, WebP, MP3 or WAV; "
                                                   "20 MB each, 50 MB in all.")

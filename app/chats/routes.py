@@ -118,6 +118,7 @@ def show(chat_id: int):
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),
         tool_names=[tool.name for tool in all_tools()],
+        image_model=next(iter(registry.enabled_models("image")), None),
         send_blocked=posting.send_blocked_reason(chat, current_user, budgets),
     )
 

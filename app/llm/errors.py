@@ -53,6 +53,9 @@ def classify(exc: BaseException, model_name: str = "the model") -> LlmError:
         return LlmError(f"{model_name} is not available at its provider (unknown model).", status=404)
     if isinstance(exc, openai.BadRequestError):
         detail = _provider_message(exc)
+        if "content_policy" in _code(exc) or "safety system" in detail.lower():
+            return LlmError(f"{model_name} refused this under its provider's content policy: {detail or 'refused'} "
+                            "Rephrase the request and try again.", status=400)
         if "context" in _code(exc) or "context length" in detail.lower() or "too long" in detail.lower():
             return LlmError(f"This conversation is too long for {model_name}. Start a new chat or switch to a "
                             "model with a larger context window.", status=400)

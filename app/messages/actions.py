@@ -18,7 +18,7 @@ from app.models import Chat, Message, User
 from app.rendering import public_message
 from app.services import branches, conversation, uploads
 from app.services.current import chat_or_404, member_chats_query
-from app.services.posting import PostError, cancel_reply, post_user_message
+from app.services.posting import PostError, cancel_reply, is_image_request, post_image_request, post_user_message
 
 
 
@@ -80,13 +80,19 @@ def _run(change):
         raise Refused(422, str(exc)) from exc
 
 
-def post(user: User, chat_id: int, content: str, files: list[FileStorage] | None = None) -> tuple[dict, dict]:
+def post(user: User, chat_id: int, content: str, files: list[FileStorage] | None = None,
+         *, image: bool = False) -> tuple[dict, dict]:
     """Store ``user``'s message (with its ``files``) at the end of the shown path and its
-    pending reply, tell the room and queue the reply; both as MESSAGE JSON. :class:`Refused`
-    (413 or 422) says why not, before anything is stored."""
+    pending reply, tell the room and queue the reply; both as MESSAGE JSON. A picture request
+    (``image``, or ``/image …``) is answered by the image model. :class:`Refused` (413 or 422)
+    says why not, before anything is stored."""
     chat = chat_or_404(chat_id, user, for_update=True)
     config = current_app.config
     try:
+        if is_image_request(content, image):
+            user_message, reply = post_image_request(chat, user, content,
+                                                     has_files=any(f.filename for f in files or []))
+            return _posted(chat, user, user_message, reply)
         checked = uploads.check_message(
             [(f.filename, f.read()) for f in files or [] if f.filename or f.content_length],
             max_files=config["MAX_FILES_PER_MESSAGE"], max_file_bytes=config["MAX_UPLOAD_BYTES"],
@@ -98,6 +104,11 @@ def post(user: User, chat_id: int, content: str, files: list[FileStorage] | None
     except PostError as exc:
         db.session.rollback()
         raise Refused(422, str(exc)) from exc
+    return _posted(chat, user, user_message, reply)
+
+
+def _posted(chat, user: User, user_message: Message, reply: Message) -> tuple[dict, dict]:
+    chat_id = chat.id
     created = [public_message(user_message), public_message(reply)]  # before commit expires them
     summary = realtime.chat_summary(chat)
     user_id = user.id

@@ -17,7 +17,7 @@ from app.services.current import chat_or_404
 def create(chat_id: int):
     try:
         user_message, reply = actions.post(current_user, chat_id, request.form.get("content", ""),
-                                           request.files.getlist("files"))
+                                           request.files.getlist("files"), image=request.form.get("mode") == "image")
     except actions.Refused as exc:
         if wants_json():
             return error_response(exc.status, exc.message, "too_large" if exc.status == 413 else "invalid")

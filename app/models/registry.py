@@ -37,6 +37,7 @@ class LlmModel(TimestampMixin, db.Model):
     input_price: Mapped[Decimal] = mapped_column(Price, default=ZERO)
     cached_input_price: Mapped[Decimal | None] = mapped_column(Price)
     output_price: Mapped[Decimal] = mapped_column(Price, default=ZERO)
+    image_price: Mapped[Decimal | None] = mapped_column(Price)  # USD per image (image models)
     capabilities: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     enabled: Mapped[bool] = mapped_column(default=True)
 
@@ -70,6 +71,7 @@ class LlmModel(TimestampMixin, db.Model):
             "input_price": float(self.input_price),
             "cached_input_price": None if self.cached_input_price is None else float(self.cached_input_price),
             "output_price": float(self.output_price),
+            "image_price": None if self.image_price is None else float(self.image_price),
             "capabilities": list(self.capabilities or []),
             "enabled": self.enabled,
         }

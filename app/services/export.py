@@ -99,9 +99,14 @@ def _message_markdown(message: dict, model_names: dict[str, str]) -> list[str]:
         lines += [message["content"], ""]
     for call in message["tool_calls"]:
         lines += [f"**Tool call** `{call['name']}` (`{call['id']}`) with arguments:", ""]
-        arguments = _pretty(call["arguments"])
+        arguments = call["arguments"] if isinstance(call["arguments"], str) else _pretty(call["arguments"])
         fence = _fence(arguments)
         lines += [fence + "json", arguments, fence, ""]
+        if call.get("result") is not None:
+            took = f" after {call['duration_ms']:,} ms" if call.get("duration_ms") is not None else ""
+            label = "failed" if call.get("status") == "error" else "answered"
+            fence = _fence(call["result"])
+            lines += [f"The tool {label}{took}:", "", fence + "text", call["result"], fence, ""]
     if message["attachments"]:
         lines += ["Attachments:", ""]
         lines += [f"- {a['filename']} ({a['content_type']}, {_size(a['byte_size'])})" for a in message["attachments"]]

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Attachment, Chat, LlmModel, Message, User
 from app.models.base import utcnow
 from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
-from app.services import live_state, storage, uploads, usage
+from app.services import live_state, registry, storage, uploads, usage
 from app.services.chats import ChatError, usable_model
 from app.validators import has_visible_text
 
@@ -104,6 +104,49 @@ def post_user_message(chat: Chat, user: User, content: str,
     if files:
         db.session.flush()
     return user_message, reply
+
+
+IMAGE_COMMAND = "/image"
+
+
+def is_image_request(content: str | None, image_mode: bool = False) -> bool:
+    """The composer's picture toggle, or a message that starts with ``/image``."""
+    text = (content or "").lstrip()
+    return image_mode or text == IMAGE_COMMAND or text.startswith(IMAGE_COMMAND + " ") \
+        or text.startswith(IMAGE_COMMAND + "\n")
+
+
+def image_prompt(content: str) -> str:
+    text = content.lstrip()
+    return text[len(IMAGE_COMMAND):].strip() if text.startswith(IMAGE_COMMAND) else text.strip()
+
+
+def image_model() -> LlmModel:
+    """The model file's default image model if enabled, else the first enabled one."""
+    try:
+        wanted = registry.defaults(current_app.config["MODELS_FILE"]).get("image_model")
+    except registry.RegistryFileError:
+        wanted = None
+    for candidate in [wanted, *(m.id for m in registry.enabled_models("image"))]:
+        try:
+            return usable_model(candidate, kind="image")
+        except ChatError:
+            continue
+    raise PostError("No image model is switched on. An administrator can add one to the model file.")
+
+
+def post_image_request(chat: Chat, user: User, content: str, has_files: bool = False) -> tuple[Message, Message]:
+    """Ask the image model for a picture: the request (stored as ``/image <prompt>``) and a
+    pending reply the image job answers with the picture as an attachment."""
+    if has_files:
+        raise PostError("Pictures are drawn from a description. Send files in an ordinary message.")
+    try:
+        prompt = clean_content(image_prompt(content or ""))
+    except PostError as exc:
+        raise PostError("Describe the picture first, after /image." if "first" in str(exc) else str(exc)) from exc
+    model = image_model()
+    check_budget(chat, user)
+    return ask(chat, user, f"{IMAGE_COMMAND} {prompt}", chat.leaf_id, model)
 
 
 def store_attachment(upload: uploads.Upload) -> Attachment:

@@ -70,7 +70,7 @@ def _validate(data: object) -> dict:
             value = spec.get(field, 1)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise RegistryFileError(f"{where}: {field} must be a positive whole number")
-        for field in ("input_price", "cached_input_price", "output_price"):
+        for field in ("input_price", "cached_input_price", "output_price", "image_price"):
             if field in spec and spec[field] is not None:
                 spec[field] = _price(spec[field], f"{where}: {field}")
         caps = spec.get("capabilities", [])
@@ -141,6 +141,7 @@ def seed(path: str | Path) -> SeedResult:
             "input_price": spec.get("input_price") or Decimal(0),
             "cached_input_price": spec.get("cached_input_price"),
             "output_price": spec.get("output_price") or Decimal(0),
+            "image_price": spec.get("image_price"),
             "capabilities": list(spec.get("capabilities", [])),
             "enabled": bool(spec.get("enabled", True)),
         }

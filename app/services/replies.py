@@ -27,6 +27,7 @@ from app.jobs.queue import enqueue_title
 from app.llm.clients import async_client_for
 from app.llm.context import build_request, estimate_tokens, history_before
 from app.llm.errors import LlmError
+from app.llm.images import Picture, draw
 from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, ToolCallStarted, Usage
 from app.models import Chat, LlmModel, Message, ToolCall
 from app.models.base import utcnow
@@ -35,8 +36,9 @@ from app.redis_client import get_redis
 from app.rendering import public_message
 from app.services import conversation, live_state
 from app.services.drafts import Draft
-from app.tools.loop import ToolLoop, follow_up, offered
-from app.tools.registry import ToolContext
+from app.services.pictures import attach_picture
+from app.services.posting import image_prompt
+from app.tools.loop import ToolLoop, follow_up, loop_for_reply, offered
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
 TOO_MANY_ROUNDS = ("The model kept calling tools: Confab stopped after {rounds} rounds without an answer. "
@@ -64,6 +66,8 @@ class Reply:
     finished: bool = False
     round: int = 1
     calls: ToolCalls | None = None  # what the round's response ended by asking for
+    image_prompt: str | None = None  # an image model's reply: what to draw
+    picture: Picture | None = None
 
 
 @dataclass
@@ -138,6 +142,11 @@ def _start(message_id: int) -> Reply | Outcome | None:
         client = async_client_for(model.provider)
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
+    if model.kind == "image":
+        prompt = db.session.execute(sa.select(Message.content).where(Message.id == message.reply_to_id)).scalar()
+        return Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name, request=[],
+                     report={"image": True}, client=client, live=LiveReply(chat_id, message_id),
+                     draft=Draft(message_id), image_prompt=image_prompt(prompt or ""))
     capabilities = frozenset(model.capabilities or [])
     built = build_request(history_before(message), instructions, model.context_window, model.max_output_tokens,
                           capabilities)
@@ -145,23 +154,8 @@ def _start(message_id: int) -> Reply | Outcome | None:
                   request=built.messages, report=built.report, client=client,
                   live=LiveReply(chat_id, message_id), draft=Draft(message_id), tools=offered(capabilities))
     if reply.tools:
-        reply.tool_loop = _tool_loop(message, chat_id)
+        reply.tool_loop = loop_for_reply(message.id, message.reply_to_id, chat_id)
     return reply
-
-
-def _tool_loop(message: Message, chat_id: int) -> ToolLoop:
-    """The reply's tools work for the member who asked, in the chat's account."""
-    asker, account_id = db.session.execute(
-        sa.select(Message.user_id, Chat.account_id).join(Chat, Chat.id == Message.chat_id)
-        .where(Message.id == message.reply_to_id)
-    ).first() or (None, None)
-    publish = current_app.extensions["confab.publish"]
-
-    def announce(call: dict) -> None:
-        publish([["message.tool_call", chat_id, {"chat_id": chat_id, "message_id": message.id, "call": call}]])
-
-    return ToolLoop(current_app._get_current_object(), ToolContext(asker, chat_id, account_id or 0), announce,
-                    current_app.config["TOOL_TIMEOUT_SECONDS"])
 
 
 def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
@@ -206,7 +200,10 @@ async def _stream_rounds(reply: Reply, watched: WatchedStream, relay: Relay,
                          log: logging.LoggerAdapter | logging.Logger, attempts: int, base: float,
                          max_rounds: int) -> Outcome:
     """On the stream loop: stream the model's answer; while it ends by asking for tools, run
-    them (``app/tools/loop.py``) and ask again with their results, up to ``max_rounds``."""
+    them (``app/tools/loop.py``) and ask again with their results, up to ``max_rounds``. An
+    image model's reply is drawn instead (``app/llm/images.py``)."""
+    if reply.image_prompt is not None:
+        return await _draw(reply, watched, log)
     request = reply.request
     for round_number in range(1, max_rounds + 1):
         reply.round, reply.calls, reply.finished = round_number, None, False
@@ -251,6 +248,16 @@ async def _stream_with_retries(reply: Reply, request: list[dict], watched: Watch
     return Outcome(FAILED, ENDED_EARLY)
 
 
+async def _draw(reply: Reply, watched: WatchedStream, log: logging.LoggerAdapter | logging.Logger) -> Outcome:
+    try:
+        reply.picture = await draw(reply.client, reply.model_id, reply.image_prompt, watched.cancelled,
+                                   model_name=reply.model_name)
+    except LlmError as exc:
+        log.warning("image reply %s failed: %s", reply.message_id, exc)
+        return Outcome(FAILED, exc.message)
+    return Outcome(CANCELLED) if reply.picture is None else Outcome(COMPLETED)
+
+
 def _apply(reply: Reply, event: object, relay: Relay) -> None:
     """One provider event: text goes to the reply's draft and to the relay."""
     kind = type(event)
@@ -290,6 +297,8 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
     message.status = outcome.status
     message.error = outcome.error
     report = dict(reply.report)
+    if reply.picture is not None:
+        attach_picture(message, model, reply.picture, report)
     usage = reply.usage
     if usage is None and (content or message.reasoning):
         usage = Usage(input_tokens=report.get("estimated_tokens", 0),

@@ -30,6 +30,10 @@ export class Composer {
       onError: (message) => { this.error.textContent = message; },
     });
     acceptDropsAndPastes(document.getElementById("chat"), this.input, this.pending);
+    this.imageToggle = form.querySelector("#image-toggle");
+    this.mode = form.querySelector("#compose-mode");
+    this.placeholder = this.input.placeholder;
+    this.imageToggle?.addEventListener("click", () => this.setImageMode(this.mode.value !== "image"));
     this.input.value = this.loadDraft();
     this.grow();
     form.addEventListener("submit", (event) => this.submit(event));
@@ -53,6 +57,15 @@ export class Composer {
       await onStop();
       this.stop.disabled = false;
     });
+  }
+
+  // The picture toggle: the next message is drawn by the image model.
+  setImageMode(on) {
+    if (!this.mode) return;
+    this.mode.value = on ? "image" : "chat";
+    this.imageToggle.setAttribute("aria-pressed", String(on));
+    this.input.placeholder = on ? "Describe the picture…" : this.placeholder;
+    this.input.focus();
   }
 
   loadDraft() {
@@ -121,6 +134,7 @@ export class Composer {
       return;
     }
     this.pending.clear();
+    this.setImageMode(false);
     this.saveDraft();
     this.onSent(response.body);
   }

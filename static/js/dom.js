@@ -38,6 +38,7 @@ export function usageText(m) {
 
 export function contextText(report) {
   if (!report) return "";
+  if (report.image) return "Drawn from the request's description";
   const parts = [`Context: ${plural(report.included || 0, "message")} sent`];
   if (report.trimmed) parts.push(`${plural(report.trimmed, "older message")} left out to fit`);
   if (report.instructions) parts.push("instructions included");
@@ -236,6 +237,14 @@ export function updateToolCall(node, call) {
   node.querySelector(".tool-result").textContent = call.result ?? (status === "running" ? "…" : "");
 }
 
+// A reply's files arrive with its end (a drawn picture): list them under the text.
+function setAttachments(article, attachments) {
+  if (!(attachments || []).length || article.querySelector(".attachments")) return;
+  const list = el("ul", "attachments");
+  for (const a of attachments) list.append(attachmentElement(a));
+  article.querySelector(".content").after(list);
+}
+
 export function setToolCalls(article, calls) {
   const box = article.querySelector(".tool-calls");
   for (const call of calls || []) {
@@ -266,6 +275,7 @@ export function applyFinal(article, m) {
   }
   setReasoning(article, m.reasoning);
   setToolCalls(article, m.tool_calls);
+  setAttachments(article, m.attachments);
   setRegenerate(article, m);
   setVersions(article, m);
   const error = body.querySelector(".error");

@@ -220,7 +220,8 @@ def test_open_streams_hold_no_database_or_redis_connection_each(ann_api, api_cha
 
 
 def test_export_in_both_formats(ann_api, api_chat):
-    reply_id = ann_api.post(f"/chats/{api_chat}/messages", data={"content": "Think first [[reason]] [[chunks:4]]"},
+    reply_id = ann_api.post(f"/chats/{api_chat}/messages",
+                            data={"content": 'Think first [[reason]] [[chunks:4]] [[tool:calculator {"expression": "2*21"}]]'},
                             files=[("files", ("table.csv", b"a,b\n1,2\n", "text/csv"))]).json()["assistant_message"]["id"]
     reply = finished(ann_api, reply_id)
     as_json = ann_api.get(f"/chats/{api_chat}/export", params={"format": "json"})
@@ -230,6 +231,7 @@ def test_export_in_both_formats(ann_api, api_chat):
     assert [m["id"] for m in data["messages"]][-1] == reply_id
     assert data["messages"][-1]["content"] == reply["content"] and data["participants"][0]["name"] == "Ann Lee"
     assert data["messages"][-2]["attachments"][0]["filename"] == "table.csv"
+    assert [(c["name"], c["result"]) for c in data["messages"][-1]["tool_calls"]] == [("calculator", "42")]
     as_md = ann_api.get(f"/chats/{api_chat}/export")
     assert as_md.headers["content-type"].startswith("text/markdown")
     text = as_md.text
@@ -237,3 +239,4 @@ def test_export_in_both_formats(ann_api, api_chat):
     assert "<details><summary>Reasoning</summary>" in text and reply["reasoning"].splitlines()[0] in text
     assert reply["content"] in text and "tokens in" in text
     assert "Attachments:\n\n- table.csv (text/csv, 8 bytes)" in text
+    assert '**Tool call** `calculator`' in text and '"expression": "2*21"' in text and "```text\n42\n```" in text

@@ -73,3 +73,22 @@ def test_the_next_turn_sends_the_calls_and_results_and_search_finds_only_this_ac
     assert search["status"] == "ok" and "«zebrafish»" in search["result"]
     assert "integration" in search["result"] and "Eve" not in search["result"]
     assert done["status"] == "completed"
+
+
+def test_cancel_stops_the_tool_loop_between_rounds(ann, chat_id, listeners):
+    watcher = ann.socket()
+    listeners.append(watcher)
+    assert watcher.join(chat_id)["ok"]
+    reply_id = ann.say(chat_id, 'Forever [[toolloop]] [[slow:60]] [[tool:calculator {"expression": "2+2"}]]')[
+        "assistant_message"]["id"]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        rounds = {d["call"]["round"] for n, d in list(watcher.events) if n == "message.tool_call"
+                  and d["message_id"] == reply_id and d["call"]["status"] == "ok"}
+        if len(rounds) >= 2:
+            break
+        time.sleep(0.05)
+    assert ann.post(f"/chats/{chat_id}/messages/{reply_id}/cancel").status_code == 202
+    done = watcher.wait_for("message.cancelled", reply_id)["message"]
+    assert done["status"] == "cancelled"
+    assert 2 <= max(c["round"] for c in done["tool_calls"]) < 10

@@ -3,19 +3,8 @@ the model as the part its capability calls for, the context report says so, and 
 outside the account can fetch one."""
 from __future__ import annotations
 
-import time
-
 from tests.support import files
 
-
-def finished(member, chat_id: int, message_id: int, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = member.message(chat_id, message_id)
-        if message["status"] not in ("pending", "streaming"):
-            return message
-        time.sleep(0.1)
-    raise TimeoutError(f"message {message_id} did not finish")
 
 
 def send(member, chat_id: int, content: str, *uploads):
@@ -29,7 +18,7 @@ def test_every_type_reaches_a_capable_model_natively_and_the_report_says_so(ann,
     response = send(ann, chat_id, "Describe these", *uploads)
     assert response.status_code == 202, response.text
     posted = response.json()
-    done = finished(ann, chat_id, posted["assistant_message"]["id"])
+    done = ann.finished(chat_id, posted["assistant_message"]["id"])
     assert done["status"] == "completed"
     assert "I received 7 attachments: 1. image (image/png, " in done["content"]
     assert f"6. audio (wav, {len(files.wav()):,} bytes)" in done["content"]
@@ -37,7 +26,7 @@ def test_every_type_reaches_a_capable_model_natively_and_the_report_says_so(ann,
     assert [a["sent_as"] for a in done["context"]["attachments"]] == ["image"] * 4 + ["audio"] * 2 + ["file"]
     texts = send(ann, chat_id, "And these", ("notes.txt", b"Plain notes\nmore"), ("readme.md", b"# Title\nbody"),
                  ("table.csv", b"name,amount\nann,3\n"), ("data.json", b'{"answer": 42}'))
-    done = finished(ann, chat_id, texts.json()["assistant_message"]["id"])
+    done = ann.finished(chat_id, texts.json()["assistant_message"]["id"])
     assert "1. text [notes.txt], first line “Plain notes”" in done["content"]
     assert "3. text [table.csv], first line “name,amount”" in done["content"]
     # Bob, a member, sees and fetches them; Eve, an outsider, gets a 404 for each.
@@ -52,7 +41,7 @@ def test_a_model_without_pdf_or_vision_gets_the_pdfs_text_and_no_image(ann, chat
     assert refused.status_code == 422 and "Demo fast cannot see images" in refused.json()["error"]["message"]
     posted = send(ann, chat_id, "Summarise", ("report.pdf", files.pdf(["Revenue rose", "Costs fell"])),
                   ("scan.pdf", files.pdf())).json()
-    done = finished(ann, chat_id, posted["assistant_message"]["id"])
+    done = ann.finished(chat_id, posted["assistant_message"]["id"])
     assert "1. text [report.pdf, text extracted from a PDF of 1 pages], first line “Revenue rose”" in done["content"]
     report = {a["filename"]: a for a in done["context"]["attachments"]}
     assert report["report.pdf"]["sent_as"] == "text" and report["report.pdf"]["chars"] == len("Revenue rose\nCosts fell")

@@ -3,18 +3,7 @@ model through the SDK's images API, every member sees the picture arrive as an a
 its price is recorded, and a content-policy refusal says so."""
 from __future__ import annotations
 
-import time
 
-
-
-def finished(member, chat_id: int, message_id: int, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = member.message(chat_id, message_id)
-        if message["status"] not in ("pending", "streaming"):
-            return message
-        time.sleep(0.1)
-    raise TimeoutError(f"message {message_id} did not finish")
 
 
 def test_an_image_request_reaches_every_member_as_a_picture_with_its_price(ann, bob, chat_id, listeners):
@@ -36,14 +25,14 @@ def test_an_image_request_reaches_every_member_as_a_picture_with_its_price(ann, 
 def test_the_composer_toggle_asks_for_a_picture_without_the_command(ann, chat_id):
     response = ann.post(f"/chats/{chat_id}/messages", data={"content": "a red square", "mode": "image"})
     assert response.status_code == 202
-    done = finished(ann, chat_id, response.json()["assistant_message"]["id"])
+    done = ann.finished(chat_id, response.json()["assistant_message"]["id"])
     assert done["status"] == "completed" and done["attachments"][0]["kind"] == "image"
     assert response.json()["user_message"]["content"] == "/image a red square"
 
 
 def test_a_content_policy_refusal_is_shown_as_such(ann, chat_id):
     reply_id = ann.say(chat_id, "/image something forbidden [[refuse]]")["assistant_message"]["id"]
-    done = finished(ann, chat_id, reply_id)
+    done = ann.finished(chat_id, reply_id)
     assert done["status"] == "failed" and done["attachments"] == []
     assert done["error"].startswith("Demo image refused this under its provider's content policy:")
     assert ann.post(f"/chats/{chat_id}/messages", data={"content": "/image   "}).json()["error"]["message"] == \

@@ -5,15 +5,6 @@ from __future__ import annotations
 import time
 
 
-def finished(member, chat_id: int, message_id: int, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = member.message(chat_id, message_id)
-        if message["status"] not in ("pending", "streaming"):
-            return message
-        time.sleep(0.1)
-    raise TimeoutError(f"message {message_id} did not finish")
-
 
 def test_a_calculator_round_trip_streams_each_call_to_the_room(ann, bob, chat_id, listeners):
     watcher = bob.socket()
@@ -38,7 +29,7 @@ def test_parallel_calls_run_together_and_errors_go_back_to_the_model(ann, chat_i
                                 "[[tool:current_time {\"timezone\": \"Europe/Paris\"}]] "
                                 "[[tool:calculator {\"expression\": \"1/0\"}]] [[tool:teleport {}]] "
                                 "[[tool:calculator {not json}]] [[tool:current_time {\"timezone\": 5}]]")["assistant_message"]["id"]
-    done = finished(ann, chat_id, reply_id)
+    done = ann.finished(chat_id, reply_id)
     assert done["status"] == "completed"
     calls = done["tool_calls"]
     assert [c["name"] for c in calls] == ["calculator", "current_time", "calculator", "teleport", "calculator",
@@ -55,7 +46,7 @@ def test_parallel_calls_run_together_and_errors_go_back_to_the_model(ann, chat_i
 
 def test_a_model_that_never_stops_calling_tools_is_stopped_at_the_cap(ann, chat_id):
     reply_id = ann.say(chat_id, 'Loop [[toolloop]] [[tool:calculator {"expression": "1+1"}]]')["assistant_message"]["id"]
-    done = finished(ann, chat_id, reply_id, timeout=40)
+    done = ann.finished(chat_id, reply_id, timeout=40)
     assert done["status"] == "failed"
     assert done["error"].startswith("The model kept calling tools: Confab stopped after 10 rounds")
     assert [c["round"] for c in done["tool_calls"]] == list(range(1, 11))
@@ -64,11 +55,11 @@ def test_a_model_that_never_stops_calling_tools_is_stopped_at_the_cap(ann, chat_
 
 def test_the_next_turn_sends_the_calls_and_results_and_search_finds_only_this_account(ann, eve, chat_id):
     first = ann.say(chat_id, 'Remember the codeword zebrafish [[tool:calculator {"expression": "3*3"}]]')
-    finished(ann, chat_id, first["assistant_message"]["id"])
+    ann.finished(chat_id, first["assistant_message"]["id"])
     eve_chat = eve.new_chat("Eve's secrets")
-    finished(eve, eve_chat, eve.say(eve_chat, "zebrafish is Eve's too")["assistant_message"]["id"])
+    eve.finished(eve_chat, eve.say(eve_chat, "zebrafish is Eve's too")["assistant_message"]["id"])
     reply_id = ann.say(chat_id, 'Find it [[tool:search_chats {"query": "zebrafish"}]] [[history]]')["assistant_message"]["id"]
-    done = finished(ann, chat_id, reply_id)
+    done = ann.finished(chat_id, reply_id)
     [search] = done["tool_calls"]
     assert search["status"] == "ok" and "«zebrafish»" in search["result"]
     assert "integration" in search["result"] and "Eve" not in search["result"]

@@ -206,6 +206,16 @@ class Member:
     def message(self, chat_id: int, message_id: int) -> dict:
         return next(m for m in self.messages(chat_id) if m["id"] == message_id)
 
+    def finished(self, chat_id: int, message_id: int, timeout: float = 20) -> dict:
+        """The message once it is no longer pending or streaming."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = self.message(chat_id, message_id)
+            if message["status"] not in ("pending", "streaming"):
+                return message
+            time.sleep(0.1)
+        raise TimeoutError(f"message {message_id} did not finish")
+
     def socket(self) -> "Listener":
         return Listener(self)
 

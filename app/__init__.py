@@ -67,7 +67,8 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     app.register_blueprint(chats.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(usage.bp)
-    api.register(app)
+    if role != "worker":  # workers serve no HTTP: they skip the API's validation and document
+        api.register(app)
     errors.register(app)
     request_guards.register(app)
     register_cli(app)

@@ -15,8 +15,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import filetype
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 AUDIO_TYPES = {"audio/mpeg", "audio/wav"}
@@ -121,6 +119,9 @@ def _text_upload(name: str, data: bytes) -> Upload:
 
 def _pdf_text(name: str, data: bytes) -> tuple[str | None, int]:
     """The PDF's text and page count; a PDF that will not open, or is encrypted, is refused."""
+    from pypdf import PdfReader  # imported when a PDF arrives: processes that never see one stay smaller
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -6,8 +6,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import jsonschema
-
 
 @dataclass(frozen=True)
 class ToolContext:
@@ -39,7 +37,7 @@ _TOOLS: dict[str, Tool] = {}
 
 
 def register(tool: Tool) -> Tool:
-    jsonschema.Draft202012Validator.check_schema(tool.parameters)
+    """Offer ``tool`` (its schema is checked by the unit tests, not at every start)."""
     _TOOLS[tool.name] = tool
     return tool
 
@@ -58,6 +56,8 @@ def find(name: str) -> Tool | None:
 def parse_arguments(tool: Tool, raw: str) -> dict:
     """The call's arguments, checked against the tool's schema, or :class:`ToolError` saying
     what is wrong (the model gets it as the call's result and can try again)."""
+    import jsonschema  # imported at the first call: workers whose models never call tools stay smaller
+
     try:
         arguments = json.loads(raw or "{}")
     except ValueError as exc:

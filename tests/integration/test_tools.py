@@ -53,17 +53,17 @@ def test_a_model_that_never_stops_calling_tools_is_stopped_at_the_cap(ann, chat_
     assert done["input_tokens"] > 10 * 20  # every round was paid for
 
 
-def test_the_next_turn_sends_the_calls_and_results_and_search_finds_only_this_account(ann, eve, chat_id):
-    first = ann.say(chat_id, 'Remember the codeword zebrafish [[tool:calculator {"expression": "3*3"}]]')
-    ann.finished(chat_id, first["assistant_message"]["id"])
+def test_search_chats_finds_a_phrase_in_the_members_other_chat_and_nothing_of_another_account(ann, eve, chat_id):
+    elsewhere = ann.new_chat("Launch notes")
+    ann.finished(elsewhere, ann.say(elsewhere, "Remember the codeword zebrafish")["assistant_message"]["id"])
     eve_chat = eve.new_chat("Eve's secrets")
     eve.finished(eve_chat, eve.say(eve_chat, "zebrafish is Eve's too")["assistant_message"]["id"])
-    reply_id = ann.say(chat_id, 'Find it [[tool:search_chats {"query": "zebrafish"}]] [[history]]')["assistant_message"]["id"]
+    reply_id = ann.say(chat_id, 'Find it [[tool:search_chats {"query": "codeword zebrafish"}]]')["assistant_message"]["id"]
     done = ann.finished(chat_id, reply_id)
     [search] = done["tool_calls"]
-    assert search["status"] == "ok" and "«zebrafish»" in search["result"]
-    assert "integration" in search["result"] and "Eve" not in search["result"]
-    assert done["status"] == "completed"
+    assert search["status"] == "ok" and "“Launch notes”" in search["result"] and "«zebrafish»" in search["result"]
+    assert "Eve" not in search["result"]
+    assert done["status"] == "completed" and "Launch notes" in done["content"]  # the model read the result
 
 
 def test_cancel_stops_the_tool_loop_between_rounds(ann, chat_id, listeners):

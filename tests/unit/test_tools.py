@@ -3,6 +3,7 @@ code, clear errors instead of hangs, arguments checked against each schema, and 
 that stays inside the member's account."""
 from __future__ import annotations
 
+import jsonschema
 import pytest
 
 from app.extensions import db
@@ -50,6 +51,8 @@ def test_arguments_are_checked_against_each_tools_schema():
             registry.parse_arguments(calculator, raw)
         assert message in str(refused.value)
     assert [t.name for t in registry.all_tools()] == ["calculator", "current_time", "search_chats"]
+    for tool in registry.all_tools():
+        jsonschema.Draft202012Validator.check_schema(tool.parameters)
 
 
 def test_current_time_takes_an_iana_zone():

@@ -23,6 +23,8 @@ TEXT_TYPES = {"text/plain", "text/markdown", "text/csv", "application/json"}
 ACCEPTED_LIST = "PDF, plain text, Markdown, CSV, JSON, PNG, JPEG, GIF, WebP, MP3 or WAV"
 TEXT_SUFFIXES = {".md": "text/markdown", ".markdown": "text/markdown", ".csv": "text/csv", ".json": "application/json"}
 MARKUP = re.compile(rb"<\s*(!doctype|html|svg|script|body|iframe|\?xml)", re.I)
+# A document that *is* markup (HTML, SVG, XML) rather than text that quotes some tags.
+MARKUP_DOCUMENT = re.compile(rb"^(\xef\xbb\xbf)?\s*<\s*(!doctype|html|svg|script|body|iframe|head|\?xml)", re.I)
 MAX_NAME_CHARS = 255
 
 
@@ -99,7 +101,7 @@ def _megabytes(size: int) -> str:
 
 def _text_upload(name: str, data: bytes) -> Upload:
     refused = UploadError(f"“{name}” is not a file type Confab takes. It takes {ACCEPTED_LIST} files.")
-    if b"\x00" in data or MARKUP.search(data[:4096]):
+    if b"\x00" in data or MARKUP_DOCUMENT.match(data[:4096]):
         raise refused
     try:
         text = data.decode("utf-8-sig")
@@ -138,10 +140,10 @@ def _pdf_text(name: str, data: bytes) -> tuple[str | None, int]:
 
 def _well_formed(mime: str, data: bytes) -> bool:
     """Beyond the magic bytes: the format's own structure is where it should be."""
-    if mime == "image/png":
-        return data[12:16] == b"IHDR" and b"IEND" in data[-12:]
-    if mime == "image/jpeg":
-        return data.rstrip(b"\x00\r\n")[-2:] == b"\xff\xd9"
+    if mime == "image/png":  # phones may append data after IEND: only its presence is required
+        return data[12:16] == b"IHDR" and b"IEND" in data
+    if mime == "image/jpeg":  # a marker follows the start of image (motion photos append video after EOI)
+        return len(data) > 4 and 0xC0 <= data[3] <= 0xFE and b"\xff\xd9" in data
     if mime == "image/gif":
         return data.rstrip(b"\x00\r\n")[-1:] == b";"
     if mime == "image/webp":

@@ -25,13 +25,14 @@ ACCEPTED = [
     ("voice.wav", files.wav(), "audio/wav", "audio"),
     ("report.pdf", files.pdf(["Quarterly report", "Revenue rose"]), "application/pdf", "pdf"),
     ("notes.txt", "Plain notes\nsecond line".encode(), "text/plain", "text"),
-    ("readme.md", "# Title\n\nBody ✓".encode(), "text/markdown", "text"),
+    ("readme.md", "# Title\n\nBody ✓ with `<script>` quoted\n\n<p align=center>hi</p>".encode(), "text/markdown", "text"),
     ("table.csv", b"name,amount\nann,3\n", "text/csv", "text"),
     ("data.json", b'{"answer": 42}', "application/json", "text"),
 ]
 REFUSED = [
     ("page.png", files.HTML_AS_PNG, "is not a file type Confab takes"),
     ("drawing.png", files.SVG_AS_PNG, "is not a file type Confab takes"),
+    ("page.txt", b"\n  <!DOCTYPE html><html><body>hi</body></html>", "is not a file type Confab takes"),
     ("trick.png", files.PNG_HEADER_THEN_HTML, "starts like a PNG file but is not one"),
     ("empty.txt", b"", "is empty"),
     ("letter.docx", files.DOCX, "is a file of type ZIP"),
@@ -96,6 +97,14 @@ def test_each_bad_file_is_refused_with_a_clear_message_and_nothing_is_stored(cli
     assert db.session.execute(sa.select(sa.func.count(Message.id))).scalar_one() == 0
     assert db.session.execute(sa.select(sa.func.count(Attachment.id))).scalar_one() == 0
     assert stored_files() == set()
+
+
+def test_photos_with_data_after_the_image_are_still_photos(client, chat):
+    motion_photo = files.JPEG + b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64  # a phone's video after the JPEG
+    png_with_trailer = files.png() + b"trailing bytes some editors leave"
+    response = send(client, chat.id, "", ("motion.jpg", motion_photo), ("edited.png", png_with_trailer))
+    assert response.status_code == 202
+    assert [a["content_type"] for a in response.get_json()["user_message"]["attachments"]] == ["image/jpeg", "image/png"]
 
 
 def test_an_oversized_file_and_too_many_files_are_refused(client, chat, app):

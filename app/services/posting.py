@@ -135,18 +135,29 @@ def image_model() -> LlmModel:
     raise PostError("No image model is switched on. An administrator can add one to the model file.")
 
 
+def drawing_model(chat: Chat, user: User) -> LlmModel:
+    """The image model that will draw for ``user`` now, once the budgets allow it."""
+    model = image_model()
+    check_budget(chat, user)
+    return model
+
+
+def picture_request_text(content: str) -> str:
+    """A picture request as stored, ``/image <description>``; :class:`PostError` if empty."""
+    try:
+        prompt = clean_content(image_prompt(content or ""))
+    except PostError as exc:
+        raise PostError("Describe the picture first, after /image." if "first" in str(exc) else str(exc)) from exc
+    return f"{IMAGE_COMMAND} {prompt}"
+
+
 def post_image_request(chat: Chat, user: User, content: str, has_files: bool = False) -> tuple[Message, Message]:
     """Ask the image model for a picture: the request (stored as ``/image <prompt>``) and a
     pending reply the image job answers with the picture as an attachment."""
     if has_files:
         raise PostError("Pictures are drawn from a description. Send files in an ordinary message.")
-    try:
-        prompt = clean_content(image_prompt(content or ""))
-    except PostError as exc:
-        raise PostError("Describe the picture first, after /image." if "first" in str(exc) else str(exc)) from exc
-    model = image_model()
-    check_budget(chat, user)
-    return ask(chat, user, f"{IMAGE_COMMAND} {prompt}", chat.leaf_id, model)
+    text = picture_request_text(content)
+    return ask(chat, user, text, chat.leaf_id, drawing_model(chat, user))
 
 
 def store_attachment(upload: uploads.Upload) -> Attachment:

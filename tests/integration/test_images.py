@@ -37,3 +37,17 @@ def test_a_content_policy_refusal_is_shown_as_such(ann, chat_id):
     assert done["error"].startswith("Demo image refused this under its provider's content policy:")
     assert ann.post(f"/chats/{chat_id}/messages", data={"content": "/image   "}).json()["error"]["message"] == \
         "Describe the picture first, after /image."
+
+
+def test_regenerating_or_editing_a_picture_request_draws_again(ann, chat_id):
+    posted = ann.say(chat_id, "/image a small house")
+    first = ann.finished(chat_id, posted["assistant_message"]["id"])
+    again = ann.post(f"/chats/{chat_id}/messages/{first['id']}/regenerate").json()["assistant_message"]
+    assert again["model_id"] == "demo-image"
+    redrawn = ann.finished(chat_id, again["id"])
+    assert redrawn["status"] == "completed" and redrawn["attachments"][0]["kind"] == "image"
+    assert redrawn["siblings"] == [first["id"], again["id"]]
+    edited = ann.post(f"/chats/{chat_id}/messages/{posted['user_message']['id']}/edit",
+                      data={"content": "/image a tall tower"}).json()
+    assert edited["user_message"]["content"] == "/image a tall tower"
+    assert ann.finished(chat_id, edited["assistant_message"]["id"])["content"] == "a tall tower"

@@ -1,7 +1,6 @@
 """``/api/v1/chats``: list, create, read, change, delete and export chats."""
 from __future__ import annotations
 
-from flask import Response as FlaskResponse
 from flask import current_app, request
 from spectree import Response
 
@@ -116,15 +115,5 @@ def export_chat(chat_id: int):
     attachments, tool calls and reasoning."""
     query = parsed(ExportQuery, request.args.to_dict())
     chat = chat_or_404(chat_id, api_user())
-    return export_response(chat, query.format)
+    return export.download(chat, query.format)
 
-
-def export_response(chat, fmt: str):
-    """The export as a download (shared with the chat page's menu)."""
-    filename = export.filename(chat, fmt)
-    if fmt == "json":
-        response = current_app.json.response(export.as_json(chat))
-    else:
-        response = FlaskResponse(export.as_markdown(chat), mimetype="text/markdown")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

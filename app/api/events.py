@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
 from flask import current_app, request
 from spectree import Response
 
@@ -20,10 +19,8 @@ from app.api.spec import api
 from app.api.streams import relay, sse
 from app.event_log import since, valid_id
 from app.extensions import db
-from app.models import Message
-from app.models.chats import UNFINISHED
 from app.redis_client import get_redis
-from app.services import live_state
+from app.services import conversation, live_state
 from app.services.current import chat_or_404
 
 HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
@@ -62,18 +59,9 @@ def _snapshot(chat, subscriber, name: str) -> tuple[list[str], str]:
     """``ready`` (a new stream) or ``reset`` (one that cannot resume: refetch the chat): every
     unfinished reply of the shown path so far. Its id is the log position that text reaches,
     so the live events continue exactly after it."""
-    unfinished = list(db.session.execute(
-        sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED),
-                                 Message.id.in_(Message.path_ids(chat.leaf_id or 0)))
-        .order_by(Message.id)
-    ).scalars())
+    unfinished = conversation.unfinished_on_path(chat)
     position, states = live_state.snapshot_with_log(chat.id, [m.id for m in unfinished])
-    snapshot = []
-    for message in unfinished:
-        public, live = message.to_public(), states[message.id]
-        if live["seq"]:
-            public["content"], public["reasoning"] = live["content"], live["reasoning"]
-        snapshot.append({"message": public, "seq": live["seq"]})
-        subscriber.skip_created.add(message.id)
+    snapshot = [conversation.live_entry(m, states[m.id]) for m in unfinished]
+    subscriber.skip_created.update(m.id for m in unfinished)
     data = json.dumps({"chat_id": chat.id, "unfinished": snapshot}, separators=(",", ":"))
     return [sse(name, data, position)], position

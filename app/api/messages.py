@@ -42,9 +42,7 @@ def get_message(message_id: int):
     """One message; a reply still streaming with its text so far."""
     message = actions.message_or_404(api_user(), message_id)
     public = public_message(message, conversation.siblings_of(message))
-    if message.is_unfinished and (live := live_state.snapshot(message.id))["seq"]:
-        public["content"], public["reasoning"] = live["content"], live["reasoning"]
-    return public
+    return conversation.with_live_text(public, live_state.snapshot(message.id)) if message.is_unfinished else public
 
 
 @bp.post(f"/messages/<{ID}:message_id>/cancel")

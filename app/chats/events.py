@@ -6,7 +6,6 @@ A browser socket also joins its account's room on connect, where the sidebar hea
 being created, renamed, touched and deleted."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
@@ -17,10 +16,9 @@ from app.chats import connections
 from app.extensions import db, socketio
 from app.ids import parse_id
 from app.messages import actions
-from app.models import ApiToken, Chat, Message, User
-from app.models.chats import UNFINISHED
+from app.models import ApiToken, Chat, User
 from app.realtime import room_for
-from app.services import live_state, presence, sessions
+from app.services import conversation, live_state, presence, sessions
 from app.services.current import current_membership, is_member
 
 TYPING_EVERY_SECONDS = 1.0
@@ -86,18 +84,7 @@ def on_join(data=None):
     connections.joined(request.sid, chat.id)
     session["socket_user"] = public = user.to_public()
     realtime.presence_event(chat.id, presence.entered(chat.id, request.sid, public))
-    unfinished = db.session.execute(
-        sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED),
-                                 Message.id.in_(Message.path_ids(chat.leaf_id or 0)))
-        .order_by(Message.id)
-    ).scalars()
-    snapshot = []
-    for message in unfinished:
-        live = live_state.snapshot(message.id)
-        public = message.to_public()
-        if live["seq"]:
-            public["content"], public["reasoning"] = live["content"], live["reasoning"]
-        snapshot.append({"message": public, "seq": live["seq"]})
+    snapshot = [conversation.live_entry(m, live_state.snapshot(m.id)) for m in conversation.unfinished_on_path(chat)]
     current_app.logger.info("user %s joined chat %s", user.id, chat.id)
     return {"ok": True, "unfinished": snapshot}
 

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app import realtime
-from app.api.chats import export_response
 from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
 from app.errors import error_response, wants_json
@@ -17,6 +16,7 @@ from app.models import Chat, LlmModel
 from app.models.base import utcnow
 from app.services import chats as chat_service
 from app.services import conversation, posting, registry, storage, usage
+from app.services.export import download
 from app.services.current import chat_or_404, current_account, work_in
 from app.tools.registry import all_tools
 
@@ -184,4 +184,4 @@ def export(chat_id: int):
     fmt = request.args.get("format", "md")
     if fmt not in ("md", "json"):
         abort(404)
-    return export_response(chat_or_404(chat_id), fmt)
+    return download(chat_or_404(chat_id), fmt)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import subqueryload
 
 from app.extensions import db
 from app.models import Chat, Message
+from app.models.chats import UNFINISHED
 
 
 def path_to(leaf_id: int | None) -> list[Message]:
@@ -68,3 +69,24 @@ def on_path(leaf_id: int | None, message_ids: list[int]) -> set[int]:
     return set(db.session.execute(
         sa.select(Message.id).where(Message.id.in_(message_ids), Message.id.in_(Message.path_ids(leaf_id)))
     ).scalars())
+
+
+def unfinished_on_path(chat: Chat) -> list[Message]:
+    """The replies of the shown path still pending or streaming, oldest first."""
+    return list(db.session.execute(
+        sa.select(Message).where(Message.chat_id == chat.id, Message.status.in_(UNFINISHED),
+                                 Message.id.in_(Message.path_ids(chat.leaf_id or 0)))
+        .order_by(Message.id)
+    ).scalars())
+
+
+def with_live_text(public: dict, live: dict) -> dict:
+    """MESSAGE JSON of a streaming reply with its text so far (``live``: its live state)."""
+    if live["seq"]:
+        public["content"], public["reasoning"] = live["content"], live["reasoning"]
+    return public
+
+
+def live_entry(message: Message, live: dict) -> dict:
+    """One unfinished reply as a join answer or a stream's ``ready`` lists it."""
+    return {"message": with_live_text(message.to_public(), live), "seq": live["seq"]}

@@ -9,6 +9,8 @@ import json
 import re
 from datetime import datetime
 
+from flask import Response, current_app
+
 from app.messages.actions import path_json
 from app.models import Chat
 from app.models.base import utcnow
@@ -138,3 +140,13 @@ def as_markdown(chat: Chat) -> str:
     for message in messages:
         lines += _message_markdown(message, model_names)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def download(chat: Chat, fmt: str) -> Response:
+    """The export as a file to save (the API's and the chat page's menu)."""
+    if fmt == "json":
+        response = current_app.json.response(as_json(chat))
+    else:
+        response = Response(as_markdown(chat), mimetype="text/markdown")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename(chat, fmt)}"'
+    return response

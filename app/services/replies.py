@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import redis
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from flask import current_app
 from redis.exceptions import LockError
 from redis.lock import Lock
@@ -39,6 +40,7 @@ from app.services.drafts import Draft
 from app.services.pictures import attach_picture
 from app.services.posting import image_prompt
 from app.tools.loop import ToolLoop, follow_up, loop_for_reply, offered
+from app.tools.registry import ToolContext
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
 TOO_MANY_ROUNDS = ("The model kept calling tools: Confab stopped after {rounds} rounds without an answer. "
@@ -127,13 +129,16 @@ def _start(message_id: int) -> Reply | Outcome | None:
     db.session.commit()
     if not claimed:
         return None
+    question = aliased(Message)
     found = db.session.execute(
-        sa.select(Message, sa.func.coalesce(Message.model_id, Chat.model_id), Chat.instructions)
-        .join(Chat, Chat.id == Message.chat_id).where(Message.id == message_id)
+        sa.select(Message, sa.func.coalesce(Message.model_id, Chat.model_id), Chat.instructions, Chat.account_id,
+                  question.user_id, question.content)
+        .join(Chat, Chat.id == Message.chat_id).outerjoin(question, question.id == Message.reply_to_id)
+        .where(Message.id == message_id)
     ).first()
     if found is None:
         return None
-    message, model_id, instructions = found
+    message, model_id, instructions, account_id, asker_id, asked = found
     chat_id = message.chat_id
     model = db.session.get(LlmModel, model_id)
     if model is None or not model.enabled:
@@ -143,10 +148,9 @@ def _start(message_id: int) -> Reply | Outcome | None:
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
     if model.kind == "image":
-        prompt = db.session.execute(sa.select(Message.content).where(Message.id == message.reply_to_id)).scalar()
         return Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name, request=[],
                      report={"image": True}, client=client, live=LiveReply(chat_id, message_id),
-                     draft=Draft(message_id), image_prompt=image_prompt(prompt or ""))
+                     draft=Draft(message_id), image_prompt=image_prompt(asked or ""))
     capabilities = frozenset(model.capabilities or [])
     built = build_request(history_before(message), instructions, model.context_window, model.max_output_tokens,
                           capabilities)
@@ -154,7 +158,7 @@ def _start(message_id: int) -> Reply | Outcome | None:
                   request=built.messages, report=built.report, client=client,
                   live=LiveReply(chat_id, message_id), draft=Draft(message_id), tools=offered(capabilities))
     if reply.tools:
-        reply.tool_loop = loop_for_reply(message.id, message.reply_to_id, chat_id)
+        reply.tool_loop = loop_for_reply(message.id, chat_id, ToolContext(asker_id, chat_id, account_id))
     return reply
 
 

@@ -20,12 +20,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
 from app.llm.streaming import ToolCallRequest
-from app.models import Chat, Message
 from app.tools import registry
 from app.tools.registry import ToolContext, ToolError
 
@@ -142,17 +140,12 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "\n[result cut at 20,000 characters]"
 
 
-def loop_for_reply(message_id: int, reply_to_id: int | None, chat_id: int) -> ToolLoop:
-    """The tool loop of one reply: its tools work for the member who asked, in the chat's
-    account, and its calls are announced to the chat's room."""
-    asker, account_id = db.session.execute(
-        sa.select(Message.user_id, Chat.account_id).join(Chat, Chat.id == Message.chat_id)
-        .where(Message.id == reply_to_id)
-    ).first() or (None, None)
+def loop_for_reply(message_id: int, chat_id: int, context: ToolContext) -> ToolLoop:
+    """The tool loop of one reply, working for ``context`` (the member who asked, in the chat's
+    account), its calls announced to the chat's room."""
     publish = current_app.extensions["confab.publish"]
 
     def announce(call: dict) -> None:
         publish([["message.tool_call", chat_id, {"chat_id": chat_id, "message_id": message_id, "call": call}]])
 
-    return ToolLoop(current_app._get_current_object(), ToolContext(asker, chat_id, account_id or 0), announce,
-                    current_app.config["TOOL_TIMEOUT_SECONDS"])
+    return ToolLoop(current_app._get_current_object(), context, announce, current_app.config["TOOL_TIMEOUT_SECONDS"])

@@ -41,15 +41,21 @@ SANITISER_POLICY = {
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+@lru_cache(maxsize=128)
+def _lexer(language: str):
+    """The Pygments lexer for a fence's language, or None (looking one up scans every lexer)."""
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
 def _highlight(code: str, language: str, _attrs) -> str:
     """Pygments spans for a fenced block with a known language; '' lets markdown-it escape it."""
     if not language or len(code) > MAX_HIGHLIGHTED_CHARS:
         return ""
-    try:
-        lexer = get_lexer_by_name(language.strip().lower())
-    except ClassNotFound:
-        return ""
-    return highlight(code, lexer, _FORMATTER)
+    lexer = _lexer(language.strip().lower()[:40])
+    return highlight(code, lexer, _FORMATTER) if lexer is not None else ""
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 from app.models import Attachment, Message
 from app.models.chats import CANCELLED, COMPLETED, FAILED, INTERRUPTED
-from app.services import storage
-from app.services.conversation import path_to
+from app.services import reply_store, storage
 
 NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -41,7 +40,7 @@ class BuiltRequest:
 def history_before(message: Message) -> list[Message]:
     """The messages ``message`` follows on its path of the chat's tree (what the model is sent
     for it), in a constant number of queries however long the chat or how many branches."""
-    return path_to(message.parent_id)
+    return reply_store.history(message.parent_id)
 
 
 def _attachment_part(attachment: Attachment, capabilities: frozenset[str]) -> tuple[dict, int, dict]:

@@ -14,8 +14,6 @@ import logging
 from dataclasses import dataclass
 
 import redis
-import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from flask import current_app
 from redis.exceptions import LockError
 from redis.lock import Lock
@@ -26,16 +24,15 @@ from app.engine.supervisor import WatchedStream
 from app.extensions import db
 from app.jobs.queue import enqueue_title
 from app.llm.clients import async_client_for
-from app.llm.context import build_request, estimate_tokens, history_before
+from app.llm.context import build_request, estimate_tokens
 from app.llm.errors import LlmError
 from app.llm.images import Picture, draw
 from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, ToolCallStarted, Usage
-from app.models import Chat, LlmModel, Message, ToolCall
-from app.models.base import utcnow
-from app.models.chats import CANCELLED, COMPLETED, FAILED, PENDING, STREAMING
+from app.models import LlmModel, Message, ToolCall
+from app.models.chats import CANCELLED, COMPLETED, FAILED
 from app.redis_client import get_redis
 from app.rendering import public_message
-from app.services import conversation, live_state
+from app.services import live_state, reply_store
 from app.services.drafts import Draft
 from app.services.pictures import attach_picture
 from app.services.posting import image_prompt
@@ -54,8 +51,7 @@ class Reply:
 
     message_id: int
     chat_id: int
-    model_id: str
-    model_name: str
+    model: LlmModel  # built from its row (``reply_store``): prices, capabilities, provider
     request: list[dict]
     report: dict
     client: object
@@ -83,16 +79,6 @@ def chat_lock(client: redis.Redis, chat_id: int) -> Lock:
     return client.lock(live_state.chat_lock_key(chat_id), timeout=ttl, blocking=False, thread_local=False)
 
 
-def next_pending(chat_id: int) -> int | None:
-    message_id = db.session.execute(
-        sa.select(sa.func.min(Message.id)).where(
-            Message.chat_id == chat_id, Message.role == "assistant", Message.status == PENDING
-        )
-    ).scalar_one()
-    db.session.commit()
-    return message_id
-
-
 def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.Logger) -> int:
     """Answer the chat's pending replies in order; return how many this call answered.
 
@@ -107,7 +93,7 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
             log.info("chat %s is being answered elsewhere", chat_id)
             return answered
         try:
-            while (message_id := next_pending(chat_id)) is not None:
+            while (message_id := reply_store.claim_next(chat_id)) is not None:
                 stream_reply(message_id, lock, log)
                 answered += 1
         finally:
@@ -115,57 +101,41 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
                 lock.release()
             except LockError:
                 log.warning("the lock of chat %s had expired before it was released", chat_id)
-        if next_pending(chat_id) is None:
+        if reply_store.next_pending(chat_id) is None:
             return answered
 
 
 def _start(message_id: int) -> Reply | Outcome | None:
-    """Claim the pending reply and build its request; None if it is no longer pending."""
-    claimed = db.session.execute(
-        sa.update(Message)
-        .where(Message.id == message_id, Message.status == PENDING)
-        .values(status=STREAMING, updated_at=utcnow())
-    ).rowcount
-    db.session.commit()
-    if not claimed:
+    """Build the claimed reply's request; None if it is gone."""
+    claimed = reply_store.claimed(message_id)
+    if claimed is None:
         return None
-    question = aliased(Message)
-    found = db.session.execute(
-        sa.select(Message, sa.func.coalesce(Message.model_id, Chat.model_id), Chat.instructions, Chat.account_id,
-                  question.user_id, question.content)
-        .join(Chat, Chat.id == Message.chat_id).outerjoin(question, question.id == Message.reply_to_id)
-        .where(Message.id == message_id)
-    ).first()
-    if found is None:
-        return None
-    message, model_id, instructions, account_id, asker_id, asked = found
-    chat_id = message.chat_id
-    model = db.session.get(LlmModel, model_id)
+    model = claimed.model
     if model is None or not model.enabled:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
     try:
         client = async_client_for(model.provider)
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
+    reply = Reply(message_id=message_id, chat_id=claimed.chat_id, model=model, request=[], report={"image": True},
+                  client=client, live=LiveReply(claimed.chat_id, message_id), draft=Draft(message_id))
     if model.kind == "image":
-        return Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name, request=[],
-                     report={"image": True}, client=client, live=LiveReply(chat_id, message_id),
-                     draft=Draft(message_id), image_prompt=image_prompt(asked or ""))
+        reply.image_prompt = image_prompt(claimed.asked or "")
+        return reply
     capabilities = frozenset(model.capabilities or [])
-    built = build_request(history_before(message), instructions, model.context_window, model.max_output_tokens,
-                          capabilities)
-    reply = Reply(message_id=message_id, chat_id=chat_id, model_id=model.id, model_name=model.name,
-                  request=built.messages, report=built.report, client=client,
-                  live=LiveReply(chat_id, message_id), draft=Draft(message_id), tools=offered(capabilities))
+    built = build_request(reply_store.history(claimed.parent_id), claimed.instructions, model.context_window,
+                          model.max_output_tokens, capabilities)
+    reply.request, reply.report, reply.tools = built.messages, built.report, offered(capabilities)
     if reply.tools:
-        reply.tool_loop = loop_for_reply(message.id, chat_id, ToolContext(asker_id, chat_id, account_id))
+        reply.tool_loop = loop_for_reply(message_id, claimed.chat_id,
+                                         ToolContext(claimed.asker_id, claimed.chat_id, claimed.account_id))
     return reply
 
 
 def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
     started = _start(message_id)
     if started is None:
-        log.info("reply %s is no longer pending", message_id)
+        log.info("reply %s is gone", message_id)
         return
     if isinstance(started, Outcome):
         db.session.remove()
@@ -177,7 +147,7 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
     supervisor, drafts = engine.supervisor(), engine.draft_writer()
     watched = supervisor.watch(message_id, lock)
     drafts.track(reply.draft)
-    log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model_id)
+    log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model.id)
     config = current_app.config
     streaming = engine.stream_loop().submit(_stream_rounds(
         reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"],
@@ -228,7 +198,7 @@ async def _stream_with_retries(reply: Reply, request: list[dict], watched: Watch
     only before the response's first delta."""
     deltas_before = reply.deltas
     for attempt in range(1, attempts + 1):
-        stream = ChatStream(reply.client, reply.model_id, request, tools=reply.tools, model_name=reply.model_name)
+        stream = ChatStream(reply.client, reply.model.id, request, tools=reply.tools, model_name=reply.model.name)
         watched.attach(stream)
         try:
             async for event in stream:
@@ -254,8 +224,8 @@ async def _stream_with_retries(reply: Reply, request: list[dict], watched: Watch
 
 async def _draw(reply: Reply, watched: WatchedStream, log: logging.LoggerAdapter | logging.Logger) -> Outcome:
     try:
-        reply.picture = await draw(reply.client, reply.model_id, reply.image_prompt, watched.cancelled,
-                                   model_name=reply.model_name)
+        reply.picture = await draw(reply.client, reply.model.id, reply.image_prompt, watched.cancelled,
+                                   model_name=reply.model.name)
     except LlmError as exc:
         log.warning("image reply %s failed: %s", reply.message_id, exc)
         return Outcome(FAILED, exc.message)
@@ -291,48 +261,37 @@ def _apply(reply: Reply, event: object, relay: Relay) -> None:
 
 def _finish(reply: Reply, outcome: Outcome) -> None:
     """Store the reply in full, with tokens and cost at today's prices, and tell the room."""
-    message = db.session.get(Message, reply.message_id)
-    if message is None:
-        return
-    model = db.session.get(LlmModel, reply.model_id)
-    content = "".join(reply.draft.content)
-    message.content = content
-    message.reasoning = "".join(reply.draft.reasoning) or None
-    message.status = outcome.status
-    message.error = outcome.error
+    content, reasoning = "".join(reply.draft.content), "".join(reply.draft.reasoning) or None
+    message = Message(id=reply.message_id, chat_id=reply.chat_id, content=content, reasoning=reasoning,
+                      status=outcome.status, error=outcome.error, attachments=[], tool_calls=[])
     report = dict(reply.report)
     if reply.picture is not None:
-        attach_picture(message, model, reply.picture, report)
+        attach_picture(message, reply.model, reply.picture, report)
     usage = reply.usage
-    if usage is None and (content or message.reasoning):
+    if usage is None and (content or reasoning):
         usage = Usage(input_tokens=report.get("estimated_tokens", 0),
-                      output_tokens=estimate_tokens(content) + estimate_tokens(message.reasoning or ""))
+                      output_tokens=estimate_tokens(content) + estimate_tokens(reasoning or ""))
         report["usage_estimated"] = True
     if reply.tool_loop is not None:
-        for record in reply.tool_loop.records:
-            message.tool_calls.append(ToolCall(
-                tool_call_id=record.id[:120], name=record.name[:120], arguments=record.arguments, round=record.round,
-                status="error" if record.status == "running" else record.status, result=record.result,
-                duration_ms=record.duration_ms))
+        message.tool_calls = [ToolCall(
+            tool_call_id=record.id[:120], name=record.name[:120], arguments=record.arguments, round=record.round,
+            status="error" if record.status == "running" else record.status, result=record.result,
+            duration_ms=record.duration_ms) for record in reply.tool_loop.records]
         report["tool_rounds"] = reply.round
     message.context_report = report
     if usage is not None:
-        message.input_tokens = usage.input_tokens
-        message.cached_tokens = usage.cached_tokens
-        message.output_tokens = usage.output_tokens
-        message.reasoning_tokens = usage.reasoning_tokens
-        if model is not None:
-            message.cost = model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
-    db.session.execute(sa.update(Chat).where(Chat.id == reply.chat_id).values(updated_at=utcnow())
-                       .execution_options(synchronize_session=False))
-    db.session.flush()
-    public = public_message(message, conversation.siblings_of(message))  # before commit expires it
-    untitled = db.session.execute(sa.select(Chat.title).where(Chat.id == reply.chat_id)).scalar() is None
-    db.session.commit()
-    realtime.emit_to_chat(reply.chat_id, f"message.{outcome.status}", {"message_id": message.id, "message": public})
-    if outcome.status == COMPLETED and untitled:
-        enqueue_title(reply.chat_id)
+        message.input_tokens, message.cached_tokens = usage.input_tokens, usage.cached_tokens
+        message.output_tokens, message.reasoning_tokens = usage.output_tokens, usage.reasoning_tokens
+        if message.cost is None:
+            message.cost = reply.model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    stored = reply_store.store_finished(message)
     db.session.remove()
+    if stored is None:
+        return
+    public = public_message(stored.message, stored.siblings)
+    realtime.emit_to_chat(reply.chat_id, f"message.{outcome.status}", {"message_id": message.id, "message": public})
+    if outcome.status == COMPLETED and stored.untitled:
+        enqueue_title(reply.chat_id)
 
 
 def _finish_without_stream(message_id: int, outcome: Outcome) -> None:

@@ -1,0 +1,182 @@
+"""The reply job's reads and writes (SPEC §4, §11), in as few lean statements as a reply allows.
+
+A worker process starts and finishes hundreds of replies at once, so the reply job reads
+and writes rows with SQLAlchemy Core rather than loading them through the ORM: claiming
+the next pending reply is one UPDATE, what the reply needs (chat, model, provider, the
+question) one SELECT, the history one SELECT (plus one each for files and tool calls when
+the path has any), and storing the finished reply one UPDATE of the message and one of
+the chat. The objects these return are the app's own models built from the rows and
+never added to the session, so the code that reads them (``app/llm/context.py``,
+``to_public``) is the same as everywhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Attachment, Chat, LlmModel, LlmProvider, Message, ToolCall, User
+from app.models.base import utcnow
+from app.models.chats import PENDING, STREAMING
+from app.services.conversation import siblings_of
+
+_messages = Message.__table__
+_chats = Chat.__table__
+_models = LlmModel.__table__
+_providers = LlmProvider.__table__
+_users = User.__table__
+_attachments = Attachment.__table__
+_tool_calls = ToolCall.__table__
+_question = _messages.alias("question")
+FINISHED_FIELDS = ("content", "reasoning", "status", "error", "context_report", "input_tokens", "cached_tokens",
+                   "output_tokens", "reasoning_tokens", "cost")
+
+
+@dataclass
+class Claimed:
+    """What a claimed reply needs before its model call: its chat, its model and the question."""
+
+    message_id: int
+    chat_id: int
+    parent_id: int | None
+    instructions: str | None
+    account_id: int
+    asker_id: int | None
+    asked: str | None
+    model: LlmModel | None  # None when the chat's model is gone
+
+
+def claim_next(chat_id: int) -> int | None:
+    """Mark the chat's oldest pending reply streaming and return its id (None if there is none)."""
+    oldest = (sa.select(sa.func.min(_messages.c.id))
+              .where(_messages.c.chat_id == chat_id, _messages.c.role == "assistant", _messages.c.status == PENDING)
+              .scalar_subquery())
+    claimed = db.session.execute(
+        sa.update(_messages).where(_messages.c.id == oldest, _messages.c.status == PENDING)
+        .values(status=STREAMING, updated_at=utcnow()).returning(_messages.c.id)
+    ).scalar()
+    db.session.commit()
+    return claimed
+
+
+def next_pending(chat_id: int) -> int | None:
+    """The id of the chat's oldest pending reply, if any."""
+    message_id = db.session.execute(
+        sa.select(sa.func.min(_messages.c.id))
+        .where(_messages.c.chat_id == chat_id, _messages.c.role == "assistant", _messages.c.status == PENDING)
+    ).scalar_one()
+    db.session.commit()
+    return message_id
+
+
+def _row_object(model: type, row: sa.RowMapping, prefix: str = ""):
+    """An unsaved instance of ``model`` holding the row's ``prefix``-ed columns."""
+    return model(**{column.key: row[prefix + column.key] for column in model.__table__.c})
+
+
+def claimed(message_id: int) -> Claimed | None:
+    """The claimed reply's chat, model (with its provider) and question, in one SELECT."""
+    model_columns = [column.label(f"model_{column.key}") for column in _models.c]
+    provider_columns = [column.label(f"provider_{column.key}") for column in _providers.c]
+    row = db.session.execute(
+        sa.select(_messages.c.chat_id, _messages.c.parent_id, _chats.c.instructions, _chats.c.account_id,
+                  _question.c.user_id.label("asker_id"), _question.c.content.label("asked"),
+                  *model_columns, *provider_columns)
+        .select_from(
+            _messages.join(_chats, _chats.c.id == _messages.c.chat_id)
+            .outerjoin(_question, _question.c.id == _messages.c.reply_to_id)
+            .outerjoin(_models, _models.c.id == sa.func.coalesce(_messages.c.model_id, _chats.c.model_id))
+            .outerjoin(_providers, _providers.c.id == _models.c.provider_id))
+        .where(_messages.c.id == message_id)
+    ).mappings().first()
+    if row is None:
+        return None
+    model = None
+    if row["model_id"] is not None:
+        model = _row_object(LlmModel, row, "model_")
+        model.provider = _row_object(LlmProvider, row, "provider_")
+    return Claimed(message_id=message_id, chat_id=row["chat_id"], parent_id=row["parent_id"],
+                   instructions=row["instructions"], account_id=row["account_id"], asker_id=row["asker_id"],
+                   asked=row["asked"], model=model)
+
+
+def history(leaf_id: int | None) -> list[Message]:
+    """The messages from the root down to ``leaf_id``, in order, with their authors' names,
+    files and tool calls: one SELECT, and one more each for files and tool calls if any."""
+    if leaf_id is None:
+        return []
+    has_files = sa.exists().where(_attachments.c.message_id == _messages.c.id)
+    has_calls = sa.exists().where(_tool_calls.c.message_id == _messages.c.id)
+    rows = db.session.execute(
+        sa.select(*_messages.c, _users.c.name.label("author_name"), has_files.label("has_files"),
+                  has_calls.label("has_calls"))
+        .select_from(_messages.outerjoin(_users, _users.c.id == _messages.c.user_id))
+        .where(_messages.c.id.in_(Message.path_ids(leaf_id))).order_by(_messages.c.id)
+    ).mappings().all()
+    path = []
+    for row in rows:
+        message = _row_object(Message, row)
+        message.user = User(id=row["user_id"], name=row["author_name"]) if row["user_id"] is not None else None
+        path.append(message)
+    _fill(path, [row["id"] for row in rows if row["has_files"]], Attachment, "attachments")
+    _fill(path, [row["id"] for row in rows if row["has_calls"]], ToolCall, "tool_calls")
+    return path
+
+
+def _fill(path: list[Message], message_ids: list[int], child: type, collection: str) -> None:
+    """Set each message's ``collection`` (empty unless it is one of ``message_ids``)."""
+    children: dict[int, list] = {message.id: [] for message in path}
+    if message_ids:
+        table = child.__table__
+        for row in db.session.execute(sa.select(table).where(table.c.message_id.in_(message_ids))
+                                      .order_by(table.c.id)).mappings():
+            children[row["message_id"]].append(_row_object(child, row))
+    for message in path:
+        setattr(message, collection, children[message.id])
+
+
+@dataclass
+class Stored:
+    """A finished reply as stored: the message completed from its row, its turn's versions,
+    and whether its chat has no title yet."""
+
+    message: Message
+    siblings: list[int]
+    untitled: bool
+
+
+def store_finished(message: Message) -> Stored | None:
+    """Write a finished reply (``message``: unsaved, holding its id, ``FINISHED_FIELDS``, new
+    files and tool calls), touch its chat, and commit; None if the reply is gone."""
+    now = utcnow()
+    row = db.session.execute(
+        sa.update(_messages).where(_messages.c.id == message.id)
+        .values({**{name: getattr(message, name) for name in FINISHED_FIELDS}, "updated_at": now})
+        .returning(*_messages.c)
+    ).mappings().first()
+    if row is None:
+        db.session.rollback()
+        return None
+    for column in _messages.c:
+        setattr(message, column.key, row[column.key])
+    _insert_children(message, message.attachments, _attachments)
+    _insert_children(message, message.tool_calls, _tool_calls)
+    title = db.session.execute(
+        sa.update(_chats).where(_chats.c.id == message.chat_id).values(updated_at=now).returning(_chats.c.title)
+    ).first()
+    siblings = siblings_of(message)
+    db.session.commit()
+    return Stored(message, siblings, title is not None and title[0] is None)
+
+
+def _insert_children(message: Message, objects: list, table: sa.Table) -> None:
+    """Insert the rows of a finished reply's new files or tool calls, giving the objects their ids."""
+    if not objects:
+        return
+    now = utcnow()
+    rows = [{**{column.key: getattr(obj, column.key) for column in table.c if column.key != "id"},
+             "message_id": message.id, "created_at": now, "updated_at": now} for obj in objects]
+    ids = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    for obj, new_id in zip(objects, ids):
+        obj.id, obj.message_id, obj.created_at, obj.updated_at = new_id, message.id, now, now

@@ -3,7 +3,9 @@
 The async mode is one setting, ``CONFAB_ASYNC_MODE`` (``eventlet`` by default,
 ``gevent`` or ``threading`` also work). It is read here directly because the
 patch must happen before any other import, app.config included; app code never
-imports eventlet.
+imports eventlet. psycopg2 is a C library the patch cannot reach: psycogreen makes it
+wait for PostgreSQL through the green hub, so one request's query never stalls every
+other request and Socket.IO emit of the process.
 """
 import os
 
@@ -12,10 +14,14 @@ if ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+    from psycogreen.eventlet import patch_psycopg
 elif ASYNC_MODE == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
+    from psycogreen.gevent import patch_psycopg
+if ASYNC_MODE in ("eventlet", "gevent"):
+    patch_psycopg()
 
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402

@@ -4,6 +4,10 @@ Reply jobs run in threads of their own (``rq_worker.py``) for their database wor
 RQ's bookkeeping, but hand the stream itself to this loop and wait for its outcome.
 Read from one thread, hundreds of streams cost one wake-up for all the sockets that
 have data, instead of a wake-up and a turn at the GIL per chunk per thread.
+
+The loop is uvloop's where it is installed (it is a dependency): its transports and
+selector are C, and the SDK's HTTP stack pauses and resumes reading a socket on every
+chunk, which costs a Python selector registration each time on asyncio's own loop.
 """
 from __future__ import annotations
 
@@ -12,6 +16,14 @@ import concurrent.futures
 import os
 import threading
 from collections.abc import Coroutine
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 class StreamLoop:
@@ -29,6 +41,6 @@ class StreamLoop:
         with self._mutex:
             if self._loop is None or self._pid != os.getpid():
                 self._pid = os.getpid()
-                self._loop = asyncio.new_event_loop()
+                self._loop = _new_loop()
                 threading.Thread(target=self._loop.run_forever, name="stream-loop", daemon=True).start()
             return self._loop

@@ -43,7 +43,11 @@ def client_for(provider: LlmProvider) -> openai.OpenAI:
 
 
 def async_client_for(provider: LlmProvider) -> openai.AsyncOpenAI:
-    """The shared async client for ``provider``, used on a worker's stream loop (``app/engine/loop.py``)."""
+    """The shared async client for ``provider``, used on a worker's stream loop (``app/engine/loop.py``).
+
+    It sends its requests through aiohttp, the SDK's own alternative transport
+    (``openai[aiohttp]``): its C HTTP parser reads a streamed chunk for a fraction of what
+    the default pure-Python stack costs, which matters with hundreds of streams a process."""
     return _client(provider, asynchronous=True)
 
 
@@ -54,9 +58,12 @@ def _client(provider: LlmProvider, *, asynchronous: bool) -> openai.OpenAI | ope
     with _lock:
         client = _clients.get(cache_key)
         if client is None:
-            kind = openai.AsyncOpenAI if asynchronous else openai.OpenAI
-            client = kind(base_url=base_url, api_key=key, max_retries=0,
-                          timeout=current_app.config["LLM_TIMEOUT_SECONDS"])
+            timeout = current_app.config["LLM_TIMEOUT_SECONDS"]
+            if asynchronous:
+                client = openai.AsyncOpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=timeout,
+                                            http_client=openai.DefaultAioHttpClient(timeout=timeout))
+            else:
+                client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=timeout)
             _clients[cache_key] = client
         return client
 

@@ -1,4 +1,7 @@
-"""One ``openai`` SDK client per provider, created once per process and reused."""
+"""One ``openai`` SDK client per provider, created once per process and reused.
+
+They are kept on the app, like the stream loop they run on (``app/engine/``): an async
+client's connections belong to the event loop that first used them."""
 from __future__ import annotations
 
 import re
@@ -12,7 +15,6 @@ from app.extensions import db
 from app.llm.errors import MissingApiKey
 from app.models import LlmModel, LlmProvider
 
-_clients: dict[tuple[str, str, str, bool], openai.OpenAI | openai.AsyncOpenAI] = {}
 _lock = threading.Lock()
 NO_KEY = "not-needed"
 ENV_REFERENCE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
@@ -56,7 +58,8 @@ def _client(provider: LlmProvider, *, asynchronous: bool) -> openai.OpenAI | ope
     base_url = base_url_for(provider)
     cache_key = (provider.key, base_url, key, asynchronous)
     with _lock:
-        client = _clients.get(cache_key)
+        clients = current_app.extensions.setdefault("confab.llm_clients", {})
+        client = clients.get(cache_key)
         if client is None:
             timeout = current_app.config["LLM_TIMEOUT_SECONDS"]
             if asynchronous:
@@ -64,7 +67,7 @@ def _client(provider: LlmProvider, *, asynchronous: bool) -> openai.OpenAI | ope
                                             http_client=openai.DefaultAioHttpClient(timeout=timeout))
             else:
                 client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=timeout)
-            _clients[cache_key] = client
+            clients[cache_key] = client
         return client
 
 

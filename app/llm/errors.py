@@ -35,11 +35,22 @@ def _code(exc: openai.APIStatusError) -> str:
     return str(error.get("code") or "") if isinstance(error, dict) else ""
 
 
+def _connection_failed(exc: BaseException) -> bool:
+    """Whether a socket error, not a timeout, is behind ``exc`` (the SDK's aiohttp transport
+    reports a refused connection as a connect timeout)."""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            return True
+        cause = cause.__cause__
+    return False
+
+
 def classify(exc: BaseException, model_name: str = "the model") -> LlmError:
     """Map an SDK exception to an :class:`LlmError` a person understands."""
     if isinstance(exc, LlmError):
         return exc
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError) and not _connection_failed(exc):
         return LlmError(f"{model_name} took too long to answer.", retryable=True)
     if isinstance(exc, openai.APIConnectionError):
         return LlmError(f"Could not reach the provider of {model_name}, or the connection dropped.", retryable=True)

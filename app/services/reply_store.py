@@ -7,7 +7,8 @@ question) one SELECT, the history one SELECT (plus one each for files and tool c
 the path has any), and storing the finished reply one UPDATE of the message and one of
 the chat. The objects these return are the app's own models built from the rows and
 never added to the session, so the code that reads them (``app/llm/context.py``,
-``to_public``) is the same as everywhere else.
+``to_public``) is the same as everywhere else. The statements are built once, and run
+on the session's connection (its transaction, without the ORM's execution layer).
 """
 from __future__ import annotations
 
@@ -47,25 +48,34 @@ class Claimed:
     model: LlmModel | None  # None when the chat's model is gone
 
 
+def _run(statement: sa.Executable, params: dict | list[dict]) -> sa.CursorResult:
+    """Run a prebuilt Core statement in the session's transaction."""
+    return db.session.connection().execute(statement, params)
+
+
+def _oldest_pending() -> sa.Select:
+    return (sa.select(sa.func.min(_messages.c.id))
+            .where(_messages.c.chat_id == sa.bindparam("in_chat"), _messages.c.role == "assistant",
+                   _messages.c.status == PENDING))
+
+
+_NEXT_PENDING = _oldest_pending()
+_CLAIM = (sa.update(_messages)
+          .where(_messages.c.id == _oldest_pending().scalar_subquery(), _messages.c.status == PENDING)
+          .values(status=STREAMING, updated_at=sa.bindparam("now", type_=_messages.c.updated_at.type))
+          .returning(_messages.c.id))
+
+
 def claim_next(chat_id: int) -> int | None:
     """Mark the chat's oldest pending reply streaming and return its id (None if there is none)."""
-    oldest = (sa.select(sa.func.min(_messages.c.id))
-              .where(_messages.c.chat_id == chat_id, _messages.c.role == "assistant", _messages.c.status == PENDING)
-              .scalar_subquery())
-    claimed = db.session.execute(
-        sa.update(_messages).where(_messages.c.id == oldest, _messages.c.status == PENDING)
-        .values(status=STREAMING, updated_at=utcnow()).returning(_messages.c.id)
-    ).scalar()
+    claimed = _run(_CLAIM, {"in_chat": chat_id, "now": utcnow()}).scalar()
     db.session.commit()
     return claimed
 
 
 def next_pending(chat_id: int) -> int | None:
     """The id of the chat's oldest pending reply, if any."""
-    message_id = db.session.execute(
-        sa.select(sa.func.min(_messages.c.id))
-        .where(_messages.c.chat_id == chat_id, _messages.c.role == "assistant", _messages.c.status == PENDING)
-    ).scalar_one()
+    message_id = _run(_NEXT_PENDING, {"in_chat": chat_id}).scalar()
     db.session.commit()
     return message_id
 
@@ -75,21 +85,23 @@ def _row_object(model: type, row: sa.RowMapping, prefix: str = ""):
     return model(**{column.key: row[prefix + column.key] for column in model.__table__.c})
 
 
+_CLAIMED = (
+    sa.select(_messages.c.chat_id, _messages.c.parent_id, _chats.c.instructions, _chats.c.account_id,
+              _question.c.user_id.label("asker_id"), _question.c.content.label("asked"),
+              *[column.label(f"model_{column.key}") for column in _models.c],
+              *[column.label(f"provider_{column.key}") for column in _providers.c])
+    .select_from(
+        _messages.join(_chats, _chats.c.id == _messages.c.chat_id)
+        .outerjoin(_question, _question.c.id == _messages.c.reply_to_id)
+        .outerjoin(_models, _models.c.id == sa.func.coalesce(_messages.c.model_id, _chats.c.model_id))
+        .outerjoin(_providers, _providers.c.id == _models.c.provider_id))
+    .where(_messages.c.id == sa.bindparam("message_id"))
+)
+
+
 def claimed(message_id: int) -> Claimed | None:
     """The claimed reply's chat, model (with its provider) and question, in one SELECT."""
-    model_columns = [column.label(f"model_{column.key}") for column in _models.c]
-    provider_columns = [column.label(f"provider_{column.key}") for column in _providers.c]
-    row = db.session.execute(
-        sa.select(_messages.c.chat_id, _messages.c.parent_id, _chats.c.instructions, _chats.c.account_id,
-                  _question.c.user_id.label("asker_id"), _question.c.content.label("asked"),
-                  *model_columns, *provider_columns)
-        .select_from(
-            _messages.join(_chats, _chats.c.id == _messages.c.chat_id)
-            .outerjoin(_question, _question.c.id == _messages.c.reply_to_id)
-            .outerjoin(_models, _models.c.id == sa.func.coalesce(_messages.c.model_id, _chats.c.model_id))
-            .outerjoin(_providers, _providers.c.id == _models.c.provider_id))
-        .where(_messages.c.id == message_id)
-    ).mappings().first()
+    row = _run(_CLAIMED, {"message_id": message_id}).mappings().first()
     if row is None:
         return None
     model = None
@@ -101,19 +113,23 @@ def claimed(message_id: int) -> Claimed | None:
                    asked=row["asked"], model=model)
 
 
+_HISTORY = (
+    sa.select(*_messages.c, _users.c.name.label("author_name"),
+              sa.exists().where(_attachments.c.message_id == _messages.c.id).label("has_files"),
+              sa.exists().where(_tool_calls.c.message_id == _messages.c.id).label("has_calls"))
+    .select_from(_messages.outerjoin(_users, _users.c.id == _messages.c.user_id))
+    .where(_messages.c.id.in_(Message.path_ids(sa.bindparam("leaf_id")))).order_by(_messages.c.id)
+)
+_CHILDREN = {table.name: sa.select(table).where(table.c.message_id.in_(sa.bindparam("ids", expanding=True)))
+             .order_by(table.c.id) for table in (_attachments, _tool_calls)}
+
+
 def history(leaf_id: int | None) -> list[Message]:
     """The messages from the root down to ``leaf_id``, in order, with their authors' names,
     files and tool calls: one SELECT, and one more each for files and tool calls if any."""
     if leaf_id is None:
         return []
-    has_files = sa.exists().where(_attachments.c.message_id == _messages.c.id)
-    has_calls = sa.exists().where(_tool_calls.c.message_id == _messages.c.id)
-    rows = db.session.execute(
-        sa.select(*_messages.c, _users.c.name.label("author_name"), has_files.label("has_files"),
-                  has_calls.label("has_calls"))
-        .select_from(_messages.outerjoin(_users, _users.c.id == _messages.c.user_id))
-        .where(_messages.c.id.in_(Message.path_ids(leaf_id))).order_by(_messages.c.id)
-    ).mappings().all()
+    rows = _run(_HISTORY, {"leaf_id": leaf_id}).mappings().all()
     path = []
     for row in rows:
         message = _row_object(Message, row)
@@ -128,9 +144,7 @@ def _fill(path: list[Message], message_ids: list[int], child: type, collection: 
     """Set each message's ``collection`` (empty unless it is one of ``message_ids``)."""
     children: dict[int, list] = {message.id: [] for message in path}
     if message_ids:
-        table = child.__table__
-        for row in db.session.execute(sa.select(table).where(table.c.message_id.in_(message_ids))
-                                      .order_by(table.c.id)).mappings():
+        for row in _run(_CHILDREN[child.__tablename__], {"ids": message_ids}).mappings():
             children[row["message_id"]].append(_row_object(child, row))
     for message in path:
         setattr(message, collection, children[message.id])
@@ -146,15 +160,23 @@ class Stored:
     untitled: bool
 
 
+_STORE = (sa.update(_messages).where(_messages.c.id == sa.bindparam("message"))
+          .values({name: sa.bindparam(f"new_{name}", type_=_messages.c[name].type) for name in (*FINISHED_FIELDS,
+                                                                                               "updated_at")})
+          .returning(*_messages.c))
+_TOUCH = (sa.update(_chats).where(_chats.c.id == sa.bindparam("chat"))
+          .values(updated_at=sa.bindparam("now", type_=_chats.c.updated_at.type)).returning(_chats.c.title))
+_SIBLINGS = (sa.select(_messages.c.id)
+             .where(_messages.c.chat_id == sa.bindparam("chat_id"), _messages.c.parent_id == sa.bindparam("parent_id"))
+             .order_by(_messages.c.id))
+
+
 def store_finished(message: Message) -> Stored | None:
     """Write a finished reply (``message``: unsaved, holding its id, ``FINISHED_FIELDS``, new
     files and tool calls), touch its chat, and commit; None if the reply is gone."""
     now = utcnow()
-    row = db.session.execute(
-        sa.update(_messages).where(_messages.c.id == message.id)
-        .values({**{name: getattr(message, name) for name in FINISHED_FIELDS}, "updated_at": now})
-        .returning(*_messages.c)
-    ).mappings().first()
+    values = {f"new_{name}": getattr(message, name) for name in FINISHED_FIELDS}
+    row = _run(_STORE, {**values, "new_updated_at": now, "message": message.id}).mappings().first()
     if row is None:
         db.session.rollback()
         return None
@@ -162,10 +184,11 @@ def store_finished(message: Message) -> Stored | None:
         setattr(message, column.key, row[column.key])
     _insert_children(message, message.attachments, _attachments)
     _insert_children(message, message.tool_calls, _tool_calls)
-    title = db.session.execute(
-        sa.update(_chats).where(_chats.c.id == message.chat_id).values(updated_at=now).returning(_chats.c.title)
-    ).first()
-    siblings = siblings_of(message)
+    title = _run(_TOUCH, {"chat": message.chat_id, "now": now}).first()
+    if message.parent_id is None:
+        siblings = siblings_of(message)
+    else:
+        siblings = list(_run(_SIBLINGS, {"chat_id": message.chat_id, "parent_id": message.parent_id}).scalars())
     db.session.commit()
     return Stored(message, siblings, title is not None and title[0] is None)
 
@@ -177,6 +200,6 @@ def _insert_children(message: Message, objects: list, table: sa.Table) -> None:
     now = utcnow()
     rows = [{**{column.key: getattr(obj, column.key) for column in table.c if column.key != "id"},
              "message_id": message.id, "created_at": now, "updated_at": now} for obj in objects]
-    ids = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    ids = _run(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
     for obj, new_id in zip(objects, ids):
         obj.id, obj.message_id, obj.created_at, obj.updated_at = new_id, message.id, now, now

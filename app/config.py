@@ -92,8 +92,8 @@ class Config:
     # Streaming (SPEC §4): write a streaming reply to the DB at most every 0.5 s and 200 new characters.
     STREAM_FLUSH_SECONDS = float(os.environ.get("CONFAB_STREAM_FLUSH_SECONDS", 0.5))
     STREAM_FLUSH_CHARS = int(os.environ.get("CONFAB_STREAM_FLUSH_CHARS", 200))
-    # Coalescing under load: after a batch of N replies the relay waits N x 0.5 ms (at most 45 ms).
-    STREAM_LINGER_PER_REPLY_MS = float(os.environ.get("CONFAB_STREAM_LINGER_PER_REPLY_MS", 0.5))
+    # Coalescing under load: after a batch of N replies the relay waits N x 1 ms (at most 45 ms).
+    STREAM_LINGER_PER_REPLY_MS = float(os.environ.get("CONFAB_STREAM_LINGER_PER_REPLY_MS", 1.0))
     STREAM_MAX_LINGER_MS = float(os.environ.get("CONFAB_STREAM_MAX_LINGER_MS", 45))
     STREAM_SWEEP_SECONDS = float(os.environ.get("CONFAB_STREAM_SWEEP_SECONDS", 10))
     STREAM_HEARTBEAT_SECONDS = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_SECONDS", 5))

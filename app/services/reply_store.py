@@ -173,24 +173,27 @@ _SIBLINGS = (sa.select(_messages.c.id)
 
 def store_finished(message: Message) -> Stored | None:
     """Write a finished reply (``message``: unsaved, holding its id, ``FINISHED_FIELDS``, new
-    files and tool calls), touch its chat, and commit; None if the reply is gone."""
+    files and tool calls), touch its chat, and commit; None if the reply is gone.
+
+    The chat's row is updated first, as deleting a chat locks it before its messages: the
+    same order in both keeps the two from deadlocking."""
     now = utcnow()
+    title = _run(_TOUCH, {"chat": message.chat_id, "now": now}).first()
     values = {f"new_{name}": getattr(message, name) for name in FINISHED_FIELDS}
     row = _run(_STORE, {**values, "new_updated_at": now, "message": message.id}).mappings().first()
-    if row is None:
+    if title is None or row is None:
         db.session.rollback()
         return None
     for column in _messages.c:
         setattr(message, column.key, row[column.key])
     _insert_children(message, message.attachments, _attachments)
     _insert_children(message, message.tool_calls, _tool_calls)
-    title = _run(_TOUCH, {"chat": message.chat_id, "now": now}).first()
     if message.parent_id is None:
         siblings = siblings_of(message)
     else:
         siblings = list(_run(_SIBLINGS, {"chat_id": message.chat_id, "parent_id": message.parent_id}).scalars())
     db.session.commit()
-    return Stored(message, siblings, title is not None and title[0] is None)
+    return Stored(message, siblings, title[0] is None)
 
 
 def _insert_children(message: Message, objects: list, table: sa.Table) -> None:

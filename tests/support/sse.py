@@ -34,6 +34,8 @@ class EventStream:
                 if self.status != 200:
                     return
                 for sse in source.iter_sse():
+                    if not sse.data:  # a heartbeat comment (httpx-sse 0.4.3 yields it as an empty message)
+                        continue
                     self.events.append({"id": sse.id or None, "event": sse.event, "data": json.loads(sse.data)})
         except (httpx.HTTPError, RuntimeError, ValueError):
             pass

@@ -5,6 +5,8 @@ import unicodedata
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Attachment, Chat, LlmModel, Message, User
@@ -13,6 +15,13 @@ from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
 from app.services import live_state, registry, storage, uploads, usage
 from app.services.chats import ChatError, usable_model
 from app.validators import has_visible_text
+
+
+_messages = Message.__table__
+_chats = Chat.__table__
+_INSERT_MESSAGE = sa.insert(_messages).returning(*_messages.c)
+_MOVE_LEAF = (sa.update(_chats).where(_chats.c.id == sa.bindparam("chat"))
+              .values(leaf_id=sa.bindparam("leaf"), updated_at=sa.bindparam("now", type_=_chats.c.updated_at.type)))
 
 
 class PostError(ValueError):
@@ -69,17 +78,28 @@ def answering_model(chat: Chat, user: User, model_id: str | None = None) -> LlmM
     return model
 
 
+def _new_message(author: User | None, **values) -> Message:
+    """A new message: one INSERT … RETURNING, then the row as a session object with no files
+    or tool calls yet, without the ORM's flush (posting is the web process's busiest path)."""
+    now = utcnow()
+    row = db.session.connection().execute(
+        _INSERT_MESSAGE, {"content": "", "created_at": now, "updated_at": now, **values}).mappings().one()
+    message = Message(**row, user=author, attachments=[], tool_calls=[])
+    make_transient_to_detached(message)
+    db.session.add(message)
+    return message
+
+
 def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmModel) -> tuple[Message, Message]:
     """A user message after ``parent_id`` and its pending reply, which become the shown path's end."""
-    # Empty collections set here, so serialising the new messages loads nothing.
-    user_message = Message(chat=chat, user=user, role="user", content=content, status=COMPLETED,
-                           parent_id=parent_id, attachments=[], tool_calls=[])
-    reply = Message(chat=chat, user=None, role="assistant", content="", status=PENDING, model_id=model.id,
-                    reply_to=user_message, parent=user_message, attachments=[], tool_calls=[])
-    db.session.add_all([user_message, reply])
-    db.session.flush()
-    chat.leaf_id = reply.id
-    chat.updated_at = utcnow()
+    user_message = _new_message(user, chat_id=chat.id, user_id=user.id, role="user", content=content,
+                                status=COMPLETED, parent_id=parent_id)
+    reply = _new_message(None, chat_id=chat.id, role="assistant", content="", status=PENDING, model_id=model.id,
+                         reply_to_id=user_message.id, parent_id=user_message.id)
+    now = utcnow()
+    db.session.connection().execute(_MOVE_LEAF, {"chat": chat.id, "leaf": reply.id, "now": now})
+    set_committed_value(chat, "leaf_id", reply.id)
+    set_committed_value(chat, "updated_at", now)
     return user_message, reply
 
 

@@ -10,6 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
+import engineio
 import httpx
 import redis
 import requests
@@ -239,11 +240,24 @@ class ApiClient(httpx.Client):
         return EventStream(web_url or self.web_url, self.token, chat_id, last_event_id)
 
 
+class _InOrderEngineIO(engineio.Client):
+    """Handles each packet in the thread that receives it. The stock client hands every
+    message to a new thread, so two deltas that arrive in order may be recorded out of it."""
+
+    def _trigger_event(self, event, *args, **kwargs):
+        return super()._trigger_event(event, *args, **{**kwargs, "run_async": False})
+
+
+class _InOrderClient(socketio.Client):
+    def _engineio_client_class(self):
+        return _InOrderEngineIO
+
+
 class Listener:
-    """A python-socketio client that records every event it receives."""
+    """A python-socketio client that records every event it receives, in the order it arrives."""
 
     def __init__(self, member: Member) -> None:
-        self.client = socketio.Client(reconnection=False)
+        self.client = _InOrderClient(reconnection=False)
         self.events: list[tuple[str, dict]] = []
         self.times: list[float] = []
         self.wall_times: list[float] = []

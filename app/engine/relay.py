@@ -12,7 +12,9 @@ When a batch carried many replies, the relay also lingers before the next one
 (``linger_per_reply`` for each reply in the batch, at most ``max_linger``), so that under
 load each event carries several chunks and the web processes emit fewer, larger
 events. A relay with one reply streaming never lingers: a chunk leaves the moment it
-arrives.
+arrives. A reply that ends waits for the batch holding its last chunks, linger included:
+cutting the linger short for it (as the relay once did) meant that at 200 replies, with
+one ending every few milliseconds, hardly any batch lingered.
 """
 from __future__ import annotations
 
@@ -58,7 +60,6 @@ class Relay:
         self._deliver = deliver
         self._linger_per_reply = linger_per_reply
         self._max_linger = max_linger
-        self._flush_waiting = 0
         self._cond = threading.Condition()
         self._dirty: dict[int, LiveReply] = {}
         self._queued = 0
@@ -86,12 +87,7 @@ class Relay:
         """Wait until everything queued so far has been sent; False on timeout."""
         with self._cond:
             target = self._queued
-            self._flush_waiting += 1
-            self._cond.notify_all()
-            try:
-                return self._cond.wait_for(lambda: self._sent >= target, timeout)
-            finally:
-                self._flush_waiting -= 1
+            return self._cond.wait_for(lambda: self._sent >= target, timeout)
 
     def _start_thread(self) -> None:
         """Start the relay thread on first use in this process."""
@@ -104,9 +100,9 @@ class Relay:
         self._cond = threading.Condition()
 
     def _take_batch(self, linger: float) -> tuple[list[tuple[LiveReply, str, str, int]], int, int]:
+        if linger:
+            time.sleep(linger)
         with self._cond:
-            if linger:
-                self._cond.wait_for(lambda: self._flush_waiting, linger)
             self._idle = True
             self._cond.wait_for(lambda: self._dirty)
             self._idle = False

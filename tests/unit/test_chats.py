@@ -10,6 +10,7 @@ from app.models import Chat, LlmModel, Message
 from app.llm.context import build_request, history_before
 
 from tests.support.routes import CHAT_ROUTES
+from tests.support.queries import recorded_statements
 from tests.support.trees import grow_branched_chat
 
 
@@ -229,16 +230,11 @@ def test_message_of_another_chat_is_404_on_cancel(client, ann_chat):
 def _queries_to_show_and_answer(client, chat_id: int) -> tuple[int, int, str]:
     """Statements run to render the chat page, and to build the context for its shown leaf."""
     db.session.expire_all()
-    statements: list[str] = []
-    count = lambda *a: statements.append(a[2])  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         page = client.get(f"/chats/{chat_id}").data.decode()
         rendered = len(statements)
         leaf = db.session.get(Message, db.session.get(Chat, chat_id).leaf_id)
         built = build_request(history_before(leaf), None, 1_000_000, 1000)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     assert built.report["trimmed"] == 0
     return rendered, len(statements) - rendered, page
 

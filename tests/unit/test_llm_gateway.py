@@ -27,6 +27,7 @@ from app.llm.streaming import (
     delta_events,
 )
 from app.models import Account, Chat, LlmModel, LlmProvider, Message, User
+from tests.support.queries import recorded_statements
 
 
 @pytest.fixture
@@ -233,9 +234,8 @@ def test_building_context_for_2000_messages_uses_a_constant_number_of_queries(ap
     instructions = chat.instructions
     db.session.expire_all()
     reply = db.session.get(Message, reply.id)
-    statements = []
-    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    built = build_request(history_before(reply), instructions, 32000, 4096)
+    with recorded_statements() as statements:
+        built = build_request(history_before(reply), instructions, 32000, 4096)
     assert built.report["included"] + built.report["trimmed"] == 2001
     assert len(statements) <= 4
 

@@ -82,3 +82,19 @@ def test_live_state_matches_what_was_sent_for_every_reply_in_a_batch(app):
     assert live_state.snapshot(21) == {"content": sent_first, "reasoning": "", "seq": 2}
     assert live_state.snapshot(22) == {"content": "", "reasoning": sent_second, "seq": 1}
     assert sent_first == "x" + "".join(f"{i} " for i in range(50))
+
+
+def test_under_load_a_flush_waits_for_the_lingering_batch_and_gets_every_chunk(redis_client):
+    delivery = HeldDelivery(hold_first=True)
+    relay = Relay(redis_client, deliver=delivery, linger_per_reply=0.02, max_linger=0.05)
+    replies = [LiveReply(chat_id=i, message_id=100 + i) for i in range(3)]
+    for reply in replies:
+        relay.delta(reply, "content", "a")
+    assert delivery.sending.wait(5)
+    delivery.release.set()
+    assert relay.flush(5)  # the first batch carried three replies: the relay now lingers
+    for reply in replies:
+        relay.delta(reply, "content", "b")
+        relay.delta(reply, "content", "c")
+    assert relay.flush(5)
+    assert delivery.deltas()[3:] == [(100, 2, "content", "bc"), (101, 2, "content", "bc"), (102, 2, "content", "bc")]

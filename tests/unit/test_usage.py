@@ -16,6 +16,7 @@ from app.models import Account, Chat, Membership, Message, User
 from app.services import usage
 
 from tests.support.usage_data import seed_spend
+from tests.support.queries import recorded_statements
 
 
 def at(day: str, hour: int = 12) -> datetime:
@@ -161,14 +162,9 @@ def test_the_usage_page_on_100000_messages_runs_a_constant_number_of_queries(cli
     auth.signup()
     account = db.session.execute(sa.select(Account)).scalar_one()
     seed_spend(db.engine, account.id, replies=50_000, days=30)
-    statements: list[str] = []
-    count = lambda *a: statements.append(a[2])  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         page = client.get("/usage?range=last_30_days")
         csv_page = client.get("/usage.csv?range=last_30_days")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     assert page.status_code == 200 and csv_page.status_code == 200
     spend = [s for s in statements if "sum(messages.cost)" in s.lower() or "sum(messages.input_tokens)" in s.lower()]
     assert len(spend) == 2  # one grouped query for the page and one for the CSV

@@ -11,20 +11,15 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Chat, Message, ToolCall
 from app.services import reply_store
-from app.services.accounts import create_user
 from app.services.posting import post_user_message
 from tests.support.attachments import stored_attachment
+from tests.support.chats import member_with_chat
 from tests.support.queries import recorded_statements
 
 
 @pytest.fixture
 def ann_chat(app):
-    ann = create_user("ann@example.com", "Ann Lee", "correct horse battery")
-    db.session.flush()
-    chat = Chat(account=ann.memberships[0].account, creator=ann, model_id="demo-chat")
-    db.session.add(chat)
-    db.session.flush()
-    return ann, chat
+    return member_with_chat()
 
 
 def _status(message_id: int) -> str:

@@ -15,6 +15,7 @@ from app.services.search import search
 from app.tools import registry
 from app.tools.calculator import evaluate
 from app.tools.registry import ToolContext, ToolError
+from tests.support.chats import member_with_chat
 
 
 @pytest.mark.parametrize(("expression", "value"), [
@@ -84,11 +85,7 @@ def test_search_finds_only_the_members_own_accounts_messages(app):
 
 
 def test_a_later_turn_sends_each_rounds_calls_followed_by_their_results(app):
-    ann = create_user("ann@example.com", "Ann Lee", "correct horse battery")
-    db.session.flush()
-    chat = Chat(account=ann.memberships[0].account, creator=ann, model_id="demo-chat")
-    db.session.add(chat)
-    db.session.flush()
+    ann, chat = member_with_chat()
     _, reply = post_user_message(chat, ann, "What is 6*7 and then double it?")
     reply.status, reply.content = "completed", "84"
     reply.tool_calls.extend([

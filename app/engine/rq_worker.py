@@ -14,6 +14,7 @@ This is the only module that touches RQ's internals.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from rq import SimpleWorker
@@ -24,6 +25,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 SLOT_WAIT_SECONDS = 5
+HEARTBEAT_EVERY_SECONDS = 1.0
 
 
 class ConcurrentWorker(SimpleWorker):
@@ -39,6 +41,7 @@ class ConcurrentWorker(SimpleWorker):
         self._running: set[threading.Thread] = set()
         self._running_lock = threading.Lock()
         self._waiting_for_job = False
+        self._beaten_at = 0.0
 
     @classmethod
     def configured(cls, slots: int, on_start: Callable[[], None] | None = None) -> type[ConcurrentWorker]:
@@ -97,10 +100,23 @@ class ConcurrentWorker(SimpleWorker):
                 self.set_state(WorkerStatus.IDLE)
 
     def set_state(self, state: str, pipeline=None) -> None:
-        """The worker is busy while any of its jobs runs, not only while it dequeues."""
+        """The worker is busy while any of its jobs runs, not only while it dequeues; an
+        unchanged state is not written again (RQ sets it around every job it takes)."""
         if state == WorkerStatus.IDLE and self.running_jobs:
             state = WorkerStatus.BUSY
+        if pipeline is None and state == self._state:
+            return
         super().set_state(state, pipeline)
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        """At most one beat a second. RQ beats before and after every job it takes, three
+        Redis round trips each, and under load each round trip of this loop waits for the GIL:
+        with 200 replies starting at once the loop took only 12–17 jobs a second."""
+        if pipeline is None and timeout is None and time.monotonic() - self._beaten_at < HEARTBEAT_EVERY_SECONDS:
+            return
+        if pipeline is None:
+            self._beaten_at = time.monotonic()
+        super().heartbeat(timeout, pipeline)
 
     def _shutdown(self) -> None:
         """Warm shutdown: take no more jobs; break out of a blocking dequeue at once."""

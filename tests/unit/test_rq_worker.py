@@ -1,0 +1,41 @@
+"""The concurrent RQ worker's own bookkeeping (``app/engine/rq_worker.py``): its heartbeat and
+state cost Redis round trips in the loop that takes every job, so it writes them only when
+they say something new."""
+from __future__ import annotations
+
+from rq import Queue
+
+from app.engine.rq_worker import HEARTBEAT_EVERY_SECONDS, ConcurrentWorker
+from app.redis_client import get_redis
+
+
+def _worker() -> ConcurrentWorker:
+    worker = ConcurrentWorker.configured(4)([Queue("bookkeeping", connection=get_redis())], connection=get_redis())
+    worker.register_birth()
+    return worker
+
+
+def _field(worker: ConcurrentWorker, name: str) -> bytes | None:
+    return get_redis().hget(worker.key, name)
+
+
+def test_the_worker_beats_at_most_once_a_second(app):
+    worker = _worker()
+    worker.heartbeat()
+    first = _field(worker, "last_heartbeat")
+    get_redis().hdel(worker.key, "last_heartbeat")
+    worker.heartbeat()
+    assert _field(worker, "last_heartbeat") is None  # too soon: nothing written
+    worker._beaten_at -= HEARTBEAT_EVERY_SECONDS
+    worker.heartbeat()
+    assert _field(worker, "last_heartbeat") is not None and first is not None
+
+
+def test_the_worker_writes_its_state_only_when_it_changes(app):
+    worker = _worker()
+    worker.set_state("busy")
+    get_redis().hdel(worker.key, "state")
+    worker.set_state("busy")
+    assert _field(worker, "state") is None
+    worker.set_state("idle")
+    assert _field(worker, "state") == b"idle"

@@ -117,10 +117,10 @@ def _start(message_id: int) -> Reply | Outcome | None:
         client = async_client_for(model.provider)
     except LlmError as exc:
         return Outcome(FAILED, exc.message)
-    reply = Reply(message_id=message_id, chat_id=claimed.chat_id, model=model, request=[], report={"image": True},
+    reply = Reply(message_id=message_id, chat_id=claimed.chat_id, model=model, request=[], report={},
                   client=client, live=LiveReply(claimed.chat_id, message_id), draft=Draft(message_id))
     if model.kind == "image":
-        reply.image_prompt = image_prompt(claimed.asked or "")
+        reply.report, reply.image_prompt = {"image": True}, image_prompt(claimed.asked or "")
         return reply
     capabilities = frozenset(model.capabilities or [])
     built = build_request(reply_store.history(claimed.parent_id), claimed.instructions, model.context_window,
@@ -282,7 +282,7 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
     if usage is not None:
         message.input_tokens, message.cached_tokens = usage.input_tokens, usage.cached_tokens
         message.output_tokens, message.reasoning_tokens = usage.output_tokens, usage.reasoning_tokens
-        if message.cost is None:
+        if message.cost is None:  # a picture's price is set by attach_picture
             message.cost = reply.model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
     stored = reply_store.store_finished(message)
     db.session.remove()

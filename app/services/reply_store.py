@@ -166,9 +166,6 @@ _STORE = (sa.update(_messages).where(_messages.c.id == sa.bindparam("message"))
           .returning(*_messages.c))
 _TOUCH = (sa.update(_chats).where(_chats.c.id == sa.bindparam("chat"))
           .values(updated_at=sa.bindparam("now", type_=_chats.c.updated_at.type)).returning(_chats.c.title))
-_SIBLINGS = (sa.select(_messages.c.id)
-             .where(_messages.c.chat_id == sa.bindparam("chat_id"), _messages.c.parent_id == sa.bindparam("parent_id"))
-             .order_by(_messages.c.id))
 
 
 def store_finished(message: Message) -> Stored | None:
@@ -188,10 +185,7 @@ def store_finished(message: Message) -> Stored | None:
         setattr(message, column.key, row[column.key])
     _insert_children(message, message.attachments, _attachments)
     _insert_children(message, message.tool_calls, _tool_calls)
-    if message.parent_id is None:
-        siblings = siblings_of(message)
-    else:
-        siblings = list(_run(_SIBLINGS, {"chat_id": message.chat_id, "parent_id": message.parent_id}).scalars())
+    siblings = siblings_of(message)
     db.session.commit()
     return Stored(message, siblings, title[0] is None)
 

@@ -176,11 +176,13 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     stop_profilers(profilers)
 
     checks = [check_stream(s, chunks) for s in results]
-    latencies, first_delta, post_ms = [], [], []
+    latencies, first_delta, post_ms, first_sent = [], [], [], []
     for stream in results:
         post_ms.append(stream["answeredAt"] - stream["postedAt"])
         if stream["deltas"]:
             first_delta.append(stream["deltas"][0][1] - stream["postedAt"])
+            if stamp := STAMP.search(stream["deltas"][0][2]):
+                first_sent.append(float(stamp.group(1)) * 1000 - stream["postedAt"])
         for _, received, text in stream["deltas"]:
             latencies.extend(received - float(sent) * 1000 for sent in STAMP.findall(text))
     cpu = {name: round(sum(seconds - cpu_before.get(name, {}).get(pid, 0.0) for pid, seconds in after.items()), 3)
@@ -203,6 +205,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "post_ms": {"p50": percentile(post_ms, .5), "p99": percentile(post_ms, .99), "max": percentile(post_ms, 1)},
         "time_to_first_delta_ms": {"p50": percentile(first_delta, .5), "p99": percentile(first_delta, .99),
                                    "provider_first_chunk_delay_ms": slow_ms},
+        "posted_to_provider_first_chunk_ms": {"p50": percentile(first_sent, .5), "p99": percentile(first_sent, .99)},
         "added_latency_ms": {"p50": percentile(latencies, .5), "p99": percentile(latencies, .99),
                              "max": percentile(latencies, 1), "samples": len(latencies)},
         "cpu_seconds": cpu,

@@ -5,6 +5,8 @@ Directives (anywhere in the last user message):
 - ``[[status:429]]`` answer with that HTTP status (429, 400, 401, 403, 404, 500, 503);
   ``[[status:429x2]]`` only the first two times this prompt is seen, then answer.
 - ``[[drop:5]]`` drop the connection after 5 content chunks.
+- ``[[fail:5]]`` after 5 content chunks, send an error event in the stream and end it, as
+  providers report a failure that happens mid-answer.
 - ``[[slow:200]]`` wait 200 ms before each chunk.
 - ``[[chunks:50]]`` stream the answer in about 50 content chunks.
 - ``[[reason]]`` stream reasoning first (``reasoning_content``); ``[[reason:reasoning]]``
@@ -21,7 +23,8 @@ Directives (anywhere in the last user message):
   reasoning, then ``text`` parts), as some providers do; with ``[[reason]]`` the
   reasoning comes as thinking parts.
 - ``[[quirks]]`` add what real streams sometimes carry: a keep-alive comment, a chunk
-  whose ``delta`` is null and an unknown field on every chunk.
+  whose ``delta`` is null, sent with CRLF line ends and split over two packets, a
+  ``data`` line that is not JSON and an unknown field on every chunk.
 - ``[[history]]`` end the answer with every user message it was sent, so tests can see
   which path of a branched conversation reached the model.
 - ``[[stamp]]`` each content chunk is its own send time, ``<1700000000.123456>``, so a
@@ -45,6 +48,7 @@ class Plan:
     status: int | None = None
     status_times: int | None = None
     drop_after: int | None = None
+    fail_after: int | None = None
     slow_ms: int = 0
     chunks: int | None = None
     reasoning_field: str | None = None
@@ -86,6 +90,8 @@ def plan_for(prompt: str) -> Plan:
             plan.status_times = int(times) if times.isdigit() else None
         elif name == "drop" and value.isdigit():
             plan.drop_after = int(value)
+        elif name == "fail" and value.isdigit():
+            plan.fail_after = int(value)
         elif name == "slow" and value.isdigit():
             plan.slow_ms = int(value)
         elif name == "chunks" and value.isdigit():

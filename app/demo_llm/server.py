@@ -33,6 +33,8 @@ ERRORS = {
     500: ("server_error", "server_error", "The server had an error while processing your request."),
     503: ("server_error", "overloaded", "The engine is currently overloaded."),
 }
+STREAM_ERROR = {"error": {"message": "The model stopped with an internal error.", "type": "server_error",
+                           "code": "stream_failed", "param": None}}
 
 
 class DroppedConnection(Exception):
@@ -156,7 +158,10 @@ class DemoLLM:
             yield chunk({"role": "assistant", "content": ""})
             if plan.quirks:
                 yield b": keep-alive\n\n"
-                yield chunk(None)
+                crlf = chunk(None).replace(b"\n", b"\r\n")
+                yield crlf[:20]
+                yield crlf[20:]
+                yield b"data: {not json\n\n"
             for piece in script.split_chunks(reasoning, None):
                 self._pause(plan)
                 if plan.parts:
@@ -176,6 +181,11 @@ class DemoLLM:
                     self._note(plan.tag, "dropped")
                     finished = True
                     raise DroppedConnection(plan.tag)
+                if plan.fail_after is not None and content_sent >= plan.fail_after:
+                    self._note(plan.tag, "failed")
+                    finished = True
+                    yield f"data: {json.dumps(STREAM_ERROR)}\n\n".encode()
+                    return
                 self._pause(plan)
                 text = f"<{time.time():.6f}>" if plan.stamp else piece
                 yield chunk({"content": [{"type": "text", "text": text}] if plan.parts else text})

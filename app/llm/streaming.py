@@ -4,10 +4,10 @@ Streams are read with the SDK's async client on the worker process's event loop
 (``app/engine/loop.py``): one thread then reads hundreds of streams, woken once for all
 the sockets that have data, instead of hundreds of threads taking turns at the GIL.
 
-The request goes through the ``openai`` SDK (its auth, error classes and SSE decoding),
-but each chunk is read as the provider's plain JSON instead of being built into the
-SDK's pydantic types: that construction cost ~90 µs per chunk, five times everything
-else on the worker's per-chunk path. Reading plain JSON also lets Confab take every
+The request goes through the ``openai`` SDK (its auth, error classes and connection),
+but each chunk is read as the provider's plain JSON (``app/llm/sse.py``) instead of
+being built into the SDK's pydantic types: that construction cost ~90 µs per chunk,
+five times everything else on the worker's per-chunk path. Reading plain JSON also lets Confab take every
 form providers stream: ``content`` as a string or as a list of typed parts, reasoning
 in ``reasoning_content``, ``reasoning`` or in ``thinking`` parts, tool calls split over
 many chunks, and usage in a chunk with no choices.
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import openai
 
 from app.llm.errors import classify
+from app.llm.sse import ChunkStream
 
 CONTENT_PART_TYPES = frozenset({"text", "output_text", "refusal"})
 REASONING_PART_TYPES = frozenset({"thinking", "reasoning", "reasoning_text", "summary_text"})
@@ -193,7 +194,7 @@ class ChatStream:
         if self._tools:
             body["tools"] = self._tools
         stream = await self._client.post("/chat/completions", body=body, cast_to=object,
-                                         stream=True, stream_cls=openai.AsyncStream[object])
+                                         stream=True, stream_cls=ChunkStream)
         self._sdk_stream = stream
         if self._closed.is_set():
             await stream.close()

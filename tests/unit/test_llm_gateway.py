@@ -155,6 +155,20 @@ def test_dropped_connection_after_deltas_raises_after_partial_content(demo_model
     assert caught.value.retryable
 
 
+def test_an_error_event_mid_stream_fails_with_the_providers_words_after_the_text_so_far(demo_model):
+    received = []
+
+    def keep_text(events):
+        if isinstance(events[-1], ContentDelta):
+            received.append(events[-1].text)
+
+    with pytest.raises(LlmError) as caught:
+        _read(_stream(demo_model, f"fail {uuid.uuid4()} [[fail:4]] [[chunks:20]]"), keep_text)
+    assert len(received) == 4
+    assert "The model stopped with an internal error." in caught.value.message
+    assert not caught.value.retryable
+
+
 def test_missing_api_key_names_the_variable(app):
     provider = LlmProvider(key="needs-key", base_url="http://127.0.0.1:9/v1", api_key_env="CONFAB_TEST_UNSET_KEY")
     with pytest.raises(MissingApiKey) as caught:

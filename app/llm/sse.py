@@ -1,0 +1,95 @@
+"""Reading a streamed completion's server-sent events as plain JSON, cheaply.
+
+The ``openai`` SDK still makes the request (auth, headers, status errors, the HTTP
+connection) and hands back its stream class; :class:`ChunkStream` only replaces how
+the body is cut into events. The SDK's decoder builds a ``ServerSentEvent`` per line
+group through several Python generators, the largest share of a worker's per-chunk
+cost at 200 replies; this one splits the received bytes on blank lines and parses each
+event's ``data`` with one ``json.loads``. It keeps the SDK's rules: ``[DONE]`` ends the
+stream, an event whose JSON carries ``error`` raises ``openai.APIError``, comments and
+other fields are skipped, and read timeouts and dropped connections raise the SDK's
+own ``APITimeoutError`` and ``APIConnectionError``. A ``data`` that is not JSON is
+skipped rather than ending the reply (it cannot carry text Confab could show).
+
+This is the only module that reaches into the SDK's private streaming helpers (which
+errors a read can raise, and how a finished HTTP/1.1 body is drained); ``pyproject.toml``
+keeps the SDK within the major version they were read from.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import openai
+from openai import APIConnectionError, APITimeoutError
+from openai._streaming import drain_response_async, request_exceptions, timeout_exceptions
+
+STREAM_ERROR = "An error occurred during streaming"
+
+
+def event_data(block: bytes) -> bytes | None:
+    """The ``data`` of one event (its ``data:`` lines joined by newlines); None without any."""
+    if block.startswith(b"data:") and b"\n" not in block:  # the usual event: one data line
+        data = block[5:]
+        return data[1:] if data.startswith(b" ") else data
+    lines = [line for line in block.split(b"\n") if line.startswith(b"data:")]
+    if not lines:
+        return None
+    return b"\n".join(line[6:] if line.startswith(b"data: ") else line[5:] for line in lines)
+
+
+def split_events(buffer: bytes) -> tuple[list[bytes], bytes]:
+    """Complete events in ``buffer`` (without their blank-line ends) and the unfinished rest.
+
+    CR and CRLF line ends become LF; a CR at the very end waits in the rest, since the LF
+    of its CRLF may be in the next packet."""
+    held = b""
+    if b"\r" in buffer:
+        if buffer.endswith(b"\r"):
+            buffer, held = buffer[:-1], b"\r"
+        buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    *blocks, rest = buffer.split(b"\n\n")
+    return blocks, rest + held
+
+
+class ChunkStream(openai.AsyncStream[object]):
+    """The SDK's async stream of one chat completion, yielding each chunk as a dict."""
+
+    async def __stream__(self) -> AsyncIterator[object]:
+        response = self.response
+        buffer = b""
+        try:
+            async for received in self._received():
+                blocks, buffer = split_events(buffer + received)
+                for block in blocks:
+                    data = event_data(block)
+                    if data is None:
+                        continue
+                    if data.startswith(b"[DONE]"):
+                        if response.http_version == "HTTP/1.1":
+                            await drain_response_async(response)
+                        return
+                    try:
+                        chunk = json.loads(data)
+                    except ValueError:
+                        continue
+                    if isinstance(chunk, dict) and chunk.get("error"):
+                        raise self._stream_error(chunk["error"])
+                    yield chunk
+        finally:
+            await response.aclose()
+
+    async def _received(self) -> AsyncIterator[bytes]:
+        try:
+            async for received in self.response.aiter_bytes():
+                yield received
+        except timeout_exceptions() as err:
+            raise APITimeoutError(request=self.response.request) from err
+        except request_exceptions() as err:
+            raise APIConnectionError(request=self.response.request) from err
+
+    def _stream_error(self, error: object) -> openai.APIError:
+        message = error.get("message") if isinstance(error, dict) else None
+        if not isinstance(message, str) or not message:
+            message = STREAM_ERROR
+        return openai.APIError(message=message, request=self.response.request, body=error)

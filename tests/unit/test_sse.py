@@ -12,9 +12,9 @@ def test_complete_events_are_split_off_and_the_unfinished_rest_is_kept():
 
 
 def test_crlf_and_cr_line_ends_are_read_like_newlines():
-    blocks, rest = split_events(b'data: {"a": 1}\r\n\r\ndata: {"b": 2}\r\r')
+    blocks, rest = split_events(b'data: {"a": 1}\r\n\r\ndata: {"b": 2}\r\rdata: {"c"')
     assert [event_data(b) for b in blocks] == [b'{"a": 1}', b'{"b": 2}']
-    assert rest == b""
+    assert rest == b'data: {"c"'
 
 
 def test_a_crlf_split_between_packets_is_one_line_end():

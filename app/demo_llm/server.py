@@ -3,23 +3,26 @@
 Run with ``flask demo-llm --port 5055``. Tests steer it with directives in the
 prompt (see :mod:`app.demo_llm.script`) and ask ``GET /_demo/requests/<tag>``
 what became of a request (``completed``, ``disconnected``, ``dropped``, ``failed``).
+
+It runs on aiohttp's asyncio server, one event loop for every request: it stands in
+for a provider on another machine, so it should take as little as possible of the
+CPU that the benchmark measures Confab on. (As a thread per request, 200 streams of
+a chunk every 10 ms cost it about as much CPU as Confab's web process.)
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import struct
-import threading
 import time
 import uuid
 import zlib
 from collections import defaultdict
+from collections.abc import AsyncIterator
 
-from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.routing import Map, Rule
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
+from aiohttp import web
 
 from app.demo_llm import script
 
@@ -42,56 +45,43 @@ class DroppedConnection(Exception):
 
 
 class DemoLLM:
-    """The WSGI application, with a record of what happened to each request."""
+    """The request handlers, with a record of what happened to each request."""
 
     def __init__(self) -> None:
-        self.url_map = Map([
-            Rule("/v1/models", endpoint="models", methods=["GET"]),
-            Rule("/v1/chat/completions", endpoint="chat", methods=["POST"]),
-            Rule("/v1/images/generations", endpoint="images", methods=["POST"]),
-            Rule("/_demo/requests/<tag>", endpoint="request_state", methods=["GET"]),
-            Rule("/_demo/health", endpoint="health", methods=["GET"]),
-        ])
-        self._lock = threading.Lock()
         self._seen: dict[str, int] = defaultdict(int)
         self.states: dict[str, list[str]] = defaultdict(list)
 
-    # -- bookkeeping -----------------------------------------------------------
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[_not_found_as_json])
+        app.router.add_get("/v1/models", self.on_models)
+        app.router.add_post("/v1/chat/completions", self.on_chat)
+        app.router.add_post("/v1/images/generations", self.on_images)
+        app.router.add_get("/_demo/requests/{tag}", self.on_request_state)
+        app.router.add_get("/_demo/health", self.on_health)
+        return app
+
+    # -- bookkeeping (one event loop: no locks) ----------------------------------
     def _note(self, tag: str, state: str) -> None:
-        with self._lock:
-            self.states[tag].append(state)
+        self.states[tag].append(state)
 
     def _times_seen(self, tag: str) -> int:
-        with self._lock:
-            self._seen[tag] += 1
-            return self._seen[tag]
+        self._seen[tag] += 1
+        return self._seen[tag]
 
-    # -- WSGI ------------------------------------------------------------------
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        adapter = self.url_map.bind_to_environ(environ)
-        try:
-            endpoint, values = adapter.match()
-            response = getattr(self, f"on_{endpoint}")(request, **values)
-        except NotFound:
-            response = _error(404, "not_found", "not_found", "No such route.")
-        except HTTPException as exc:
-            response = exc.get_response(environ)
-        return response(environ, start_response)
-
-    def on_health(self, request: Request) -> Response:
+    # -- handlers --------------------------------------------------------------
+    async def on_health(self, request: web.Request) -> web.Response:
         return _json({"ok": True})
 
-    def on_models(self, request: Request) -> Response:
+    async def on_models(self, request: web.Request) -> web.Response:
         return _json({"object": "list", "data": [{"id": m, "object": "model", "owned_by": "confab-demo"} for m in MODELS]})
 
-    def on_request_state(self, request: Request, tag: str) -> Response:
-        with self._lock:
-            states = list(self.states.get(tag, []))
+    async def on_request_state(self, request: web.Request) -> web.Response:
+        tag = request.match_info["tag"]
+        states = list(self.states.get(tag, []))
         return _json({"tag": tag, "states": states, "last": states[-1] if states else None})
 
-    def on_chat(self, request: Request) -> Response:
-        body = request.get_json(silent=True)
+    async def on_chat(self, request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return _error(400, "invalid_request_error", "invalid_body", "Send a JSON body with 'messages'.")
         if body.get("model") not in MODELS:
@@ -111,8 +101,18 @@ class DemoLLM:
         if not body.get("stream"):
             return self._complete(body, messages, plan)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return Response(self._stream(body, messages, plan, include_usage), mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache"})
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        try:
+            async for data in self._stream(body, messages, plan, include_usage):
+                await response.write(data)
+        except DroppedConnection:
+            request.transport.abort()  # mid-body, without the chunked encoding's end
+            return response
+        except ConnectionError:
+            return response  # the client went away; _stream noted it
+        await response.write_eof()
+        return response
 
     def _usage(self, messages: list[dict], answer: str, reasoning: str, plan: script.Plan) -> dict:
         prompt_tokens = script.prompt_tokens(messages)
@@ -126,7 +126,7 @@ class DemoLLM:
             "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
         }
 
-    def _complete(self, body: dict, messages: list[dict], plan: script.Plan) -> Response:
+    def _complete(self, body: dict, messages: list[dict], plan: script.Plan) -> web.Response:
         system = " ".join(script.text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "system")
         answer = script.title_for(messages) if "title" in system.lower() else script.answer_text(messages, plan)
         self._note(plan.tag, "completed")
@@ -137,7 +137,8 @@ class DemoLLM:
             "usage": self._usage(messages, answer, "", plan),
         })
 
-    def _stream(self, body: dict, messages: list[dict], plan: script.Plan, include_usage: bool):
+    async def _stream(self, body: dict, messages: list[dict], plan: script.Plan,
+                      include_usage: bool) -> AsyncIterator[bytes]:
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
         created = int(time.time())
 
@@ -152,6 +153,7 @@ class DemoLLM:
 
         answer = "" if plan.tool_calls else script.answer_text(messages, plan)
         reasoning = script.reasoning_text(script.last_user_text(messages)) if plan.reasoning_field else ""
+        pause = plan.slow_ms / 1000
         finished = False
         content_sent = 0
         try:
@@ -163,18 +165,18 @@ class DemoLLM:
                 yield crlf[20:]
                 yield b"data: {not json\n\n"
             for piece in script.split_chunks(reasoning, None):
-                self._pause(plan)
+                await asyncio.sleep(pause)
                 if plan.parts:
                     yield chunk({"content": [{"type": "thinking", "thinking": piece}]})
                 else:
                     yield chunk({plan.reasoning_field: piece, "content": None})
             for index, (name, arguments) in enumerate(plan.tool_calls):
                 call_id = f"call_{hashlib.sha1(f'{completion_id}{index}'.encode()).hexdigest()[:16]}"
-                self._pause(plan)
+                await asyncio.sleep(pause)
                 yield chunk({"tool_calls": [{"index": index, "id": call_id, "type": "function",
                                              "function": {"name": name, "arguments": ""}}]})
                 for start in range(0, len(arguments), 3):
-                    self._pause(plan)
+                    await asyncio.sleep(pause)
                     yield chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[start:start + 3]}}]})
             for piece in script.split_chunks(answer, plan.chunks):
                 if plan.drop_after is not None and content_sent >= plan.drop_after:
@@ -186,7 +188,7 @@ class DemoLLM:
                     finished = True
                     yield f"data: {json.dumps(STREAM_ERROR)}\n\n".encode()
                     return
-                self._pause(plan)
+                await asyncio.sleep(pause)
                 text = f"<{time.time():.6f}>" if plan.stamp else piece
                 yield chunk({"content": [{"type": "text", "text": text}] if plan.parts else text})
                 content_sent += 1
@@ -200,13 +202,8 @@ class DemoLLM:
             if not finished:
                 self._note(plan.tag, "disconnected")
 
-    @staticmethod
-    def _pause(plan: script.Plan) -> None:
-        if plan.slow_ms:
-            time.sleep(plan.slow_ms / 1000)
-
-    def on_images(self, request: Request) -> Response:
-        body = request.get_json(silent=True)
+    async def on_images(self, request: web.Request) -> web.Response:
+        body = await _body(request)
         if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
             return _error(400, "invalid_request_error", "invalid_body", "Send a JSON body with 'prompt'.")
         plan = script.plan_for(body["prompt"])
@@ -219,12 +216,27 @@ class DemoLLM:
         return _json({"created": int(time.time()), "data": [{"b64_json": image, "revised_prompt": body["prompt"]}]})
 
 
-def _json(data: dict, status: int = 200) -> Response:
-    return Response(json.dumps(data), status=status, mimetype="application/json")
+async def _body(request: web.Request) -> object:
+    try:
+        return json.loads(await request.read())
+    except ValueError:
+        return None
 
 
-def _error(status: int, kind: str, code: str, message: str) -> Response:
+def _json(data: dict, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data), status=status, content_type="application/json")
+
+
+def _error(status: int, kind: str, code: str, message: str) -> web.Response:
     return _json({"error": {"message": message, "type": kind, "code": code, "param": None}}, status)
+
+
+@web.middleware
+async def _not_found_as_json(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return _error(404, "not_found", "not_found", "No such route.")
 
 
 def _png(prompt: str, size: int = 64) -> bytes:
@@ -240,18 +252,12 @@ def _png(prompt: str, size: int = 64) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + block(b"IHDR", header) + block(b"IDAT", raw) + block(b"IEND", b"")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    # Each streamed chunk leaves in one write, as real providers send an event: buffered
-    # writes flushed per chunk, with Nagle's delay off. (Unbuffered, the standard library
-    # sends the chunk-size line, the data and the line end as separate small packets.)
-    wbufsize = -1
-    disable_nagle_algorithm = True
-
-    def log_request(self, *args, **kwargs) -> None:
-        """Requests are not logged: a benchmark makes thousands."""
-
-
 def serve(host: str = "127.0.0.1", port: int = 5055) -> None:
-    """Serve until interrupted; one thread per connection."""
-    server = make_server(host, port, DemoLLM(), threaded=True, request_handler=_QuietHandler)
-    server.serve_forever()
+    """Serve until interrupted, every request on one event loop (uvloop's where installed)."""
+    try:
+        import uvloop
+    except ImportError:
+        loop = asyncio.new_event_loop()
+    else:
+        loop = uvloop.new_event_loop()
+    web.run_app(DemoLLM().application(), host=host, port=port, print=None, access_log=None, loop=loop, handle_signals=True)

@@ -6,6 +6,7 @@ Never green-patched and never imports ``wsgi``. The app, the SDK and the job mod
 are loaded once here, before RQ's worker pool forks its processes, and the pool
 replaces a process that dies. Events go out through the Redis event bus.
 """
+import gc
 import logging
 
 from rq import Queue
@@ -39,6 +40,7 @@ def main() -> None:
         app.logger.info("starting %s RQ worker processes of %s jobs at once on queue %s", processes, slots, queue.name)
         worker_class = ConcurrentWorker.configured(slots, on_start=supervise)
         pool = WorkerPool([queue], connection=connection, num_workers=processes, worker_class=worker_class)
+        gc.freeze()  # what is loaded now is shared with the forks: the collector must not touch (copy) it
         pool.start(burst=False, logging_level=logging.getLevelName(logging.INFO))
 
 

@@ -158,6 +158,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     meter.roots["clients"] = clients.pid
     meter.roots["postgres+redis"] = 0
     confab = [name for name in meter.roots if name not in ("clients", "demo", "postgres+redis")]
+    connected_pss = meter.pss_mb(confab)
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
     stop, peak = threading.Event(), [0.0, {}]
     sampler = threading.Thread(target=sample_pss, args=(meter, confab, stop, peak), daemon=True)
@@ -214,6 +215,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "confab_cpu_seconds_per_1000_chunks": round(confab_cpu / relayed * 1000, 4),
         "confab_peak_pss_mb": round(peak[0], 1),
         "confab_peak_pss_mb_by_process": peak[1],
+        "confab_pss_mb_clients_connected": connected_pss,
         "pss_mb_per_stream": round(peak[0] / streams, 2),
         "wall_seconds": round(wall, 2),
     }

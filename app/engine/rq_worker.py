@@ -42,6 +42,7 @@ class ConcurrentWorker(SimpleWorker):
         self._running_lock = threading.Lock()
         self._waiting_for_job = False
         self._beaten_at = 0.0
+        self._suspension_checked_at = 0.0
 
     @classmethod
     def configured(cls, slots: int, on_start: Callable[[], None] | None = None) -> type[ConcurrentWorker]:
@@ -117,6 +118,14 @@ class ConcurrentWorker(SimpleWorker):
         if pipeline is None:
             self._beaten_at = time.monotonic()
         super().heartbeat(timeout, pipeline)
+
+    def check_for_suspension(self, burst: bool) -> None:
+        """At most once a second, like the heartbeat: RQ asks Redis whether workers are
+        suspended (``rq suspend``), with a beat, before every job it takes."""
+        if time.monotonic() - self._suspension_checked_at < HEARTBEAT_EVERY_SECONDS:
+            return
+        self._suspension_checked_at = time.monotonic()
+        super().check_for_suspension(burst)
 
     def _shutdown(self) -> None:
         """Warm shutdown: take no more jobs; break out of a blocking dequeue at once."""

@@ -1,9 +1,11 @@
-"""The concurrent RQ worker's own bookkeeping (``app/engine/rq_worker.py``): its heartbeat and
-state cost Redis round trips in the loop that takes every job, so it writes them only when
-they say something new."""
+"""The concurrent RQ worker's own bookkeeping (``app/engine/rq_worker.py``): its heartbeat, state
+and suspension check cost Redis round trips in the loop that takes every job, so it makes
+them only when they can say something new."""
 from __future__ import annotations
 
+import pytest
 from rq import Queue
+from rq.exceptions import StopRequested
 
 from app.engine.rq_worker import HEARTBEAT_EVERY_SECONDS, ConcurrentWorker
 from app.redis_client import get_redis
@@ -39,3 +41,18 @@ def test_the_worker_writes_its_state_only_when_it_changes(app):
     assert _field(worker, "state") is None
     worker.set_state("idle")
     assert _field(worker, "state") == b"idle"
+
+
+def test_the_worker_asks_whether_workers_are_suspended_at_most_once_a_second(app):
+    from rq.suspension import resume, suspend
+
+    worker = _worker()
+    worker.check_for_suspension(burst=True)  # not suspended: goes on
+    suspend(get_redis())
+    try:
+        worker.check_for_suspension(burst=True)  # checked a moment ago: not asked again
+        worker._suspension_checked_at -= HEARTBEAT_EVERY_SECONDS
+        with pytest.raises(StopRequested):
+            worker.check_for_suspension(burst=True)
+    finally:
+        resume(get_redis())

@@ -106,12 +106,16 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
 
 
 def _start(message_id: int) -> Reply | Outcome | None:
-    """Build the claimed reply's request; None if it is gone."""
+    """Read what the claimed reply needs, commit the claim with those reads, and build the
+    reply's request; None if it is gone."""
     claimed = reply_store.claimed(message_id)
+    model = claimed.model if claimed is not None else None
+    usable = model is not None and model.enabled
+    history = reply_store.history(claimed.parent_id) if usable and model.kind != "image" else []
+    db.session.commit()
     if claimed is None:
         return None
-    model = claimed.model
-    if model is None or not model.enabled:
+    if not usable:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
     try:
         client = async_client_for(model.provider)
@@ -123,7 +127,7 @@ def _start(message_id: int) -> Reply | Outcome | None:
         reply.report, reply.image_prompt = {"image": True}, image_prompt(claimed.asked or "")
         return reply
     capabilities = frozenset(model.capabilities or [])
-    built = build_request(reply_store.history(claimed.parent_id), claimed.instructions, model.context_window,
+    built = build_request(history, claimed.instructions, model.context_window,
                           model.max_output_tokens, capabilities)
     reply.request, reply.report, reply.tools = built.messages, built.report, offered(capabilities)
     if reply.tools:

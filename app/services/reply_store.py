@@ -67,10 +67,12 @@ _CLAIM = (sa.update(_messages)
 
 
 def claim_next(chat_id: int) -> int | None:
-    """Mark the chat's oldest pending reply streaming and return its id (None if there is none)."""
-    claimed = _run(_CLAIM, {"in_chat": chat_id, "now": utcnow()}).scalar()
-    db.session.commit()
-    return claimed
+    """Mark the chat's oldest pending reply streaming and return its id (None if there is none).
+
+    The claim is left in the session's transaction: the caller commits it with the reads
+    of :func:`claimed` and :func:`history`, one transaction (and one connection checkout)
+    from claim to model call."""
+    return _run(_CLAIM, {"in_chat": chat_id, "now": utcnow()}).scalar()
 
 
 def next_pending(chat_id: int) -> int | None:

@@ -1,5 +1,5 @@
 """The reply job's reads and writes (``app/services/reply_store.py``): replies claimed oldest
-first and once each, a history in one statement (one more each for files and tool calls,
+first and once each, a claim committed with the reads that start its reply, a history in one statement (one more each for files and tool calls,
 only when the path has them), and a finished reply stored and completed from its row."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Chat, Message, ToolCall
-from app.services import reply_store
+from app.services import replies, reply_store
 from app.services.posting import post_user_message
 from tests.support.attachments import stored_attachment
 from tests.support.chats import member_with_chat
@@ -33,10 +33,34 @@ def test_replies_are_claimed_oldest_first_and_each_only_once(ann_chat):
     db.session.commit()
     first_id, second_id, chat_id = first.id, second.id, chat.id
     assert reply_store.claim_next(chat_id) == first_id
+    db.session.commit()
     assert reply_store.claim_next(chat_id) == second_id
+    db.session.commit()
     assert reply_store.claim_next(chat_id) is None
     assert reply_store.next_pending(chat_id) is None
     assert _status(first_id) == _status(second_id) == "streaming"
+
+
+def test_a_claim_is_committed_once_together_with_the_reads_that_start_the_reply(ann_chat):
+    ann, chat = ann_chat
+    _, reply = post_user_message(chat, ann, "Hello")
+    db.session.commit()
+    reply_id, chat_id = reply.id, chat.id
+    commits: list[object] = []
+
+    def record(connection) -> None:
+        commits.append(connection)
+
+    sa.event.listen(db.engine, "commit", record)
+    try:
+        assert reply_store.claim_next(chat_id) == reply_id
+        started = replies._start(reply_id)
+    finally:
+        sa.event.remove(db.engine, "commit", record)
+    assert len(commits) == 1
+    assert started.request[-1]["content"] == "Hello"
+    db.session.remove()
+    assert _status(reply_id) == "streaming"
 
 
 def test_a_claimed_reply_brings_its_chat_model_provider_and_question_in_one_statement(ann_chat):

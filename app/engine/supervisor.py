@@ -82,19 +82,22 @@ class StreamSupervisor:
                              daemon=True).start()
 
     def watch(self, message_id: int, lock: Lock) -> WatchedStream:
-        """Start watching a reply: its heartbeat is set now, and a cancel that came first is honoured."""
+        """Start watching a reply about to stream, in one round trip: its live state starts empty,
+        its heartbeat is set, and a cancel that came first is honoured."""
         watched = WatchedStream(message_id, lock)
         with self._mutex:
             self._watched[message_id] = watched
             self._ensure_thread()
         pipe = self._client.pipeline(transaction=False)
+        live_state.reset(pipe, message_id)
         live_state.keep_all(pipe, [message_id], self._ttl_ms, os.getpid())
-        pipe.execute()
+        pipe.exists(live_state.cancel_key(message_id))
+        cancelled = pipe.execute()[-1]
         try:
             lock.extend(self._ttl, replace_ttl=True)
         except LockError:
             pass  # a lock that expired is taken again by nobody while this job answers the chat
-        if live_state.cancel_requested(self._client, message_id):
+        if cancelled:
             watched.cancel()
         return watched
 

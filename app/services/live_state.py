@@ -105,14 +105,12 @@ def keep_all(pipe: redis.client.Pipeline, message_ids: list[int], ttl_ms: int, p
             pipe.expire(key, STATE_TTL)
 
 
-def reset(client: redis.Redis, message_id: int) -> None:
-    """Start an empty live state; its keys expire after an hour unless kept."""
+def reset(pipe: redis.client.Pipeline, message_id: int) -> None:
+    """Queue an empty live state on ``pipe``; its keys expire after an hour unless kept."""
     content_key, reasoning_key, seq_key = _keys(message_id)
-    pipe = client.pipeline(transaction=True)
     pipe.set(content_key, "", ex=STATE_TTL)
     pipe.set(reasoning_key, "", ex=STATE_TTL)
     pipe.set(seq_key, 0, ex=STATE_TTL)
-    pipe.execute()
 
 
 def snapshot(message_id: int) -> dict:
@@ -132,10 +130,6 @@ def request_cancel(message_id: int) -> None:
     client = get_redis()
     client.set(cancel_key(message_id), 1, ex=STATE_TTL)
     client.publish(CANCEL_CHANNEL, str(message_id))
-
-
-def cancel_requested(client: redis.Redis, message_id: int) -> bool:
-    return bool(client.exists(cancel_key(message_id)))
 
 
 def is_alive(client: redis.Redis, message_id: int) -> bool:

@@ -147,7 +147,6 @@ def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | loggi
         return
     reply = started
     db.session.remove()
-    live_state.reset(get_redis(), message_id)
     supervisor, drafts = engine.supervisor(), engine.draft_writer()
     watched = supervisor.watch(message_id, lock)
     drafts.track(reply.draft)

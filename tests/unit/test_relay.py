@@ -68,8 +68,10 @@ def test_live_state_matches_what_was_sent_for_every_reply_in_a_batch(app):
     delivery = HeldDelivery(hold_first=True)
     relay = Relay(client, deliver=delivery)
     first, second = LiveReply(chat_id=1, message_id=21), LiveReply(chat_id=2, message_id=22)
+    pipe = client.pipeline()
     for reply in (first, second):
-        live_state.reset(client, reply.message_id)
+        live_state.reset(pipe, reply.message_id)
+    pipe.execute()
     relay.delta(first, "content", "x")
     assert delivery.sending.wait(5)
     for index in range(50):

@@ -253,7 +253,9 @@ def test_database_writes_while_streaming_are_bounded_by_time_not_chunks(room, ap
 
 def test_live_state_expires_and_is_kept_while_streaming(app):
     client = get_redis()
-    live_state.reset(client, 4242)
+    pipe = client.pipeline()
+    live_state.reset(pipe, 4242)
+    pipe.execute()
     record_delta(4242, 1, "Hi")
     record_delta(4242, 2, "hmm", "reasoning")
     ttls = [client.ttl(k) for k in ("confab:msg:4242:content", "confab:msg:4242:reasoning", "confab:msg:4242:seq")]

@@ -14,6 +14,7 @@ from app.ids import DatabaseIdConverter, LookupIdConverter
 from app.fanout import start_fanout
 from app.realtime import bus_publisher, local_delivery
 from app.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
+from app.socket_transport import WithoutWebSocketCompression
 from app.rendering import SANITISER_POLICY, context_summary, file_size, render_markdown, usage_summary
 
 CSP = {
@@ -96,6 +97,7 @@ def _init_realtime(app: Flask, role: str) -> None:
     app.extensions["confab.publish"] = bus_publisher(connect(url))
     if role == "web":
         socketio.init_app(app, async_mode=app.config["ASYNC_MODE"])
+        app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
         streams = app.extensions["confab.streams"] = StreamHub(socketio.server.eio.create_queue)
         start_fanout(app, socketio, url, streams)
 

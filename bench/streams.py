@@ -9,7 +9,9 @@ connects one Socket.IO client per chat, then posts one message into every chat a
 same instant. The demo LLM stamps every content chunk with its send time, so each
 chunk's added latency (provider sent -> client received, joined chunks counted one by
 one) and each reply's time to first delta (posted -> first delta at the client) are
-known. Every stream is checked for lost, duplicated and reordered deltas and for
+known, and split: posted -> the provider's first chunk (Confab's start), and the added
+latency of chunks received after every post was answered (the relay without the posting
+burst). Every stream is checked for lost, duplicated and reordered deltas and for
 text equal to the stored reply. CPU seconds are read per process: Confab's (web,
 workers, which also sweep) apart from the clients' and the demo LLM's, and the proportional set
 size (PSS) of every Confab process is sampled while the replies stream.
@@ -177,7 +179,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     stop_profilers(profilers)
 
     checks = [check_stream(s, chunks) for s in results]
-    latencies, first_delta, post_ms, first_sent = [], [], [], []
+    latencies, first_delta, post_ms, first_sent, settled = [], [], [], [], []
+    all_answered = max(stream["answeredAt"] for stream in results)
     for stream in results:
         post_ms.append(stream["answeredAt"] - stream["postedAt"])
         if stream["deltas"]:
@@ -185,7 +188,10 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
             if stamp := STAMP.search(stream["deltas"][0][2]):
                 first_sent.append(float(stamp.group(1)) * 1000 - stream["postedAt"])
         for _, received, text in stream["deltas"]:
-            latencies.extend(received - float(sent) * 1000 for sent in STAMP.findall(text))
+            added = [received - float(sent) * 1000 for sent in STAMP.findall(text)]
+            latencies.extend(added)
+            if received > all_answered:
+                settled.extend(added)
     cpu = {name: round(sum(seconds - cpu_before.get(name, {}).get(pid, 0.0) for pid, seconds in after.items()), 3)
            for name, after in cpu_after.items()}
     relayed = streams * chunks
@@ -209,6 +215,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "posted_to_provider_first_chunk_ms": {"p50": percentile(first_sent, .5), "p99": percentile(first_sent, .99)},
         "added_latency_ms": {"p50": percentile(latencies, .5), "p99": percentile(latencies, .99),
                              "max": percentile(latencies, 1), "samples": len(latencies)},
+        "added_latency_ms_after_every_post_answered": {"p50": percentile(settled, .5),
+                                                       "p99": percentile(settled, .99), "samples": len(settled)},
         "cpu_seconds": cpu,
         "machine_busy_cpu_seconds": round(busy, 2),
         "machine_cpu_seconds": round(wall * psutil.cpu_count(), 2),

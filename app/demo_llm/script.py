@@ -228,8 +228,11 @@ def reasoning_text(prompt: str) -> str:
 
 
 def title_for(messages: list[dict]) -> str:
-    """A short deterministic title for the title prompt."""
-    words = re.findall(r"[A-Za-z0-9']+", DIRECTIVE.sub("", last_user_text(messages)))
+    """A short deterministic title for the title prompt: the first words of the question
+    in the exchange it is sent (``user: …`` before ``assistant: …``)."""
+    exchange = DIRECTIVE.sub("", last_user_text(messages))
+    question = re.split(r"^assistant:", exchange, maxsplit=1, flags=re.M)[0].removeprefix("user:")
+    words = re.findall(r"[A-Za-z0-9']+", question)
     stop = {"title", "conversation", "write", "words", "six", "most", "the", "a", "of", "for", "at", "this"}
-    kept = [w for w in words if w.lower() not in stop][-5:]
-    return " ".join(kept).capitalize() if kept else "Demo conversation"
+    kept = " ".join([w for w in words if w.lower() not in stop][:5])
+    return kept[:1].upper() + kept[1:] if kept else "Demo conversation"

@@ -228,7 +228,7 @@ def test_first_exchange_gets_a_short_title(room):
     title = titles.generate_title(chat.id, logging.getLogger("test"))
     db.session.expire_all()
     assert db.session.get(Chat, chat.id).title == title
-    assert title and len(title.split()) <= 6
+    assert title == "Planning quarterly offsite in Lisbon"  # the demo model titles by the question
     updates = [d for n, d in events(sockets[0]) if n == "chat.updated"]
     assert updates[-1]["title"] == title
 

@@ -14,8 +14,8 @@ from app.ids import DatabaseIdConverter, LookupIdConverter
 from app.fanout import start_fanout
 from app.realtime import bus_publisher, local_delivery
 from app.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
-from app.socket_transport import WithoutWebSocketCompression
 from app.rendering import SANITISER_POLICY, context_summary, file_size, render_markdown, usage_summary
+from app.socket_transport import WithoutWebSocketCompression
 
 CSP = {
     "default-src": "'self'",

@@ -24,7 +24,7 @@ import openai
 from openai import APIConnectionError, APITimeoutError
 from openai._streaming import drain_response_async, request_exceptions, timeout_exceptions
 
-STREAM_ERROR = "An error occurred during streaming"
+UNEXPLAINED_ERROR = "An error occurred during streaming"  # the SDK's words for an error event without a message
 
 
 def event_data(block: bytes) -> bytes | None:
@@ -91,5 +91,5 @@ class ChunkStream(openai.AsyncStream[object]):
     def _stream_error(self, error: object) -> openai.APIError:
         message = error.get("message") if isinstance(error, dict) else None
         if not isinstance(message, str) or not message:
-            message = STREAM_ERROR
+            message = UNEXPLAINED_ERROR
         return openai.APIError(message=message, request=self.response.request, body=error)

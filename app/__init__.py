@@ -9,6 +9,7 @@ from flask import Flask
 
 from app.api.streams import StreamHub
 from app.config import Config
+from app.db_pool import ping_after_idle
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
 from app.ids import DatabaseIdConverter, LookupIdConverter
 from app.fanout import start_fanout
@@ -47,6 +48,8 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     _configure_logging(app)
 
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

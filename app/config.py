@@ -48,7 +48,7 @@ class Config:
     ENV = os.environ.get("CONFAB_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key"
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))  # app/db_pool.py
     REDIS_URL = os.environ.get("REDIS_URL") or embedded_redis_url()
     REDIS_EMBEDDED = not os.environ.get("REDIS_URL")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "confab")
@@ -119,7 +119,6 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = "fakeredis://"
     REDIS_EMBEDDED = False
     STORAGE_ROOT = str(Path(tempfile.gettempdir()) / "confab-test-storage")

@@ -2,7 +2,7 @@
 
 One thread per worker process, however many replies stream in it. Every
 ``STREAM_HEARTBEAT_SECONDS`` it renews, in one pipeline, the heartbeat key and live
-state of each reply, and extends each chat lock. It listens on the cancel channel
+state of each reply, and extends every chat lock in one more round trip. It listens on the cancel channel
 once for the whole process and closes the upstream HTTP stream of a cancelled reply
 at once. If the process dies the heartbeats lapse, and the sweep marks its replies
 ``interrupted`` (``app/services/sweeper.py``). Worker processes run that sweep every
@@ -19,10 +19,10 @@ from collections.abc import Callable
 
 import redis
 from redis.exceptions import LockError
-from redis.lock import Lock
 
 from app.llm.streaming import ChatStream
 from app.services import live_state
+from app.services.chat_lock import ChatLock, extend_all
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 class WatchedStream:
     """One streaming reply as the supervisor sees it: cancel it, attach its current HTTP stream."""
 
-    def __init__(self, message_id: int, lock: Lock) -> None:
+    def __init__(self, message_id: int, lock: ChatLock) -> None:
         self.message_id = message_id
         self.lock = lock
         self.cancelled = threading.Event()
@@ -81,7 +81,7 @@ class StreamSupervisor:
             threading.Thread(target=self._sweep_forever, args=(sweep, every), name="stream-sweeper",
                              daemon=True).start()
 
-    def watch(self, message_id: int, lock: Lock) -> WatchedStream:
+    def watch(self, message_id: int, lock: ChatLock) -> WatchedStream:
         """Start watching a reply about to stream, in one round trip: its live state starts empty,
         its heartbeat is set, and a cancel that came first is honoured."""
         watched = WatchedStream(message_id, lock)
@@ -93,10 +93,11 @@ class StreamSupervisor:
         live_state.keep_all(pipe, [message_id], self._ttl_ms, os.getpid())
         pipe.exists(live_state.cancel_key(message_id))
         cancelled = pipe.execute()[-1]
-        try:
-            lock.extend(self._ttl, replace_ttl=True)
-        except LockError:
-            pass  # a lock that expired is taken again by nobody while this job answers the chat
+        if not lock.renewed_within(self._interval):  # a lock taken a moment ago holds until the next beat
+            try:
+                lock.extend(self._ttl, replace_ttl=True)
+            except LockError:
+                pass  # a lock that expired is taken again by nobody while this job answers the chat
         if cancelled:
             watched.cancel()
         return watched
@@ -163,8 +164,4 @@ class StreamSupervisor:
         pipe = self._client.pipeline(transaction=False)
         live_state.keep_all(pipe, [w.message_id for w in watched], self._ttl_ms, os.getpid())
         pipe.execute()
-        for stream in watched:
-            try:
-                stream.lock.extend(self._ttl, replace_ttl=True)
-            except LockError:
-                pass  # released while this beat was on its way; nothing to keep alive
+        extend_all(self._client, [stream.lock for stream in watched], self._ttl)

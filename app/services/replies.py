@@ -13,10 +13,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import redis
 from flask import current_app
 from redis.exceptions import LockError
-from redis.lock import Lock
 
 from app import engine, realtime
 from app.engine.relay import LiveReply, Relay
@@ -32,7 +30,8 @@ from app.models import LlmModel, Message, ToolCall
 from app.models.chats import CANCELLED, COMPLETED, FAILED
 from app.redis_client import get_redis
 from app.rendering import public_message
-from app.services import live_state, reply_store
+from app.services import reply_store
+from app.services.chat_lock import ChatLock, chat_lock
 from app.services.drafts import Draft
 from app.services.pictures import attach_picture
 from app.services.posting import image_prompt
@@ -74,11 +73,6 @@ class Outcome:
     error: str | None = None
 
 
-def chat_lock(client: redis.Redis, chat_id: int) -> Lock:
-    ttl = current_app.config["STREAM_HEARTBEAT_TTL"]
-    return client.lock(live_state.chat_lock_key(chat_id), timeout=ttl, blocking=False, thread_local=False)
-
-
 def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.Logger) -> int:
     """Answer the chat's pending replies in order; return how many this call answered.
 
@@ -88,7 +82,7 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
     client = get_redis()
     answered = 0
     while True:
-        lock = chat_lock(client, chat_id)
+        lock = chat_lock(client, chat_id, current_app.config["STREAM_HEARTBEAT_TTL"])
         if not lock.acquire():
             log.info("chat %s is being answered elsewhere", chat_id)
             return answered
@@ -136,7 +130,7 @@ def _start(message_id: int) -> Reply | Outcome | None:
     return reply
 
 
-def stream_reply(message_id: int, lock: Lock, log: logging.LoggerAdapter | logging.Logger) -> None:
+def stream_reply(message_id: int, lock: ChatLock, log: logging.LoggerAdapter | logging.Logger) -> None:
     started = _start(message_id)
     if started is None:
         log.info("reply %s is gone", message_id)

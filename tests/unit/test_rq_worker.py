@@ -56,3 +56,23 @@ def test_the_worker_asks_whether_workers_are_suspended_at_most_once_a_second(app
             worker.check_for_suspension(burst=True)
     finally:
         resume(get_redis())
+
+
+def test_a_reply_job_is_enqueued_in_one_redis_round_trip(app, monkeypatch):
+    import redis
+
+    from app.jobs.queue import enqueue_replies, queue
+
+    # RQ asks a real server's version once per connection and remembers it (fakeredis has no INFO)
+    setattr(get_redis(), "__rq_redis_server_version", (7, 0, 0))
+    calls = []
+    for owner, method in ((redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")):
+        original = getattr(owner, method)
+        monkeypatch.setattr(owner, method, lambda self, *args, _original=original, _name=method, **kwargs:
+                            calls.append(_name) or _original(self, *args, **kwargs))
+    enqueue_replies(7)
+    assert calls == ["execute"]
+    monkeypatch.undo()
+    jobs = queue().jobs
+    assert [(job.func_name, job.args) for job in jobs] == [("app.jobs.replies.answer_pending_messages", (7,))]
+    assert queue().name in [q.name for q in Queue.all(connection=get_redis())]

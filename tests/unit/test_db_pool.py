@@ -1,0 +1,47 @@
+"""Pooled connections are pinged before use only after sitting idle (``app/db_pool.py``)."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from app.db_pool import ping_after_idle
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'pool.db'}", poolclass=sa.pool.QueuePool, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+def _break_pooled_connection(engine) -> None:
+    """Close the DBAPI connection waiting in the pool, as a database restart would."""
+    with engine.connect() as connection:
+        dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection.close()
+
+
+def test_a_connection_that_sat_idle_is_pinged_and_replaced_when_dead(engine):
+    ping_after_idle(engine, idle_seconds=0)
+    _break_pooled_connection(engine)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT 41 + 1")).scalar() == 42
+
+
+def test_a_connection_back_in_the_pool_a_moment_ago_is_used_without_a_ping(engine):
+    ping_after_idle(engine, idle_seconds=60)
+    _break_pooled_connection(engine)
+    with engine.connect() as connection, pytest.raises(sa.exc.ProgrammingError) as failed:
+        connection.execute(sa.text("SELECT 1"))
+    assert isinstance(failed.value.orig, sqlite3.ProgrammingError)
+
+
+def test_a_new_connection_is_not_pinged(engine):
+    ping_after_idle(engine, idle_seconds=0)
+    pinged = []
+    sa.event.listen(engine, "connect", lambda dbapi_connection, record: dbapi_connection.set_trace_callback(pinged.append))
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 2"))
+    assert pinged == ["SELECT 2"]

@@ -6,13 +6,12 @@ Never green-patched and never imports ``wsgi``. The app, the SDK and the job mod
 are loaded once here, before RQ's worker pool forks its processes, and the pool
 replaces a process that dies. Events go out through the Redis event bus.
 """
-import gc
 import logging
 
 from rq import Queue
 from rq.worker_pool import WorkerPool
 
-from app import create_app
+from app import create_app, heap
 from app.engine import supervise_worker_process
 from app.engine.rq_worker import ConcurrentWorker
 from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited by every fork)
@@ -40,7 +39,7 @@ def main() -> None:
         app.logger.info("starting %s RQ worker processes of %s jobs at once on queue %s", processes, slots, queue.name)
         worker_class = ConcurrentWorker.configured(slots, on_start=supervise)
         pool = WorkerPool([queue], connection=connection, num_workers=processes, worker_class=worker_class)
-        gc.freeze()  # what is loaded now is shared with the forks: the collector must not touch (copy) it
+        heap.settle()  # what is loaded now is shared with the forks: the collector must not touch (copy) it
         pool.start(burst=False, logging_level=logging.getLevelName(logging.INFO))
 
 

@@ -5,11 +5,17 @@ import redis
 from flask import current_app
 
 FAKE_SCHEME = "fakeredis://"
+MAX_CONNECTIONS = 100
+POOL_WAIT_SECONDS = 20
 _fake_server = None
 
 
-def connect(url: str) -> redis.Redis:
-    """A client for ``url`` (``redis://``, ``rediss://``, ``unix://`` or ``fakeredis://``)."""
+def connect(url: str, max_connections: int = MAX_CONNECTIONS) -> redis.Redis:
+    """A client for ``url`` (``redis://``, ``rediss://``, ``unix://`` or ``fakeredis://``).
+
+    Its pool holds at most ``max_connections``; when all are in use a caller waits for one
+    (redis-py's default pool fails with "Too many connections" instead, which 200 sockets
+    closing at once in one web process reach)."""
     if url.startswith(FAKE_SCHEME):
         import fakeredis
 
@@ -17,7 +23,8 @@ def connect(url: str) -> redis.Redis:
         if _fake_server is None:
             _fake_server = fakeredis.FakeServer()
         return fakeredis.FakeRedis(server=_fake_server)
-    return redis.Redis.from_url(url, health_check_interval=30)
+    return redis.Redis.from_pool(redis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=POOL_WAIT_SECONDS, health_check_interval=30))
 
 
 def get_redis() -> redis.Redis:

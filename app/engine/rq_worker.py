@@ -3,9 +3,10 @@
 RQ has no concurrent worker (rq/rq#1790); RQ 3 does let one worker hold several
 executions. This worker takes a job whenever one of its ``slots`` is free and runs it
 in a daemon thread, with RQ's own bookkeeping: the job is in the started registry, has
-its execution record and status, gets RQ's hard time limit (``TimerDeathPenalty``, as
-the alarm signal serves only the main thread) and lands in the finished or failed
-registry. Stream threads spend nearly all their time waiting on sockets, so one
+its execution record and status, gets RQ's hard time limit (kept for every job of the
+process by one watchdog thread, :class:`SharedTimerDeathPenalty`, as the alarm signal
+serves only the main thread and RQ's ``TimerDeathPenalty`` starts a thread per job) and
+lands in the finished or failed registry. Stream threads spend nearly all their time waiting on sockets, so one
 process holds hundreds of replies on a few MB; a thread pool per process was chosen
 over many single-job workers by measurement (README, "Streaming engine").
 
@@ -13,25 +14,107 @@ This is the only module that touches RQ's internals.
 """
 from __future__ import annotations
 
+import ctypes
+import heapq
+import itertools
+import os
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.queue import Queue
-from rq.timeouts import TimerDeathPenalty
+from rq.timeouts import BaseDeathPenalty, JobTimeoutException
 from rq.worker import WorkerStatus
 
 SLOT_WAIT_SECONDS = 5
 HEARTBEAT_EVERY_SECONDS = 1.0
 
 
+@lru_cache(maxsize=None)
+def _timeout_exception(seconds: int) -> type[JobTimeoutException]:
+    """RQ's timeout exception with its message for ``seconds``: an exception raised in another
+    thread is given as a class, so the message must be the class's own."""
+    message = f"Task exceeded maximum timeout value ({seconds} seconds)"
+    return type("JobTimeoutException", (JobTimeoutException,),
+                {"__init__": lambda self, *args: JobTimeoutException.__init__(self, message)})
+
+
+class _Watchdog:
+    """One thread per process that raises RQ's timeout in each job thread past its deadline."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._deadlines: list[tuple[float, int]] = []  # a heap; entries of finished jobs are skipped
+        self._watched: dict[int, tuple[int, type[BaseException]]] = {}
+        self._keys = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def watch(self, seconds: float, thread_id: int, exception: type[BaseException]) -> int:
+        key = next(self._keys)
+        with self._changed:
+            self._watched[key] = (thread_id, exception)
+            heapq.heappush(self._deadlines, (time.monotonic() + seconds, key))
+            if len(self._deadlines) > 2 * len(self._watched) + 64:  # drop the finished jobs' entries
+                self._deadlines = [entry for entry in self._deadlines if entry[1] in self._watched]
+                heapq.heapify(self._deadlines)
+            if self._thread is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="rq-job-deadlines", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+        return key
+
+    def forget(self, key: int) -> None:
+        with self._changed:
+            self._watched.pop(key, None)
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                while self._deadlines and self._deadlines[0][1] not in self._watched:
+                    heapq.heappop(self._deadlines)
+                if not self._deadlines:
+                    self._changed.wait()
+                    continue
+                deadline, key = self._deadlines[0]
+                if (left := deadline - time.monotonic()) > 0:
+                    self._changed.wait(left)
+                    continue
+                heapq.heappop(self._deadlines)
+                thread_id, exception = self._watched.pop(key)
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exception))
+
+
+_watchdog = _Watchdog()
+
+
+class SharedTimerDeathPenalty(BaseDeathPenalty):
+    """RQ's hard time limit for a job running in a thread of its own, kept by the process's
+    one watchdog thread."""
+
+    def __init__(self, timeout, exception=JobTimeoutException, **kwargs) -> None:
+        super().__init__(timeout, exception, **kwargs)
+        self._key: int | None = None
+
+    def setup_death_penalty(self) -> None:
+        if self._timeout > 0:
+            self._key = _watchdog.watch(self._timeout, threading.get_ident(), _timeout_exception(int(self._timeout)))
+
+    def cancel_death_penalty(self) -> None:
+        if self._key is not None:
+            _watchdog.forget(self._key)
+            self._key = None
+
+
 class ConcurrentWorker(SimpleWorker):
     """Runs up to ``slots`` jobs at once. Warm shutdown stops taking jobs and waits for the running ones."""
 
-    death_penalty_class = TimerDeathPenalty
+    death_penalty_class = SharedTimerDeathPenalty
     slots = 1
     on_start: Callable[[], None] | None = None
 

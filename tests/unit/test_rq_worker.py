@@ -1,13 +1,19 @@
 """The concurrent RQ worker's own bookkeeping (``app/engine/rq_worker.py``): its heartbeat, state
 and suspension check cost Redis round trips in the loop that takes every job, so it makes
-them only when they can say something new."""
+them only when they can say something new; one watchdog thread keeps every job's time limit."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+import redis
 from rq import Queue
 from rq.exceptions import StopRequested
+from rq.timeouts import JobTimeoutException
 
-from app.engine.rq_worker import HEARTBEAT_EVERY_SECONDS, ConcurrentWorker
+from app.engine.rq_worker import HEARTBEAT_EVERY_SECONDS, ConcurrentWorker, SharedTimerDeathPenalty, _Watchdog
+from app.jobs.queue import enqueue_replies, queue
 from app.redis_client import get_redis
 
 
@@ -59,10 +65,6 @@ def test_the_worker_asks_whether_workers_are_suspended_at_most_once_a_second(app
 
 
 def test_a_reply_job_is_enqueued_in_one_redis_round_trip(app, monkeypatch):
-    import redis
-
-    from app.jobs.queue import enqueue_replies, queue
-
     # RQ asks a real server's version once per connection and remembers it (fakeredis has no INFO)
     setattr(get_redis(), "__rq_redis_server_version", (7, 0, 0))
     calls = []
@@ -76,3 +78,34 @@ def test_a_reply_job_is_enqueued_in_one_redis_round_trip(app, monkeypatch):
     jobs = queue().jobs
     assert [(job.func_name, job.args) for job in jobs] == [("app.jobs.replies.answer_pending_messages", (7,))]
     assert queue().name in [q.name for q in Queue.all(connection=get_redis())]
+
+
+def test_a_job_past_its_time_limit_is_stopped_by_the_one_watchdog_thread_of_the_process():
+    outcomes: dict[str, str] = {}
+
+    def job(name: str, seconds: float, runs_for: float) -> None:
+        try:
+            with SharedTimerDeathPenalty(seconds, JobTimeoutException):
+                deadline = time.monotonic() + runs_for
+                while time.monotonic() < deadline:
+                    time.sleep(0.01)
+            outcomes[name] = "finished"
+        except JobTimeoutException as exc:
+            outcomes[name] = str(exc)
+
+    threads = [threading.Thread(target=job, args=(f"quick-{i}", 5, 0.05)) for i in range(20)]
+    threads.append(threading.Thread(target=job, args=("endless", 1, 10)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=15)
+    assert outcomes.pop("endless") == "Task exceeded maximum timeout value (1 seconds)"
+    assert set(outcomes.values()) == {"finished"} and len(outcomes) == 20
+    assert [t.name for t in threading.enumerate()].count("rq-job-deadlines") == 1
+
+
+def test_the_watchdog_forgets_the_deadlines_of_finished_jobs():
+    watchdog = _Watchdog()
+    for _ in range(1000):
+        watchdog.forget(watchdog.watch(3600, threading.get_ident(), RuntimeError))
+    assert len(watchdog._deadlines) <= 64 + 2

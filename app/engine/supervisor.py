@@ -1,8 +1,8 @@
 """The per-process stream supervisor: heartbeats and cancels for every reply streaming here.
 
 One thread per worker process, however many replies stream in it. Every
-``STREAM_HEARTBEAT_SECONDS`` it renews, in one pipeline, the heartbeat key and live
-state of each reply, and extends every chat lock in one more round trip. It listens on the cancel channel
+``STREAM_HEARTBEAT_SECONDS`` it renews, in one pipeline, the heartbeat key of each
+reply, and extends every chat lock in one more round trip. It listens on the cancel channel
 once for the whole process and closes the upstream HTTP stream of a cancelled reply
 at once. If the process dies the heartbeats lapse, and the sweep marks its replies
 ``interrupted`` (``app/services/sweeper.py``). Worker processes run that sweep every
@@ -90,7 +90,7 @@ class StreamSupervisor:
             self._ensure_thread()
         pipe = self._client.pipeline(transaction=False)
         live_state.reset(pipe, message_id)
-        live_state.keep_all(pipe, [message_id], self._ttl_ms, os.getpid())
+        live_state.keep_alive(pipe, [message_id], self._ttl_ms, os.getpid())
         pipe.exists(live_state.cancel_key(message_id))
         cancelled = pipe.execute()[-1]
         if not lock.renewed_within(self._interval):  # a lock taken a moment ago holds until the next beat
@@ -162,6 +162,6 @@ class StreamSupervisor:
         if not watched:
             return
         pipe = self._client.pipeline(transaction=False)
-        live_state.keep_all(pipe, [w.message_id for w in watched], self._ttl_ms, os.getpid())
+        live_state.keep_alive(pipe, [w.message_id for w in watched], self._ttl_ms, os.getpid())
         pipe.execute()
         extend_all(self._client, [stream.lock for stream in watched], self._ttl)

@@ -1,4 +1,4 @@
-"""Live state of streaming replies, kept in Redis so every process sees it (for an hour).
+"""Live state of streaming replies, kept in Redis so every process sees it.
 
 Per streaming message: the text and reasoning so far and the last ``seq``
 (written atomically with each delta, read atomically for the join snapshot), a
@@ -10,10 +10,13 @@ from __future__ import annotations
 import redis
 
 from app import event_log
+from app.jobs.queue import REPLY_JOB_TIMEOUT
 from app.redis_client import get_redis
 
 PREFIX = "confab"
-STATE_TTL = 3600
+# Longer than a reply job may run, so a reply's state outlives its streaming without its
+# expiry being pushed back, and is gone an hour after that.
+STATE_TTL = REPLY_JOB_TIMEOUT + 3600
 CANCEL_CHANNEL = f"{PREFIX}:cancel"
 
 
@@ -96,17 +99,14 @@ def snapshot_with_log(chat_id: int, message_ids: list[int]) -> tuple[str, dict[i
     return last_id.decode() if isinstance(last_id, bytes) else last_id, states
 
 
-def keep_all(pipe: redis.client.Pipeline, message_ids: list[int], ttl_ms: int, pid: int) -> None:
-    """Queue the heartbeat of every message streaming in one process, and push back the
-    expiry of their live state (the supervisor's beat)."""
+def keep_alive(pipe: redis.client.Pipeline, message_ids: list[int], ttl_ms: int, pid: int) -> None:
+    """Queue the heartbeat of every message streaming in one process (the supervisor's beat)."""
     for message_id in message_ids:
         pipe.set(heartbeat_key(message_id), pid, px=ttl_ms)
-        for key in _keys(message_id):
-            pipe.expire(key, STATE_TTL)
 
 
 def reset(pipe: redis.client.Pipeline, message_id: int) -> None:
-    """Queue an empty live state on ``pipe``; its keys expire after an hour unless kept."""
+    """Queue an empty live state on ``pipe`` (its keys expire after ``STATE_TTL``)."""
     content_key, reasoning_key, seq_key = _keys(message_id)
     pipe.set(content_key, "", ex=STATE_TTL)
     pipe.set(reasoning_key, "", ex=STATE_TTL)

@@ -16,6 +16,7 @@ from app.config import TestConfig
 from app.engine.rq_worker import ConcurrentWorker
 from app.extensions import db, socketio
 from app.jobs.context import set_job_app
+from app.jobs.queue import REPLY_JOB_TIMEOUT
 from app.jobs.replies import answer_pending_messages
 from app.models import Chat, LlmProvider, Message
 from app.models.base import utcnow
@@ -251,7 +252,7 @@ def test_database_writes_while_streaming_are_bounded_by_time_not_chunks(room, ap
     assert len(writes) <= duration / 0.5 + 1
 
 
-def test_live_state_expires_and_is_kept_while_streaming(app):
+def test_live_state_expires_only_after_the_longest_a_reply_may_stream(app):
     client = get_redis()
     pipe = client.pipeline()
     live_state.reset(pipe, 4242)
@@ -259,7 +260,7 @@ def test_live_state_expires_and_is_kept_while_streaming(app):
     record_delta(4242, 1, "Hi")
     record_delta(4242, 2, "hmm", "reasoning")
     ttls = [client.ttl(k) for k in ("confab:msg:4242:content", "confab:msg:4242:reasoning", "confab:msg:4242:seq")]
-    assert all(0 < ttl <= live_state.STATE_TTL for ttl in ttls)
+    assert all(REPLY_JOB_TIMEOUT < ttl <= live_state.STATE_TTL for ttl in ttls)
     assert live_state.snapshot(4242) == {"content": "Hi", "reasoning": "hmm", "seq": 2}
 
 

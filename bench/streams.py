@@ -14,7 +14,8 @@ latency of chunks received after every post was answered (the relay without the 
 burst). Every stream is checked for lost, duplicated and reordered deltas and for
 text equal to the stored reply. CPU seconds are read per process: Confab's (web,
 workers, which also sweep) apart from the clients' and the demo LLM's, and the proportional set
-size (PSS) of every Confab process is sampled while the replies stream.
+size (PSS) of every Confab process is sampled while the replies stream. The stack runs with
+production's heartbeat and sweep intervals, not the test suites' shorter ones.
 """
 from __future__ import annotations
 
@@ -35,6 +36,18 @@ from tests.support.stack import Member, Stack
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = re.compile(r"<(\d+\.\d+)>")
 PASSWORD = "correct horse battery"
+
+
+class ProductionPacedStack(Stack):
+    """The test stack, with production's heartbeat, lock and sweep intervals (``app/config.py``):
+    the suites shorten them so that a killed worker is noticed within seconds."""
+
+    def env(self) -> dict[str, str]:
+        env = super().env()
+        for name in ("CONFAB_STREAM_HEARTBEAT_SECONDS", "CONFAB_STREAM_HEARTBEAT_TTL", "CONFAB_STREAM_SWEEP_SECONDS",
+                     "SSE_HEARTBEAT_SECONDS"):
+            env.pop(name)
+        return env
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -240,7 +253,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="record py-spy profiles of every Confab process here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="confab-bench-") as workdir:
-        stack = Stack(Path(workdir), workers=args.workers, streams_per_worker=args.streams_per_worker,
+        stack = ProductionPacedStack(Path(workdir), workers=args.workers, streams_per_worker=args.streams_per_worker,
                       web_processes=args.web)
         try:
             stack.start()

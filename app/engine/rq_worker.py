@@ -6,9 +6,10 @@ in a daemon thread, with RQ's own bookkeeping: the job is in the started registr
 its execution record and status, gets RQ's hard time limit (kept for every job of the
 process by one watchdog thread, :class:`SharedTimerDeathPenalty`, as the alarm signal
 serves only the main thread and RQ's ``TimerDeathPenalty`` starts a thread per job) and
-lands in the finished or failed registry. Stream threads spend nearly all their time waiting on sockets, so one
-process holds hundreds of replies on a few MB; a thread pool per process was chosen
-over many single-job workers by measurement (README, "Streaming engine").
+lands in the finished or failed registry. Stream threads spend nearly all their time
+waiting on sockets, so one process holds hundreds of replies on a few MB; a thread pool
+per process was chosen over many single-job workers by measurement (README, "Streaming
+engine").
 
 This is the only module that touches RQ's internals.
 """
@@ -35,24 +36,27 @@ HEARTBEAT_EVERY_SECONDS = 1.0
 
 
 @lru_cache(maxsize=None)
-def _timeout_exception(seconds: int) -> type[JobTimeoutException]:
-    """RQ's timeout exception with its message for ``seconds``: an exception raised in another
-    thread is given as a class, so the message must be the class's own."""
+def _timeout_exception(base: type[Exception], seconds: int) -> type[Exception]:
+    """RQ's timeout exception (``base``) with its message for ``seconds``: an exception raised
+    in another thread is given as a class, so the message must be the class's own."""
     message = f"Task exceeded maximum timeout value ({seconds} seconds)"
-    return type("JobTimeoutException", (JobTimeoutException,),
-                {"__init__": lambda self, *args: JobTimeoutException.__init__(self, message)})
+    return type(base.__name__, (base,), {"__init__": lambda self, *args: base.__init__(self, message)})
 
 
 class _Watchdog:
     """One thread per process that raises RQ's timeout in each job thread past its deadline."""
 
     def __init__(self) -> None:
+        self._start_afresh()
+        os.register_at_fork(after_in_child=self._start_afresh)
+
+    def _start_afresh(self) -> None:
+        """Empty, with no thread yet (in a forked child the parent's thread did not come along)."""
         self._changed = threading.Condition()
         self._deadlines: list[tuple[float, int]] = []  # a heap; entries of finished jobs are skipped
         self._watched: dict[int, tuple[int, type[BaseException]]] = {}
         self._keys = itertools.count()
         self._thread: threading.Thread | None = None
-        self._pid = 0
 
     def watch(self, seconds: float, thread_id: int, exception: type[BaseException]) -> int:
         key = next(self._keys)
@@ -62,8 +66,7 @@ class _Watchdog:
             if len(self._deadlines) > 2 * len(self._watched) + 64:  # drop the finished jobs' entries
                 self._deadlines = [entry for entry in self._deadlines if entry[1] in self._watched]
                 heapq.heapify(self._deadlines)
-            if self._thread is None or self._pid != os.getpid():
-                self._pid = os.getpid()
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="rq-job-deadlines", daemon=True)
                 self._thread.start()
             self._changed.notify()
@@ -103,7 +106,8 @@ class SharedTimerDeathPenalty(BaseDeathPenalty):
 
     def setup_death_penalty(self) -> None:
         if self._timeout > 0:
-            self._key = _watchdog.watch(self._timeout, threading.get_ident(), _timeout_exception(int(self._timeout)))
+            self._key = _watchdog.watch(self._timeout, threading.get_ident(),
+                                        _timeout_exception(self._exception, int(self._timeout)))
 
     def cancel_death_penalty(self) -> None:
         if self._key is not None:

@@ -22,7 +22,7 @@ from redis.exceptions import LockError
 
 from app.llm.streaming import ChatStream
 from app.services import live_state
-from app.services.chat_lock import ChatLock, extend_all
+from app.services.chat_lock import EXTEND_ALL, ChatLock, extend_all
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class WatchedStream:
 class StreamSupervisor:
     def __init__(self, client: redis.Redis, interval: float, ttl: float) -> None:
         self._client = client
+        self._extend_locks = client.register_script(EXTEND_ALL)
         self._interval = interval
         self._ttl_ms = int(ttl * 1000)
         self._ttl = ttl
@@ -164,4 +165,4 @@ class StreamSupervisor:
         pipe = self._client.pipeline(transaction=False)
         live_state.keep_alive(pipe, [w.message_id for w in watched], self._ttl_ms, os.getpid())
         pipe.execute()
-        extend_all(self._client, [stream.lock for stream in watched], self._ttl)
+        extend_all(self._extend_locks, [stream.lock for stream in watched], self._ttl)

@@ -12,7 +12,7 @@ import time
 import redis
 from redis.lock import Lock
 
-from app.services.live_state import chat_lock_key
+from app.services.live_state import PREFIX
 
 # KEYS: the lock names; ARGV: the new time to live in ms, then each lock's token.
 # Returns, per lock, 1 if it was still held with that token and was extended, else 0.
@@ -28,6 +28,10 @@ for i, key in ipairs(KEYS) do
 end
 return extended
 """
+
+
+def chat_lock_key(chat_id: int) -> str:
+    return f"{PREFIX}:chat:{chat_id}:lock"
 
 
 class ChatLock(Lock):
@@ -56,13 +60,13 @@ def chat_lock(client: redis.Redis, chat_id: int, ttl: float) -> ChatLock:
                        lock_class=ChatLock)
 
 
-def extend_all(client: redis.Redis, locks: list[ChatLock], ttl: float) -> None:
+def extend_all(script: redis.commands.core.Script, locks: list[ChatLock], ttl: float) -> None:
     """Give every lock still held by its owner ``ttl`` seconds more, in one round trip; a lock
-    released or lost meanwhile is left alone."""
+    released or lost meanwhile is left alone. ``script`` is :data:`EXTEND_ALL` registered on a client."""
     held = [lock for lock in locks if lock.local.token is not None]
     if not held:
         return
-    extended = client.register_script(EXTEND_ALL)(
+    extended = script(
         keys=[lock.name for lock in held], args=[int(ttl * 1000), *[lock.local.token for lock in held]])
     now = time.monotonic()
     for lock, done in zip(held, extended):

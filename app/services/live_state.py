@@ -2,8 +2,8 @@
 
 Per streaming message: the text and reasoning so far and the last ``seq``
 (written atomically with each delta, read atomically for the join snapshot), a
-heartbeat key the streaming process keeps alive, and a cancel flag. Per chat: a
-lock so one response at a time streams in it.
+heartbeat key the streaming process keeps alive, and a cancel flag. (The per-chat lock
+is ``app/services/chat_lock.py``.)
 """
 from __future__ import annotations
 
@@ -31,10 +31,6 @@ def heartbeat_key(message_id: int) -> str:
 
 def cancel_key(message_id: int) -> str:
     return f"{PREFIX}:msg:{message_id}:cancel"
-
-
-def chat_lock_key(chat_id: int) -> str:
-    return f"{PREFIX}:chat:{chat_id}:lock"
 
 
 # One atomic step for a batch of deltas: append each text, set each message's last seq

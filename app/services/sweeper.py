@@ -15,6 +15,7 @@ from app.models.base import utcnow
 from app.models.chats import INTERRUPTED, PENDING, STREAMING
 from app.redis_client import get_redis
 from app.services import live_state
+from app.services.chat_lock import chat_lock_key
 
 INTERRUPTED_ERROR = "The worker answering this stopped before it finished. The text so far is kept."
 PENDING_GRACE = timedelta(seconds=30)
@@ -58,7 +59,7 @@ def sweep() -> SweepResult:
         ).distinct()
     ).scalars().all()
     for chat_id in waiting:
-        if not client.exists(live_state.chat_lock_key(chat_id)):
+        if not client.exists(chat_lock_key(chat_id)):
             enqueue_replies(chat_id)
             result.requeued += 1
     db.session.commit()

@@ -5,7 +5,7 @@ import fakeredis
 import pytest
 import redis
 
-from app.services.chat_lock import chat_lock, extend_all
+from app.services.chat_lock import EXTEND_ALL, chat_lock, extend_all
 
 
 @pytest.fixture
@@ -27,13 +27,14 @@ def test_every_held_lock_is_extended_in_one_round_trip_and_a_lost_one_is_left_al
         assert lock.acquire()
     client.set(lost.name, b"someone else's token")  # it expired and another process took it
     released.release()
-    extend_all(client, [held], ttl=2)  # the server learns the script once
+    script = client.register_script(EXTEND_ALL)
+    extend_all(script, [held], ttl=2)  # the server learns the script once
     held.renewed_at = lost.renewed_at = 0.0
     calls = []
     original = redis.Redis.execute_command
     monkeypatch.setattr(redis.Redis, "execute_command",
                         lambda self, *args, **kwargs: calls.append(args[0]) or original(self, *args, **kwargs))
-    extend_all(client, [held, lost, released], ttl=60)
+    extend_all(script, [held, lost, released], ttl=60)
     assert calls == ["EVALSHA"]
     assert 59_000 < client.pttl(held.name) <= 60_000
     assert held.renewed_within(1)

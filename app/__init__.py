@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.admission import AdmissionGate
 from app.api.streams import StreamHub
 from app.config import Config
 from app.db_pool import ping_after_idle
@@ -77,6 +78,8 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     request_guards.register(app)
     register_cli(app)
     register_context(app)
+    if role == "web":  # inside Socket.IO's middleware, which _init_realtime puts around it
+        app.wsgi_app = AdmissionGate(app.wsgi_app, app.config["WEB_REQUESTS_AT_ONCE"], app.config["MAX_CONTENT_LENGTH"])
     _init_realtime(app, role)
     app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary,
                                 usage_summary=usage_summary, sanitiser_policy=SANITISER_POLICY,

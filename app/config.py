@@ -56,6 +56,8 @@ class Config:
     # 400 MB (a second process starts 200 replies ~30 % sooner for ~75 MB more; README).
     WORKERS = int(os.environ.get("WORKERS", 1))
     STREAMS_PER_WORKER = int(os.environ.get("STREAMS_PER_WORKER", 256))
+    # HTTP requests a web process serves at once, the rest waiting their turn (app/admission.py).
+    WEB_REQUESTS_AT_ONCE = int(os.environ.get("WEB_REQUESTS_AT_ONCE", 8))
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", 5000))
 

@@ -1,6 +1,6 @@
 """Posting benchmark: what one POST /chats/<id>/messages costs the web process, one JSON line per scenario.
 
-    python -m bench.posts --posts 200 --at-once 1 8 200
+    python -m bench.posts --posts 200 --at-once 1 8 200   # add --profile DIR for py-spy on the web process
 
 It starts the real stack as ``bench/streams.py`` does, opens ``--posts`` new chats per
 scenario and posts one message into each, ``--at-once`` of them in flight at a time,
@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from bench.streams import PASSWORD, ProductionPacedStack, percentile, process_tree
+from bench.streams import PASSWORD, ProductionPacedStack, percentile, process_tree, stop_profilers
 from tests.support.stack import Member
 
 PROMPT = "a short one [[chunks:3]]"
@@ -66,18 +67,31 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
-def run_scenario(stack: ProductionPacedStack, member: Member, posts: int, at_once: int) -> dict:
+def profile(processes: list[psutil.Process], directory: Path, label: str) -> list[subprocess.Popen]:
+    """py-spy on ``processes``, sampling without pausing them, collapsed stacks to ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    profilers = [subprocess.Popen(["py-spy", "record", "--pid", str(process.pid), "--nonblocking", "--format", "raw",
+                                   "--rate", "500", "--output", str(directory / f"{label}-web-{process.pid}.txt")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for process in processes]
+    time.sleep(1)
+    return profilers
+
+
+def run_scenario(stack: ProductionPacedStack, member: Member, posts: int, at_once: int,
+                 profile_to: Path | None = None) -> dict:
     chats = [member.new_chat(f"posts {at_once}-{i}") for i in range(posts)]
     workers = process_tree(stack.worker_process.pid)
     web = [p for server in stack.web_servers for p in process_tree(server.pid)]
     me = [psutil.Process(os.getpid())]
     for process in workers:
         process.send_signal(signal.SIGSTOP)
+    profilers = profile(web, profile_to, f"{posts}x{at_once}") if profile_to else []
     try:
         web_before, client_before = cpu_seconds(web), cpu_seconds(me)
         latencies, wall = asyncio.run(post_all(stack.web_url, member, chats, at_once))
         web_cpu, client_cpu = cpu_seconds(web) - web_before, cpu_seconds(me) - client_before
     finally:
+        stop_profilers(profilers)
         for process in workers:
             process.send_signal(signal.SIGCONT)
     return {
@@ -96,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--at-once", type=int, nargs="+", default=[1, 8, 200])
+    parser.add_argument("--profile", type=Path, help="record a py-spy profile of the web process during the posts here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="confab-bench-") as workdir:
         stack = ProductionPacedStack(Path(workdir), workers=1, streams_per_worker=256)
@@ -105,7 +120,7 @@ def main() -> None:
             member = Member(stack, "bench@example.com", PASSWORD)
             run_scenario(stack, member, 20, 1)  # warm-up: the web process's first requests
             for at_once in args.at_once:
-                print(json.dumps(run_scenario(stack, member, args.posts, at_once)), flush=True)
+                print(json.dumps(run_scenario(stack, member, args.posts, at_once, args.profile)), flush=True)
                 time.sleep(2)  # the resumed worker answers the posts before the next scenario
         finally:
             stack.stop()

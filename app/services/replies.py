@@ -87,8 +87,8 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
             log.info("chat %s is being answered elsewhere", chat_id)
             return answered
         try:
-            while (message_id := reply_store.claim_next(chat_id)) is not None:
-                stream_reply(message_id, lock, log)
+            while (claimed := reply_store.claim_next(chat_id)) is not None:
+                stream_reply(claimed, lock, log)
                 answered += 1
         finally:
             try:
@@ -99,16 +99,13 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
             return answered
 
 
-def _start(message_id: int) -> Reply | Outcome | None:
-    """Read what the claimed reply needs, commit the claim with those reads, and build the
-    reply's request; None if it is gone."""
-    claimed = reply_store.claimed(message_id)
-    model = claimed.model if claimed is not None else None
+def _start(claimed: reply_store.Claimed) -> Reply | Outcome:
+    """Read the claimed reply's history, commit the claim with that read, and build the
+    reply's request."""
+    message_id, model = claimed.message_id, claimed.model
     usable = model is not None and model.enabled
     history = reply_store.history(claimed.parent_id) if usable and model.kind != "image" else []
     db.session.commit()
-    if claimed is None:
-        return None
     if not usable:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
     try:
@@ -130,11 +127,9 @@ def _start(message_id: int) -> Reply | Outcome | None:
     return reply
 
 
-def stream_reply(message_id: int, lock: ChatLock, log: logging.LoggerAdapter | logging.Logger) -> None:
-    started = _start(message_id)
-    if started is None:
-        log.info("reply %s is gone", message_id)
-        return
+def stream_reply(claimed: reply_store.Claimed, lock: ChatLock, log: logging.LoggerAdapter | logging.Logger) -> None:
+    message_id = claimed.message_id
+    started = _start(claimed)
     if isinstance(started, Outcome):
         db.session.remove()
         _finish_without_stream(message_id, started)

@@ -2,9 +2,9 @@
 
 A worker process starts and finishes hundreds of replies at once, so the reply job reads
 and writes rows with SQLAlchemy Core rather than loading them through the ORM: claiming
-the next pending reply is one UPDATE, what the reply needs (chat, model, provider, the
-question) one SELECT, the history one SELECT (plus one each for files and tool calls when
-the path has any), and storing the finished reply one UPDATE of the message and one of
+the next pending reply and reading what it needs (chat, model, provider, the question) is
+one statement on PostgreSQL (an UPDATE and a SELECT on SQLite), the history one SELECT
+(plus one each for files and tool calls when the path has any), and storing the finished reply one UPDATE of the message and one of
 the chat. The objects these return are the app's own models built from the rows and
 never added to the session, so the code that reads them (``app/llm/context.py``,
 ``to_public``) is the same as everywhere else. The statements are built once, and run
@@ -63,16 +63,41 @@ _NEXT_PENDING = _oldest_pending()
 _CLAIM = (sa.update(_messages)
           .where(_messages.c.id == _oldest_pending().scalar_subquery(), _messages.c.status == PENDING)
           .values(status=STREAMING, updated_at=sa.bindparam("now", type_=_messages.c.updated_at.type))
-          .returning(_messages.c.id))
+          .returning(_messages.c.id, _messages.c.chat_id, _messages.c.parent_id, _messages.c.reply_to_id,
+                     _messages.c.model_id))
 
 
-def claim_next(chat_id: int) -> int | None:
-    """Mark the chat's oldest pending reply streaming and return its id (None if there is none).
+def _what_it_needs(reply: sa.FromClause) -> sa.Select:
+    """The chat, model (with its provider) and question of ``reply``, a row source with the
+    message's ``id``, ``chat_id``, ``parent_id``, ``reply_to_id`` and ``model_id``."""
+    return (
+        sa.select(reply.c.id.label("message_id"), reply.c.chat_id, reply.c.parent_id, _chats.c.instructions,
+                  _chats.c.account_id, _question.c.user_id.label("asker_id"), _question.c.content.label("asked"),
+                  *[column.label(f"model_{column.key}") for column in _models.c],
+                  *[column.label(f"provider_{column.key}") for column in _providers.c])
+        .select_from(
+            reply.join(_chats, _chats.c.id == reply.c.chat_id)
+            .outerjoin(_question, _question.c.id == reply.c.reply_to_id)
+            .outerjoin(_models, _models.c.id == sa.func.coalesce(reply.c.model_id, _chats.c.model_id))
+            .outerjoin(_providers, _providers.c.id == _models.c.provider_id))
+    )
 
-    The claim is left in the session's transaction: the caller commits it with the reads
-    of :func:`claimed` and :func:`history`, one transaction (and one connection checkout)
-    from claim to model call."""
-    return _run(_CLAIM, {"in_chat": chat_id, "now": utcnow()}).scalar()
+
+_CLAIMED = _what_it_needs(_messages).where(_messages.c.id == sa.bindparam("message_id"))
+_CLAIM_AND_READ = _what_it_needs(_CLAIM.cte("claimed"))  # PostgreSQL: a data-modifying CTE
+
+
+def claim_next(chat_id: int) -> Claimed | None:
+    """Mark the chat's oldest pending reply streaming and return it with what it needs (None
+    if there is none): one statement on PostgreSQL, an UPDATE and a SELECT on SQLite.
+
+    The claim is left in the session's transaction: the caller commits it with the read
+    of :func:`history`, one transaction (and one connection checkout) from claim to model call."""
+    params = {"in_chat": chat_id, "now": utcnow()}
+    if db.session.connection().dialect.name == "postgresql":
+        return _claimed_from(_run(_CLAIM_AND_READ, params).mappings().first())
+    message_id = _run(_CLAIM, params).scalar()
+    return claimed(message_id) if message_id is not None else None
 
 
 def next_pending(chat_id: int) -> int | None:
@@ -87,30 +112,19 @@ def _row_object(model: type, row: sa.RowMapping, prefix: str = ""):
     return model(**{column.key: row[prefix + column.key] for column in model.__table__.c})
 
 
-_CLAIMED = (
-    sa.select(_messages.c.chat_id, _messages.c.parent_id, _chats.c.instructions, _chats.c.account_id,
-              _question.c.user_id.label("asker_id"), _question.c.content.label("asked"),
-              *[column.label(f"model_{column.key}") for column in _models.c],
-              *[column.label(f"provider_{column.key}") for column in _providers.c])
-    .select_from(
-        _messages.join(_chats, _chats.c.id == _messages.c.chat_id)
-        .outerjoin(_question, _question.c.id == _messages.c.reply_to_id)
-        .outerjoin(_models, _models.c.id == sa.func.coalesce(_messages.c.model_id, _chats.c.model_id))
-        .outerjoin(_providers, _providers.c.id == _models.c.provider_id))
-    .where(_messages.c.id == sa.bindparam("message_id"))
-)
-
-
 def claimed(message_id: int) -> Claimed | None:
-    """The claimed reply's chat, model (with its provider) and question, in one SELECT."""
-    row = _run(_CLAIMED, {"message_id": message_id}).mappings().first()
+    """The reply's chat, model (with its provider) and question, in one SELECT."""
+    return _claimed_from(_run(_CLAIMED, {"message_id": message_id}).mappings().first())
+
+
+def _claimed_from(row: sa.RowMapping | None) -> Claimed | None:
     if row is None:
         return None
     model = None
     if row["model_id"] is not None:
         model = _row_object(LlmModel, row, "model_")
         model.provider = _row_object(LlmProvider, row, "provider_")
-    return Claimed(message_id=message_id, chat_id=row["chat_id"], parent_id=row["parent_id"],
+    return Claimed(message_id=row["message_id"], chat_id=row["chat_id"], parent_id=row["parent_id"],
                    instructions=row["instructions"], account_id=row["account_id"], asker_id=row["asker_id"],
                    asked=row["asked"], model=model)
 

@@ -32,9 +32,9 @@ def test_replies_are_claimed_oldest_first_and_each_only_once(ann_chat):
     _, second = post_user_message(chat, ann, "Two")
     db.session.commit()
     first_id, second_id, chat_id = first.id, second.id, chat.id
-    assert reply_store.claim_next(chat_id) == first_id
+    assert reply_store.claim_next(chat_id).message_id == first_id
     db.session.commit()
-    assert reply_store.claim_next(chat_id) == second_id
+    assert reply_store.claim_next(chat_id).message_id == second_id
     db.session.commit()
     assert reply_store.claim_next(chat_id) is None
     assert reply_store.next_pending(chat_id) is None
@@ -53,10 +53,11 @@ def test_a_claim_is_committed_once_together_with_the_reads_that_start_the_reply(
 
     sa.event.listen(db.engine, "commit", record)
     try:
-        assert reply_store.claim_next(chat_id) == reply_id
-        started = replies._start(reply_id)
+        claimed = reply_store.claim_next(chat_id)
+        started = replies._start(claimed)
     finally:
         sa.event.remove(db.engine, "commit", record)
+    assert claimed.message_id == reply_id
     assert len(commits) == 1
     assert started.request[-1]["content"] == "Hello"
     db.session.remove()

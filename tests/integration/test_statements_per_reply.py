@@ -1,0 +1,57 @@
+"""Posting a message and claiming its reply on the stack's own database (PostgreSQL in CI,
+SQLite on the embedded defaults): the same rows either way, and on PostgreSQL each takes
+one statement (data-modifying CTEs; SQLite has none)."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db
+from app.models import Chat, Message, User
+from app.services import posting, reply_store
+from tests.support.queries import recorded_statements
+
+
+@pytest.fixture
+def stack_database(stack):
+    """An app context on the stack's database; what a test writes is rolled back, never committed."""
+    class OnTheStacksDatabase(TestConfig):
+        SQLALCHEMY_DATABASE_URI = stack.database_url.replace("postgresql://", "postgresql+psycopg2://")
+
+    app = create_app(OnTheStacksDatabase)
+    with app.app_context():
+        yield db.engine.dialect.name
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_post_stores_the_question_its_pending_reply_and_the_new_leaf(stack_database, ann, chat_id):
+    chat = db.session.get(Chat, chat_id)
+    user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
+    model = chat.model
+    with recorded_statements() as statements:
+        question, reply = posting.ask(chat, user, "Which one first?", chat.leaf_id, model)
+    assert len(statements) == (1 if stack_database == "postgresql" else 3)
+    stored = {m.id: m for m in db.session.execute(sa.select(Message).where(Message.chat_id == chat_id)).scalars()}
+    assert (stored[question.id].role, stored[question.id].content, stored[question.id].user_id) == \
+        ("user", "Which one first?", user.id)
+    assert (stored[reply.id].role, stored[reply.id].status, stored[reply.id].parent_id, stored[reply.id].reply_to_id,
+            stored[reply.id].model_id) == ("assistant", "pending", question.id, question.id, chat.model_id)
+    assert db.session.execute(sa.select(Chat.leaf_id).where(Chat.id == chat_id)).scalar_one() == reply.id == chat.leaf_id
+
+
+def test_claiming_a_reply_brings_what_it_needs(stack_database, ann, chat_id):
+    chat = db.session.get(Chat, chat_id)
+    user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
+    question, reply = posting.ask(chat, user, "Claim me", chat.leaf_id, chat.model)
+    with recorded_statements() as statements:
+        claimed = reply_store.claim_next(chat_id)
+    assert len(statements) == (1 if stack_database == "postgresql" else 2)
+    assert (claimed.message_id, claimed.parent_id, claimed.asked, claimed.asker_id, claimed.account_id) == \
+        (reply.id, question.id, "Claim me", user.id, chat.account_id)
+    assert claimed.model.id == chat.model_id and claimed.model.provider.key == "demo"
+    assert db.session.execute(sa.select(Message.status).where(Message.id == reply.id)).scalar_one() == "streaming"
+    assert reply_store.claim_next(chat_id) is None

@@ -34,7 +34,7 @@ export class Composer {
     this.mode = form.querySelector("#compose-mode");
     this.placeholder = this.input.placeholder;
     this.imageToggle?.addEventListener("click", () => this.setImageMode(this.mode.value !== "image"));
-    this.input.value = this.loadDraft();
+    this.input.value ||= this.loadDraft(); // what was typed before this script ran is kept
     this.grow();
     form.addEventListener("submit", (event) => this.submit(event));
     this.input.addEventListener("keydown", (event) => {

@@ -178,6 +178,18 @@ def test_presence_typing_and_a_draft_that_survives_reload(people, ann, stack):
     expect(ann_page.page.locator("#presence .avatar")).to_have_count(1)
 
 
+def test_text_typed_before_the_page_script_runs_is_kept(people, ann, stack):
+    chat_id = ann.new_chat("Quick typist")
+    person = people("ann@example.com")
+    # Types into the composer the moment it is parsed, before the deferred page scripts run.
+    person.page.add_init_script("""new MutationObserver((_, observer) => {
+        const input = document.getElementById("composer-input");
+        if (input) { input.value = "typed while the page loads"; observer.disconnect(); }
+    }).observe(document, {childList: true, subtree: true});""")
+    person.open_chat(f"{stack.web_url}/chats/{chat_id}")
+    expect(person.page.locator("#composer-input")).to_have_value("typed while the page loads")
+
+
 def test_phone_width_has_no_horizontal_scroll_and_the_sidebar_slides_in(people, ann, stack):
     chat_id = ann.new_chat("Phone")
     ann.say(chat_id, TABLE_AND_CODE + "\n" + "x" * 400)

@@ -129,7 +129,8 @@ def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmM
         rows = connection.execute(_ASK, {"chat": chat.id, "user": user.id, "content": content, "parent": parent_id,
                                          "model": model.id, "now": now}).mappings().all()
         by_role = {row["role"]: row for row in rows}
-        user_message, reply = _as_session_message(by_role["user"], user), _as_session_message(by_role["assistant"], None)
+        user_message = _as_session_message(by_role["user"], user)
+        reply = _as_session_message(by_role["assistant"], None)
     else:
         user_message = _new_message(user, chat_id=chat.id, user_id=user.id, role="user", content=content,
                                     status=COMPLETED, parent_id=parent_id)

@@ -4,11 +4,12 @@ A worker process starts and finishes hundreds of replies at once, so the reply j
 and writes rows with SQLAlchemy Core rather than loading them through the ORM: claiming
 the next pending reply and reading what it needs (chat, model, provider, the question) is
 one statement on PostgreSQL (an UPDATE and a SELECT on SQLite), the history one SELECT
-(plus one each for files and tool calls when the path has any), and storing the finished reply one UPDATE of the message and one of
-the chat. The objects these return are the app's own models built from the rows and
-never added to the session, so the code that reads them (``app/llm/context.py``,
-``to_public``) is the same as everywhere else. The statements are built once, and run
-on the session's connection (its transaction, without the ORM's execution layer).
+(plus one each for files and tool calls when the path has any), and storing the finished
+reply one UPDATE of the message and one of the chat. The objects these return are the
+app's own models built from the rows and never added to the session, so the code that
+reads them (``app/llm/context.py``, ``to_public``) is the same as everywhere else. The
+statements are built once, and run on the session's connection (its transaction, without
+the ORM's execution layer).
 """
 from __future__ import annotations
 

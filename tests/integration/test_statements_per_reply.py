@@ -35,12 +35,14 @@ def test_a_post_stores_the_question_its_pending_reply_and_the_new_leaf(stack_dat
     with recorded_statements() as statements:
         question, reply = posting.ask(chat, user, "Which one first?", chat.leaf_id, model)
     assert len(statements) == (1 if stack_database == "postgresql" else 3)
-    stored = {m.id: m for m in db.session.execute(sa.select(Message).where(Message.chat_id == chat_id)).scalars()}
+    rows = db.session.execute(sa.select(Message).where(Message.chat_id == chat_id)).scalars()
+    stored = {m.id: m for m in rows}
     assert (stored[question.id].role, stored[question.id].content, stored[question.id].user_id) == \
         ("user", "Which one first?", user.id)
     assert (stored[reply.id].role, stored[reply.id].status, stored[reply.id].parent_id, stored[reply.id].reply_to_id,
             stored[reply.id].model_id) == ("assistant", "pending", question.id, question.id, chat.model_id)
-    assert db.session.execute(sa.select(Chat.leaf_id).where(Chat.id == chat_id)).scalar_one() == reply.id == chat.leaf_id
+    leaf_id = db.session.execute(sa.select(Chat.leaf_id).where(Chat.id == chat_id)).scalar_one()
+    assert leaf_id == reply.id == chat.leaf_id
 
 
 def test_claiming_a_reply_brings_what_it_needs(stack_database, ann, chat_id):

@@ -12,7 +12,9 @@ one) and each reply's time to first delta (posted -> first delta at the client) 
 known, and split: posted -> the provider's first chunk (Confab's start), and the added
 latency of chunks received after every post was answered (the relay without the posting
 burst). Every stream is checked for lost, duplicated and reordered deltas and for
-text equal to the stored reply. CPU seconds are read per process: Confab's (web,
+text equal to the stored reply. Each reply's first delta is also cut into its steps (the post
+answered; RQ's enqueue and job start, read from RQ's job hashes; the provider's first
+chunk; the client's first delta), medians and p99 over the scenario. CPU seconds are read per process: Confab's (web,
 workers, which also sweep) apart from the clients' and the demo LLM's, and the proportional set
 size (PSS) of every Confab process is sampled while the replies stream. The stack runs with
 production's heartbeat and sweep intervals, not the test suites' shorter ones.
@@ -27,14 +29,17 @@ import subprocess
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import psutil
+import redis
 
 from tests.support.stack import Member, Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = re.compile(r"<(\d+\.\d+)>")
+REPLY_JOB = re.compile(r"^answer chat (\d+)$")
 PASSWORD = "correct horse battery"
 
 
@@ -137,6 +142,44 @@ def check_stream(stream: dict, chunks: int) -> dict:
     }
 
 
+def reply_job_times(redis_url: str) -> dict[int, tuple[float, float]]:
+    """Each chat's reply job: when RQ enqueued it and when a worker started it (wall clock, ms)."""
+    client = redis.Redis.from_url(redis_url)
+    times = {}
+    for key in client.scan_iter("rq:job:*", count=1000):
+        if key.count(b":") != 2:  # a job's dependents or dependencies, not the job
+            continue
+        description, enqueued, started = client.hmget(key, "description", "enqueued_at", "started_at")
+        found = REPLY_JOB.match((description or b"").decode())
+        if found and enqueued and started:
+            times[int(found.group(1))] = (wall_ms(enqueued), wall_ms(started))
+    client.close()
+    return times
+
+
+def wall_ms(rq_time: bytes) -> float:
+    return datetime.fromisoformat(rq_time.decode().replace("Z", "+00:00")).timestamp() * 1000
+
+
+def first_delta_steps(results: list[dict], jobs: dict[int, tuple[float, float]]) -> dict:
+    """Where each reply's first delta went, step by step (ms): posted -> RQ enqueued -> job started ->
+    the provider's first chunk -> the client's first delta; and posted -> the post answered."""
+    steps: dict[str, list[float]] = {"posted_to_answered": [], "posted_to_enqueued": [], "enqueued_to_job_started": [],
+                                     "job_started_to_provider_first_chunk": [], "provider_first_chunk_to_client": []}
+    for stream in results:
+        job = jobs.get(stream["chatId"])
+        stamp = STAMP.search(stream["deltas"][0][2]) if stream["deltas"] else None
+        if job is None or stamp is None:
+            continue
+        sent = float(stamp.group(1)) * 1000
+        steps["posted_to_answered"].append(stream["answeredAt"] - stream["postedAt"])
+        steps["posted_to_enqueued"].append(job[0] - stream["postedAt"])
+        steps["enqueued_to_job_started"].append(job[1] - job[0])
+        steps["job_started_to_provider_first_chunk"].append(sent - job[1])
+        steps["provider_first_chunk_to_client"].append(stream["deltas"][0][1] - sent)
+    return {name: {"p50": percentile(values, .5), "p99": percentile(values, .99)} for name, values in steps.items()}
+
+
 def start_profilers(meter: Meter, names: list[str], directory: Path, label: str) -> list[subprocess.Popen]:
     """py-spy on every process of ``names``, sampling without pausing them, collapsed stacks to ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -192,6 +235,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     stop_profilers(profilers)
 
     checks = [check_stream(s, chunks) for s in results]
+    steps = first_delta_steps(results, reply_job_times(stack.redis_url))
     latencies, first_delta, post_ms, first_sent, settled = [], [], [], [], []
     all_answered = max(stream["answeredAt"] for stream in results)
     for stream in results:
@@ -226,6 +270,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "time_to_first_delta_ms": {"p50": percentile(first_delta, .5), "p99": percentile(first_delta, .99),
                                    "provider_first_chunk_delay_ms": slow_ms},
         "posted_to_provider_first_chunk_ms": {"p50": percentile(first_sent, .5), "p99": percentile(first_sent, .99)},
+        "first_delta_steps_ms": steps,
         "added_latency_ms": {"p50": percentile(latencies, .5), "p99": percentile(latencies, .99),
                              "max": percentile(latencies, 1), "samples": len(latencies)},
         "added_latency_ms_after_every_post_answered": {"p50": percentile(settled, .5),

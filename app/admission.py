@@ -1,4 +1,4 @@
-"""Admission: at most a few HTTP requests at once in a web process, the rest in arrival order.
+"""Admission: at most a few HTTP requests at once in a web process, the rest about in arrival order.
 
 A web process is one thread of green threads. When 200 members post at the same moment,
 every request runs a little, waits on the database, runs a little more: with all of them
@@ -6,7 +6,7 @@ admitted they share the CPU evenly and finish together, so the median post is an
 almost as late as the last one. Admitted a few at a time (``WEB_REQUESTS_AT_ONCE``), the
 first ones are answered first and their replies start streaming sooner; the last post is
 answered no later than before. Measured with ``bench/posts.py`` (README, "Streaming
-engine"): 200 posts at once, median answer 0.59 s before, 0.45 s after.
+engine"): 200 posts at once, median answer 0.54–0.57 s before, 0.45–0.47 s after.
 
 Socket.IO never reaches this gate (its middleware sits outside it), and a streamed body
 (the API's event stream, a download) is sent after the request has left it. A request's
@@ -24,7 +24,9 @@ IN_MEMORY_BYTES = 1024 * 1024  # larger bodies wait in a temporary file
 
 
 class AdmissionGate:
-    """WSGI middleware: ``at_once`` requests inside ``wsgi_app`` at a time, in arrival order.
+    """WSGI middleware: ``at_once`` requests inside ``wsgi_app`` at a time, the rest about in
+    arrival order (a semaphore's waiters are woken first-come, though a request arriving just
+    as a place frees may take it first).
 
     Bodies up to ``max_body_bytes`` (the app's own limit) are read first; a larger one, or one
     of no stated length, is left to the app, which refuses it before reading it.
@@ -33,7 +35,7 @@ class AdmissionGate:
     def __init__(self, wsgi_app: Callable, at_once: int, max_body_bytes: int) -> None:
         self.wsgi_app = wsgi_app
         self.max_body_bytes = max_body_bytes
-        self._turns = threading.Semaphore(max(1, at_once))  # green under eventlet or gevent; FIFO
+        self._turns = threading.Semaphore(max(1, at_once))  # green under eventlet or gevent
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         body = self._read_body_first(environ)

@@ -24,7 +24,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from bench.streams import PASSWORD, ProductionPacedStack, percentile, process_tree, stop_profilers
+from bench.streams import PASSWORD, ProductionPacedStack, percentile, process_tree, py_spy, stop_profilers
 from tests.support.stack import Member
 
 PROMPT = "a short one [[chunks:3]]"
@@ -68,11 +68,10 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
 
 
 def profile(processes: list[psutil.Process], directory: Path, label: str) -> list[subprocess.Popen]:
-    """py-spy on ``processes``, sampling without pausing them, collapsed stacks to ``directory``."""
+    """py-spy on ``processes`` (every sample: the web process is one thread), stacks to ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    profilers = [subprocess.Popen(["py-spy", "record", "--pid", str(process.pid), "--nonblocking", "--format", "raw",
-                                   "--rate", "500", "--output", str(directory / f"{label}-web-{process.pid}.txt")],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for process in processes]
+    profilers = [py_spy(process.pid, directory / f"{label}-web-{process.pid}.txt", rate=500, gil=False)
+                 for process in processes]
     time.sleep(1)
     return profilers
 

@@ -180,16 +180,19 @@ def first_delta_steps(results: list[dict], jobs: dict[int, tuple[float, float]])
     return {name: {"p50": percentile(values, .5), "p99": percentile(values, .99)} for name, values in steps.items()}
 
 
+def py_spy(pid: int, output: Path, *, rate: int, gil: bool) -> subprocess.Popen:
+    """py-spy recording ``pid`` without pausing it, collapsed stacks to ``output`` (stopped by
+    :func:`stop_profilers`); ``gil``: only samples that hold the GIL."""
+    return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--nonblocking", *(["--gil"] if gil else []),
+                             "--format", "raw", "--rate", str(rate), "--output", str(output)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def start_profilers(meter: Meter, names: list[str], directory: Path, label: str) -> list[subprocess.Popen]:
-    """py-spy on every process of ``names``, sampling without pausing them, collapsed stacks to ``directory``."""
+    """py-spy on every process of ``names`` (GIL-holding samples), collapsed stacks to ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    profilers = []
-    for name in names:
-        for process in meter.processes(name):
-            output = directory / f"{label}-{name}-{process.pid}.txt"
-            profilers.append(subprocess.Popen(
-                ["py-spy", "record", "--pid", str(process.pid), "--nonblocking", "--gil", "--format", "raw", "--rate", "200",
-                 "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    profilers = [py_spy(process.pid, directory / f"{label}-{name}-{process.pid}.txt", rate=200, gil=True)
+                 for name in names for process in meter.processes(name)]
     time.sleep(1)
     return profilers
 

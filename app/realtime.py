@@ -40,14 +40,22 @@ def account_room(account_id: int) -> str:
     return f"{ACCOUNT_ROOM_PREFIX}{account_id}"
 
 
-def bus_publisher(client: redis.Redis) -> Callable[[list[Event]], None]:
+def bus_publisher(client: redis.Redis) -> Callable[..., None]:
     """Publish on the bus, each chat's events also appended to its log (``app/event_log.py``):
-    one script call per batch."""
+    one script call per batch.
+
+    With a ``pipeline``, the call is one more of its commands, sent when the caller executes
+    it. It goes as EVAL with the script's text: redis-py asks ``SCRIPT EXISTS`` in a round
+    trip of its own before any pipeline that holds a registered script, and EVAL can never
+    meet a server that has forgotten the script."""
     script = client.register_script(event_log.PUBLISH_EVENTS)
 
-    def publish(events: list[Event]) -> None:
+    def publish(events: list[Event], pipeline: redis.client.Pipeline | None = None) -> None:
         keys, args = event_log.script_arguments(events, BUS_CHANNEL)
-        script(keys=keys, args=args)
+        if pipeline is None:
+            script(keys=keys, args=args)
+        else:
+            pipeline.eval(event_log.PUBLISH_EVENTS, len(keys), *keys, *args)
     return publish
 
 
@@ -68,7 +76,9 @@ def local_delivery(socketio, sidebar: SidebarBatch | None = None, streams=None) 
     batches (``app/sidebar_batch.py``); without one, each is sent at once. Every chat event
     also goes to ``streams`` (``app/api/streams.py``) with its log id.
     """
-    def deliver(events: list[Event]) -> None:
+    def deliver(events: list[Event], pipeline: redis.client.Pipeline | None = None) -> None:
+        """``pipeline`` is ignored: local events are delivered at once, before anything the
+        caller's pipeline will send."""
         for event in events:
             name, target, payload = event[0], event[1], event[2]
             if target is None:
@@ -94,8 +104,10 @@ def local_delivery(socketio, sidebar: SidebarBatch | None = None, streams=None) 
     return deliver
 
 
-def publish(events: list[Event]) -> None:
-    current_app.extensions["confab.publish"](events)
+def publish(events: list[Event], pipeline: redis.client.Pipeline | None = None) -> None:
+    """Send ``events``; with a Redis ``pipeline``, in its round trip and ahead of the commands
+    added to it after this call (a post's ``message.created`` and its reply's job)."""
+    current_app.extensions["confab.publish"](events, pipeline)
 
 
 def emit_to_chat(chat_id: int, event: str, payload: dict) -> None:
@@ -109,7 +121,8 @@ def message_event(event: str, message: Message) -> None:
     emit_to_chat(message.chat_id, event, {"message_id": message.id, "message": public})
 
 
-def messages_created(summary: dict, messages: list[dict], *, new_leaf_id: int | None = None) -> None:
+def messages_created(summary: dict, messages: list[dict], *, new_leaf_id: int | None = None,
+                     pipeline: redis.client.Pipeline | None = None) -> None:
     """``message.created`` for several MESSAGE objects of one chat, in order, and the chat's
     new place at the top of every member's sidebar (``chat.touched`` with its ``summary``),
     in one publish. ``new_leaf_id`` when the shown path changed otherwise than by growing (a
@@ -121,7 +134,7 @@ def messages_created(summary: dict, messages: list[dict], *, new_leaf_id: int | 
     if new_leaf_id is not None:
         events.append(["chat.path", chat_id, {"chat_id": chat_id, "leaf_id": new_leaf_id}])
     events.append(["chat.touched", [account_room(summary["account_id"])], summary])
-    publish(events)
+    publish(events, pipeline)
 
 
 def chat_summary(chat: Chat) -> dict:

@@ -15,6 +15,7 @@ from app import realtime
 from app.extensions import db
 from app.jobs.queue import enqueue_replies
 from app.models import Chat, Message, User
+from app.redis_client import get_redis
 from app.rendering import public_message
 from app.services import branches, conversation, uploads
 from app.services.current import chat_or_404, member_chats_query
@@ -60,10 +61,20 @@ def _finish(chat, created: list[Message]) -> Changed:
     changed = Changed(leaf_id=chat.leaf_id, created=public)
     summary = realtime.chat_summary(chat)
     db.session.commit()
-    realtime.messages_created(summary, public, new_leaf_id=changed.leaf_id)
-    if created:
-        enqueue_replies(summary["chat_id"])
+    _announce_and_enqueue(summary, public, enqueue=bool(created), new_leaf_id=changed.leaf_id)
     return changed
+
+
+def _announce_and_enqueue(summary: dict, created: list[dict], *, enqueue: bool = True,
+                          new_leaf_id: int | None = None) -> None:
+    """Tell the room about the new messages and queue their reply, in one Redis round trip;
+    the events go first, so the room hears of a reply before any of its deltas."""
+    with get_redis().pipeline() as pipe:
+        pipe.multi()  # before the first command: RQ's enqueue asks for a transaction begun
+        realtime.messages_created(summary, created, new_leaf_id=new_leaf_id, pipeline=pipe)
+        if enqueue:
+            enqueue_replies(summary["chat_id"], pipeline=pipe)
+        pipe.execute()
 
 
 def _run(change):
@@ -114,8 +125,7 @@ def _posted(chat, user: User, user_message: Message, reply: Message) -> tuple[di
     user_id = user.id
     db.session.commit()
     current_app.logger.info("user %s posted message %s in chat %s", user_id, created[0]["id"], chat_id)
-    realtime.messages_created(summary, created)
-    enqueue_replies(chat_id)
+    _announce_and_enqueue(summary, created)
     return created[0], created[1]
 
 

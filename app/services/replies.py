@@ -100,12 +100,10 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
 
 
 def _start(claimed: reply_store.Claimed) -> Reply | Outcome:
-    """Read the claimed reply's history, commit the claim with that read, and build the
-    reply's request."""
+    """Read the claimed reply's history and build its request; the caller commits the claim."""
     message_id, model = claimed.message_id, claimed.model
     usable = model is not None and model.enabled
     history = reply_store.history(claimed.parent_id) if usable and model.kind != "image" else []
-    db.session.commit()
     if not usable:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
     try:
@@ -131,11 +129,11 @@ def stream_reply(claimed: reply_store.Claimed, lock: ChatLock, log: logging.Logg
     message_id = claimed.message_id
     started = _start(claimed)
     if isinstance(started, Outcome):
+        db.session.commit()
         db.session.remove()
         _finish_without_stream(message_id, started)
         return
     reply = started
-    db.session.remove()
     supervisor, drafts = engine.supervisor(), engine.draft_writer()
     watched = supervisor.watch(message_id, lock)
     drafts.track(reply.draft)
@@ -144,6 +142,16 @@ def stream_reply(claimed: reply_store.Claimed, lock: ChatLock, log: logging.Logg
     streaming = engine.stream_loop().submit(_stream_rounds(
         reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"],
         config["TOOL_MAX_ROUNDS"]))
+    try:
+        db.session.commit()  # the claim, while the request is on its way: the model takes longer to answer
+    except BaseException:
+        watched.cancel()  # not claimed after all: the reply stays pending, for the next job
+        streaming.cancel()
+        drafts.forget(reply.draft)
+        supervisor.release(watched)
+        raise
+    finally:
+        db.session.remove()
     outcome: Outcome | None = None
     try:
         while outcome is None:

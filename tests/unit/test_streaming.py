@@ -288,6 +288,34 @@ def test_a_reply_job_past_its_time_limit_ends_failed_and_stops_its_stream(room, 
     assert verdict == "disconnected"
 
 
+def test_a_claim_that_cannot_be_committed_leaves_its_reply_pending_and_its_request_closed(room, demo_llm):
+    """The claim is committed while the model request is on its way: if that commit fails, the
+    request is closed, the reply stays pending and the chat's lock is released for the next job."""
+    chat, ann, _, _ = room
+    tag = f"claim-{uuid.uuid4().hex[:8]}"
+    reply_id = say(ann, chat.id, f"Hello [[slow:30]] [[chunks:10]] [[tag:{tag}]]")["assistant_message"]["id"]
+    failed = []
+
+    def fail_the_first_commit(_session) -> None:
+        if not failed:
+            failed.append(True)
+            raise sa.exc.OperationalError("COMMIT", {}, ConnectionError("the database went away"))
+
+    sa.event.listen(db.session, "before_commit", fail_the_first_commit)
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            answer_pending_messages(chat.id)
+    finally:
+        sa.event.remove(db.session, "before_commit", fail_the_first_commit)
+    db.session.remove()
+    assert db.session.get(Message, reply_id).status == "pending"
+    time.sleep(0.6)  # a stream left open would have completed by now
+    assert requests.get(f"{demo_llm}/_demo/requests/{tag}", timeout=5).json()["last"] in (None, "disconnected")
+    assert answer_pending_messages(chat.id) == 1
+    message = db.session.get(Message, reply_id)
+    assert message.status == "completed" and message.content.startswith("You said:")
+
+
 @pytest.mark.parametrize("raw", ["²", "１", "1²", "٣"])
 def test_a_member_joining_with_digits_that_are_not_ascii_gets_a_refusal(room, app, raw):
     chat, ann, _, _ = room

@@ -64,6 +64,28 @@ def test_the_worker_asks_whether_workers_are_suspended_at_most_once_a_second(app
         resume(get_redis())
 
 
+RAN_ON: list[threading.Thread] = []
+
+
+def note_the_thread(pause: float) -> int:
+    """A job: which thread ran it (the thread itself: an ended thread's id may be reused)."""
+    time.sleep(pause)
+    RAN_ON.append(threading.current_thread())
+    return len(RAN_ON)
+
+
+def test_jobs_run_in_job_threads_kept_for_the_next_jobs(app):
+    RAN_ON.clear()
+    jobs_queue = Queue("kept-threads", connection=get_redis())
+    jobs = [jobs_queue.enqueue(note_the_thread, 0.05) for _ in range(8)]
+    ConcurrentWorker.configured(2)([jobs_queue], connection=get_redis()).work(burst=True)
+    assert [job.get_status(refresh=True) for job in jobs] == ["finished"] * 8
+    assert sorted(jobs_queue.finished_job_registry.get_job_ids()) == sorted(job.id for job in jobs)
+    assert len(RAN_ON) == 8
+    assert len(set(RAN_ON)) == 2  # two slots: two threads, each kept for the next job
+    assert threading.current_thread() not in RAN_ON
+
+
 def test_a_reply_job_is_enqueued_in_one_redis_round_trip(app, monkeypatch):
     # RQ asks a real server's version once per connection and remembers it (fakeredis has no INFO)
     setattr(get_redis(), "__rq_redis_server_version", (7, 0, 0))

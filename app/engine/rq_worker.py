@@ -141,13 +141,19 @@ class _JobThreads:
     def _serve(self) -> None:
         while True:
             work, then = self._work.get()
-            try:
-                work()
-            except BaseException:  # a job records its own failure; nothing may end a kept thread
-                logging.getLogger(__name__).exception("a job thread's work raised")
+            _survive(work)
             with self._lock:
                 self._idle += 1
-            then()
+            _survive(then)
+
+
+def _survive(call: Callable[[], None]) -> None:
+    """Call, logging what it raises: a thread counted idle must live to take its next work (a job
+    records its own failure; what is left to reach here is Redis failing, or a late time limit)."""
+    try:
+        call()
+    except BaseException:
+        logging.getLogger(__name__).exception("a job thread's work raised")
 
 
 class ConcurrentWorker(SimpleWorker):

@@ -12,7 +12,8 @@ from rq import Queue
 from rq.exceptions import StopRequested
 from rq.timeouts import JobTimeoutException
 
-from app.engine.rq_worker import HEARTBEAT_EVERY_SECONDS, ConcurrentWorker, SharedTimerDeathPenalty, _Watchdog
+from app.engine.rq_worker import (HEARTBEAT_EVERY_SECONDS, ConcurrentWorker, SharedTimerDeathPenalty, _JobThreads,
+                                  _Watchdog)
 from app.jobs.queue import enqueue_replies, queue
 from app.redis_client import get_redis
 
@@ -84,6 +85,25 @@ def test_jobs_run_in_job_threads_kept_for_the_next_jobs(app):
     assert len(RAN_ON) == 8
     assert len(set(RAN_ON)) == 2  # two slots: two threads, each kept for the next job
     assert threading.current_thread() not in RAN_ON
+
+
+def test_a_job_thread_lives_on_after_what_it_runs_raises():
+    threads, ran_on, ended = _JobThreads(), [], threading.Event()
+
+    def fails() -> None:
+        ran_on.append(threading.current_thread())
+        raise RuntimeError("Redis went away")
+
+    def ends_and_fails() -> None:
+        ended.set()
+        raise RuntimeError("and again")
+
+    threads.run(fails, ends_and_fails)
+    assert ended.wait(5)
+    second = threading.Event()
+    threads.run(lambda: ran_on.append(threading.current_thread()), second.set)
+    assert second.wait(5)
+    assert len(ran_on) == 2 and ran_on[0] is ran_on[1]
 
 
 def test_a_reply_job_is_enqueued_in_one_redis_round_trip(app, monkeypatch):

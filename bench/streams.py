@@ -17,7 +17,8 @@ answered; RQ's enqueue and job start, read from RQ's job hashes; the provider's 
 chunk; the client's first delta), medians and p99 over the scenario. CPU seconds are read per process: Confab's (web,
 workers, which also sweep) apart from the clients' and the demo LLM's, and the proportional set
 size (PSS) of every Confab process is sampled while the replies stream. The stack runs with
-production's heartbeat and sweep intervals, not the test suites' shorter ones.
+production's heartbeat and sweep intervals, not the test suites' shorter ones. Each line also
+says how fast the machine was just before (``machine_speed_ms``: a fixed pure-Python loop).
 """
 from __future__ import annotations
 
@@ -60,6 +61,17 @@ def percentile(values: list[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 3)
+
+
+def machine_speed_ms() -> float:
+    """How long a fixed pure-Python loop takes on this machine now, the median of three: the VM
+    has fast and slow hours (the same code measures up to ~25 % apart), and this says which."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(i * i for i in range(200_000))
+        times.append((time.perf_counter() - started) * 1000)
+    return round(sorted(times)[1], 2)
 
 
 def process_tree(pid: int) -> list[psutil.Process]:
@@ -220,6 +232,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     meter.roots["postgres+redis"] = 0
     confab = [name for name in meter.roots if name not in ("clients", "demo", "postgres+redis")]
     connected_pss = meter.pss_mb(confab)
+    speed = machine_speed_ms()
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
     stop, peak = threading.Event(), [0.0, {}]
     sampler = threading.Thread(target=sample_pss, args=(meter, confab, stop, peak), daemon=True)
@@ -287,6 +300,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "confab_pss_mb_clients_connected": connected_pss,
         "pss_mb_per_stream": round(peak[0] / streams, 2),
         "wall_seconds": round(wall, 2),
+        "machine_speed_ms": speed,
     }
 
 

@@ -40,10 +40,12 @@ def app_on_the_stack(stack):
 
 @contextmanager
 def recorded_round_trips():
-    """Every request sent to Redis inside the block: the names of its commands, in order."""
+    """Every request sent to Redis inside the block (over TCP or a unix socket): the names of its
+    commands, in order."""
     sent: list[list[str]] = []
     pending: list[list[str]] = []
-    original_send, original_execute = redis.connection.Connection.send_packed_command, redis.client.Pipeline.execute
+    connection, pipeline = redis.connection.AbstractConnection, redis.client.Pipeline
+    original_send, original_execute = connection.send_packed_command, pipeline.execute
 
     def execute(self, *args, **kwargs):
         pending.append([str(command[0][0]).upper() for command in self.command_stack])
@@ -53,11 +55,11 @@ def recorded_round_trips():
         sent.append(pending.pop() if pending else ["(one command)"])
         return original_send(self, command, *args, **kwargs)
 
-    redis.connection.Connection.send_packed_command, redis.client.Pipeline.execute = send, execute
+    connection.send_packed_command, pipeline.execute = send, execute
     try:
         yield sent
     finally:
-        redis.connection.Connection.send_packed_command, redis.client.Pipeline.execute = original_send, original_execute
+        connection.send_packed_command, pipeline.execute = original_send, original_execute
 
 
 def test_a_post_announces_its_messages_and_queues_its_reply_in_one_round_trip(app_on_the_stack, stack, ann,

@@ -27,10 +27,10 @@ def test_signing_out_on_one_web_process_ends_that_session_on_every_other(stack, 
             time.sleep(0.05)
         assert not far.client.connected
         assert not thief.signed_in() and not thief.copied_to(stack.web_urls[0]).signed_in()
-        reply_id = ann.say(chat_id, "are you still there, Dan?")["assistant_message"]["id"]
         ann_live = ann.socket()
         try:
-            assert ann_live.join(chat_id)["ok"] is True
+            assert ann_live.join(chat_id)["ok"] is True  # before the post: the reply may end within milliseconds
+            reply_id = ann.say(chat_id, "are you still there, Dan?")["assistant_message"]["id"]
             ann_live.wait_for("message.completed", reply_id)
         finally:
             ann_live.close()

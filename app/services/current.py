@@ -94,17 +94,20 @@ def work_in(account_id: int) -> None:
     session[SESSION_ACCOUNT_KEY] = account_id
 
 
+def _chats_of(user_id: int | sa.BindParameter) -> sa.Select:
+    member_accounts = sa.select(Membership.account_id).where(Membership.user_id == user_id)
+    return sa.select(Chat).where(Chat.account_id.in_(member_accounts))
+
+
 def member_chats_query(user: User) -> sa.Select:
     """Chats in every account ``user`` belongs to."""
-    member_accounts = sa.select(Membership.account_id).where(Membership.user_id == user.id)
-    return sa.select(Chat).where(Chat.account_id.in_(member_accounts))
+    return _chats_of(user.id)
 
 
 def _member_chat_query(*, for_update: bool) -> sa.Select:
     """The chat ``chat_id`` if it is in an account of ``user_id``. For posting (``for_update``),
     only the chat's row is locked, and its model and account come in the same query."""
-    member_accounts = sa.select(Membership.account_id).where(Membership.user_id == sa.bindparam("user_id"))
-    query = sa.select(Chat).where(Chat.account_id.in_(member_accounts), Chat.id == sa.bindparam("chat_id"))
+    query = _chats_of(sa.bindparam("user_id")).where(Chat.id == sa.bindparam("chat_id"))
     if for_update:
         query = query.options(joinedload(Chat.model, innerjoin=True), joinedload(Chat.account, innerjoin=True))
         query = query.with_for_update(of=Chat)

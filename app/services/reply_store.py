@@ -92,8 +92,8 @@ def claim_next(chat_id: int) -> Claimed | None:
     """Mark the chat's oldest pending reply streaming and return it with what it needs (None
     if there is none): one statement on PostgreSQL, an UPDATE and a SELECT on SQLite.
 
-    The claim is left in the session's transaction: the caller commits it with the read
-    of :func:`history`, one transaction (and one connection checkout) from claim to model call."""
+    The claim is left in the session's transaction, with the read of :func:`history` (one
+    connection checkout); the caller commits it once the reply's model request is on its way."""
     params = {"in_chat": chat_id, "now": utcnow()}
     if db.session.connection().dialect.name == "postgresql":
         return _claimed_from(_run(_CLAIM_AND_READ, params).mappings().first())

@@ -38,26 +38,27 @@ def current_id() -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _live(user_id: int, session_id: str) -> sa.ColumnElement[bool]:
-    return sa.exists().where(UserSession.id_hash == hash_session_id(session_id), UserSession.user_id == user_id)
-
-
-# Built once: every request loads its user with it, and a statement built afresh costs the
+# Built once: every request loads its user with them, and a statement built afresh costs the
 # web process more CPU than PostgreSQL takes to answer it.
-_SIGNED_IN_USER = sa.select(User).where(
-    User.id == sa.bindparam("user_id"),
-    sa.exists().where(UserSession.id_hash == sa.bindparam("id_hash"), UserSession.user_id == sa.bindparam("user_id")))
+_LIVE = sa.exists().where(UserSession.id_hash == sa.bindparam("id_hash"),
+                          UserSession.user_id == sa.bindparam("user_id"))
+_SIGNED_IN_USER = sa.select(User).where(User.id == sa.bindparam("user_id"), _LIVE)
+_IS_LIVE = sa.select(_LIVE)
+
+
+def _params(user_id: int, session_id: str) -> dict:
+    return {"user_id": user_id, "id_hash": hash_session_id(session_id)}
 
 
 def signed_in_user(user_id: int, session_id: str | None) -> User | None:
     """The user, if ``session_id`` is one of their live sessions: one query."""
     if not session_id:
         return None
-    return db.session.execute(_SIGNED_IN_USER, {"user_id": user_id, "id_hash": hash_session_id(session_id)}).scalar()
+    return db.session.execute(_SIGNED_IN_USER, _params(user_id, session_id)).scalar()
 
 
 def is_live(user_id: int, session_id: str | None) -> bool:
-    return bool(session_id) and bool(db.session.execute(sa.select(_live(user_id, session_id))).scalar())
+    return bool(session_id) and bool(db.session.execute(_IS_LIVE, _params(user_id, session_id)).scalar())
 
 
 def end(user_id: int, session_id: str | None) -> None:

@@ -37,7 +37,8 @@ def main() -> None:
         queue = Queue(app.config["RQ_QUEUE"], connection=connection)
         processes, slots = app.config["WORKERS"], app.config["STREAMS_PER_WORKER"]
         app.logger.info("starting %s RQ worker processes of %s jobs at once on queue %s", processes, slots, queue.name)
-        worker_class = ConcurrentWorker.configured(slots, on_start=supervise)
+        worker_class = ConcurrentWorker.configured(slots, on_start=supervise,
+                                                   job_thread_nice=app.config["JOB_THREAD_NICE"])
         pool = WorkerPool([queue], connection=connection, num_workers=processes, worker_class=worker_class)
         heap.settle()  # what is loaded now is shared with the forks: the collector must not touch (copy) it
         pool.start(burst=False, logging_level=logging.getLevelName(logging.INFO))

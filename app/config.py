@@ -56,6 +56,9 @@ class Config:
     # 400 MB (a second process starts 200 replies ~30 % sooner for ~75 MB more; README).
     WORKERS = int(os.environ.get("WORKERS", 1))
     STREAMS_PER_WORKER = int(os.environ.get("STREAMS_PER_WORKER", 256))
+    # How many nice levels a worker's job threads (starting and storing replies) run below its
+    # stream loop and relay, which carry every reply's chunks (app/engine/rq_worker.py); 0: same.
+    JOB_THREAD_NICE = int(os.environ.get("JOB_THREAD_NICE", 10))
     # HTTP requests a web process serves at once, the rest waiting their turn (app/admission.py).
     WEB_REQUESTS_AT_ONCE = int(os.environ.get("WEB_REQUESTS_AT_ONCE", 8))
     HOST = os.environ.get("HOST", "127.0.0.1")

@@ -76,7 +76,8 @@ def supervisor() -> StreamSupervisor:
 
 
 def supervise_worker_process() -> None:
-    """Start this worker process's supervisor now, sweeping every ``STREAM_SWEEP_SECONDS``."""
+    """Start this worker process's supervisor now, sweeping every ``STREAM_SWEEP_SECONDS``, and
+    its stream loop."""
     app = current_app._get_current_object()
     files_swept_at = [0.0]
 
@@ -95,3 +96,4 @@ def supervise_worker_process() -> None:
                     app.logger.warning("sweep: removed %s unreferenced attachment files", removed)
 
     supervisor().start(sweep, app.config["STREAM_SWEEP_SECONDS"])
+    stream_loop().start()  # from this thread, not a job thread: it must not take their lower nice level

@@ -32,6 +32,11 @@ class StreamLoop:
         self._pid = 0
         self._mutex = threading.Lock()
 
+    def start(self) -> None:
+        """Start the loop's thread now, from the calling thread, whose nice level it takes
+        (a worker's job threads run lower: ``app/engine/rq_worker.py``)."""
+        self._running_loop()
+
     def submit(self, coroutine: Coroutine) -> concurrent.futures.Future:
         """Run ``coroutine`` on the loop; its outcome arrives in the returned future."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())

@@ -3,6 +3,8 @@ and suspension check cost Redis round trips in the loop that takes every job, so
 them only when they can say something new; one watchdog thread keeps every job's time limit."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
@@ -12,6 +14,7 @@ from rq import Queue
 from rq.exceptions import StopRequested
 from rq.timeouts import JobTimeoutException
 
+from app.engine import rq_worker
 from app.engine.rq_worker import (HEARTBEAT_EVERY_SECONDS, ConcurrentWorker, SharedTimerDeathPenalty, _JobThreads,
                                   _Watchdog)
 from app.jobs.queue import enqueue_replies, queue
@@ -106,6 +109,50 @@ def test_a_job_thread_lives_on_after_what_it_runs_raises():
     assert len(ran_on) == 2 and ran_on[0] is ran_on[1]
 
 
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice level per thread is Linux's")
+
+
+@linux_only
+def test_job_threads_run_their_nice_steps_below_the_thread_that_started_them():
+    threads, levels, done = _JobThreads(nice=3), [], threading.Event()
+    for _ in range(2):
+        threads.run(lambda: levels.append(_nice()), done.set)
+        assert done.wait(5)
+        done.clear()
+    assert levels == [min(19, _nice() + 3)] * 2  # the kept thread stays lowered for its next work
+    assert _nice() == os.getpriority(os.PRIO_PROCESS, 0)  # the starting thread is where it was
+
+
+LEVELS: list[tuple[int, int | None]] = []
+
+
+def note_the_levels() -> None:
+    """A job: its own thread's nice level, and the watchdog thread's (which keeps its time limit)."""
+    watchdog = rq_worker._watchdog._thread
+    LEVELS.append((_nice(), os.getpriority(os.PRIO_PROCESS, watchdog.native_id) if watchdog else None))
+
+
+@linux_only
+def test_a_worker_runs_its_jobs_lowered_and_its_shared_threads_at_its_own_level(app, monkeypatch):
+    """The watchdog and what ``on_start`` starts (the stream loop) begin before any job thread,
+    which would pass its lower level on to a thread it started."""
+    monkeypatch.setattr(rq_worker, "_watchdog", _Watchdog())  # as in a new worker process: no thread yet
+    LEVELS.clear()
+    started_by = []
+    jobs_queue = Queue("lowered", connection=get_redis())
+    jobs = [jobs_queue.enqueue(note_the_levels) for _ in range(3)]
+    worker_class = ConcurrentWorker.configured(2, on_start=lambda: started_by.append(threading.current_thread()),
+                                               job_thread_nice=5)
+    worker_class([jobs_queue], connection=get_redis()).work(burst=True)
+    assert [job.get_status(refresh=True) for job in jobs] == ["finished"] * 3
+    assert started_by == [threading.current_thread()]
+    assert LEVELS == [(min(19, _nice() + 5), _nice())] * 3
+
+
 def test_a_reply_job_is_enqueued_in_one_redis_round_trip(app, monkeypatch):
     # RQ asks a real server's version once per connection and remembers it (fakeredis has no INFO)
     setattr(get_redis(), "__rq_redis_server_version", (7, 0, 0))
@@ -124,6 +171,7 @@ def test_a_reply_job_is_enqueued_in_one_redis_round_trip(app, monkeypatch):
 
 def test_a_job_past_its_time_limit_is_stopped_by_the_one_watchdog_thread_of_the_process():
     outcomes: dict[str, str] = {}
+    before = set(threading.enumerate())
 
     def job(name: str, seconds: float, runs_for: float) -> None:
         try:
@@ -143,7 +191,8 @@ def test_a_job_past_its_time_limit_is_stopped_by_the_one_watchdog_thread_of_the_
         thread.join(timeout=15)
     assert outcomes.pop("endless") == "Task exceeded maximum timeout value (1 seconds)"
     assert set(outcomes.values()) == {"finished"} and len(outcomes) == 20
-    assert [t.name for t in threading.enumerate()].count("rq-job-deadlines") == 1
+    watchdogs = [t for t in threading.enumerate() if t.name == "rq-job-deadlines"]
+    assert len(set(watchdogs) - before) <= 1 and rq_worker._watchdog._thread in watchdogs
 
 
 def test_the_watchdog_forgets_the_deadlines_of_finished_jobs():

@@ -10,7 +10,7 @@ from flask import Flask
 from app.admission import AdmissionGate
 from app.api.streams import StreamHub
 from app.config import Config
-from app.db_pool import ping_after_idle
+from app.db_pool import ping_after_idle, pool_options
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
 from app.ids import DatabaseIdConverter, LookupIdConverter
 from app.fanout import start_fanout
@@ -48,6 +48,10 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
         app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])
     _configure_logging(app)
 
+    config = app.config
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **pool_options(config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_POOL_OVERFLOW"]),
+        **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     db.init_app(app)
     with app.app_context():
         ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])

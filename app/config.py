@@ -49,6 +49,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key"
     SQLALCHEMY_DATABASE_URI = _database_url()
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))  # app/db_pool.py
+    # Connections a process keeps open to PostgreSQL, and how many more it may open for a moment
+    # (app/db_pool.py). SQLAlchemy's 5 made a busy process close and reopen connections all the
+    # time, and each opening forks a PostgreSQL backend: ~130 of them for 200 replies posted at once.
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", 16))
+    DB_POOL_OVERFLOW = int(os.environ.get("DB_POOL_OVERFLOW", 32))
     REDIS_URL = os.environ.get("REDIS_URL") or embedded_redis_url()
     REDIS_EMBEDDED = not os.environ.get("REDIS_URL")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "confab")

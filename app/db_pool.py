@@ -1,4 +1,5 @@
-"""How pooled database connections are checked before use: only after they sat idle.
+"""How many database connections a process keeps (:func:`pool_options`), and how pooled
+connections are checked before use: only after they sat idle.
 
 SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` at every checkout, a round trip
 before each request's and each reply's first query. A connection in steady use has
@@ -15,6 +16,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 RETURNED_AT = "confab.returned_at"
+
+
+def pool_options(database_uri: str, size: int, overflow: int) -> dict:
+    """The engine's pool settings: ``size`` connections kept open to PostgreSQL and ``overflow``
+    more for a busy moment (opened, used and closed again). SQLite's pools are left as they are."""
+    if not database_uri.startswith("postgresql"):
+        return {}
+    return {"pool_size": size, "max_overflow": overflow}
 
 
 def ping_after_idle(engine: Engine, idle_seconds: float) -> None:

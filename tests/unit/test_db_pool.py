@@ -6,7 +6,10 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from app.db_pool import ping_after_idle
+from app import create_app
+from app.config import TestConfig
+from app.db_pool import ping_after_idle, pool_options
+from app.extensions import db
 
 
 @pytest.fixture
@@ -45,3 +48,21 @@ def test_a_new_connection_is_not_pinged(engine):
     with engine.connect() as connection:
         connection.execute(sa.text("SELECT 2"))
     assert pinged == ["SELECT 2"]
+
+
+def test_a_process_keeps_enough_postgresql_connections_open_for_a_busy_moment():
+    """SQLAlchemy's default pool of 5 closed and reopened connections all through 200 posts."""
+    assert pool_options("postgresql+psycopg2://db/confab", 16, 32) == {"pool_size": 16, "max_overflow": 32}
+    assert pool_options("sqlite:///confab.db", 16, 32) == {}
+
+
+def test_the_app_builds_its_postgresql_engine_with_the_configured_pool():
+    class PostgresConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://nobody@127.0.0.1:1/never_connected"
+        DB_POOL_SIZE, DB_POOL_OVERFLOW = 12, 7
+
+    app = create_app(PostgresConfig)
+    with app.app_context():
+        pool = db.engine.pool  # built without connecting
+        assert isinstance(pool, sa.pool.QueuePool)
+        assert (pool.size(), pool._max_overflow) == (12, 7)

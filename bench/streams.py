@@ -112,7 +112,8 @@ class Meter:
             for process in self.processes(name):
                 try:
                     times = process.cpu_times()
-                    totals[name][process.pid] = times.user + times.system
+                    # with the children it has reaped: PostgreSQL backends that ended in between
+                    totals[name][process.pid] = times.user + times.system + times.children_user + times.children_system
                 except psutil.NoSuchProcess:
                     continue
         return totals

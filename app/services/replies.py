@@ -78,6 +78,8 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
 
     If another process holds the chat's lock it answers them instead: it looks
     again for pending replies after releasing the lock, so none is left behind.
+    That look also finds the next reply of a chat asked again meanwhile (rare): one
+    reply per hold of the lock spares every reply a claim that would find nothing.
     """
     client = get_redis()
     answered = 0
@@ -87,7 +89,7 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
             log.info("chat %s is being answered elsewhere", chat_id)
             return answered
         try:
-            while (claimed := reply_store.claim_next(chat_id)) is not None:
+            if (claimed := reply_store.claim_next(chat_id)) is not None:
                 stream_reply(claimed, lock, log)
                 answered += 1
         finally:

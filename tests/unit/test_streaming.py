@@ -21,7 +21,7 @@ from app.jobs.replies import answer_pending_messages
 from app.models import Chat, LlmProvider, Message
 from app.models.base import utcnow
 from app.redis_client import get_redis
-from app.services import live_state, sweeper, titles
+from app.services import live_state, reply_store, sweeper, titles
 from tests.conftest import AuthActions
 from tests.support.html_safety import executable_parts
 
@@ -323,3 +323,23 @@ def test_a_member_joining_with_digits_that_are_not_ascii_gets_a_refusal(room, ap
     assert sock.emit("join", {"chat_id": raw}, callback=True) == {"ok": False, "error": "Chat not found."}
     assert sock.emit("join", {"chat_id": str(chat.id)}, callback=True)["ok"] is True
     sock.disconnect()
+
+
+def test_a_job_answers_a_chat_asked_again_meanwhile_with_one_claim_per_reply(room, demo_llm, monkeypatch):
+    """Each reply is claimed once; the look for more after the lock finds the next in order."""
+    chat, ann, _, _ = room
+    first = say(ann, chat.id, "first [[chunks:3]]")["assistant_message"]["id"]
+    second = say(ann, chat.id, "second [[chunks:3]]")["assistant_message"]["id"]
+    claims = []
+    claim_next = reply_store.claim_next
+
+    def counted(chat_id: int):
+        claimed = claim_next(chat_id)
+        claims.append(claimed.message_id if claimed else None)
+        return claimed
+
+    monkeypatch.setattr(reply_store, "claim_next", counted)
+    assert answer_pending_messages(chat.id) == 2
+    assert claims == [first, second]
+    db.session.expire_all()
+    assert [db.session.get(Message, i).status for i in (first, second)] == ["completed", "completed"]

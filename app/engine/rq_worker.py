@@ -164,7 +164,7 @@ def lower_this_thread(steps: int) -> None:
     operating system gives the process's other threads the cores first: the stream loop, which
     reads every reply's chunks, and the relay. Under 200 replies at once the job threads, each
     woken by its own database or Redis round trip, kept the stream loop waiting for a core
-    ~65 % of the time, and a reply's request reached the model 170-250 ms after its job began.
+    ~65 % of the time, and a reply's request reached the model 130-240 ms after its job began.
 
     A thread started from a lowered thread inherits its level, so the process's shared threads
     are started before any job (:meth:`ConcurrentWorker.bootstrap`). Linux only, where a nice

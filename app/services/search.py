@@ -1,9 +1,10 @@
 """Full-text search over an account's conversations (the ``search_chats`` tool, SPEC §7).
 
 PostgreSQL ranks with its own text search (``to_tsvector``/``websearch_to_tsquery``, a GIN
-index); the embedded SQLite default with FTS5 (``messages_fts``, kept in step with the
-messages table by triggers). Either way only the account's chats are searched, and only
-for one of its members.
+index of finished messages: a streaming reply's text is rewritten every half second, and
+indexing each draft cost PostgreSQL CPU at every write); the embedded SQLite default with FTS5
+(``messages_fts``, kept in step with the messages table by triggers). Either way only the
+account's chats are searched, only for one of its members, and only finished messages.
 """
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ SQLITE_FTS = [
     "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
 ]
 POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS ix_messages_content_fts ON messages "
-                  "USING gin (to_tsvector('simple', content))")
+                  "USING gin (to_tsvector('simple', content)) WHERE status NOT IN ('pending', 'streaming')")
+
+# The index's predicate, word for word: PostgreSQL uses a partial index only for a query that implies it.
+_FINISHED = sa.text("messages.status NOT IN ('pending', 'streaming')")
 
 
 def search(account_id: int, user_id: int | None, query: str, limit: int = 5) -> list[dict]:
@@ -59,7 +63,8 @@ def _postgres(account_id: int, text: str, limit: int):
     return db.session.execute(
         sa.select(Chat.id, Chat.title, Message.id, Message.role, Message.created_at, snippet)
         .join(Chat, Chat.id == Message.chat_id)
-        .where(Chat.account_id == account_id, Message.role.in_(("user", "assistant")), vector.op("@@")(query))
+        .where(Chat.account_id == account_id, Message.role.in_(("user", "assistant")), _FINISHED,
+               vector.op("@@")(query))
         .order_by(rank.desc(), Message.id.desc()).limit(limit)
     ).all()
 
@@ -69,6 +74,7 @@ def _sqlite(account_id: int, match: str, limit: int):
         "SELECT c.id, c.title, m.id, m.role, m.created_at, snippet(messages_fts, 0, '«', '»', '…', 16) "
         "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN chats c ON c.id = m.chat_id "
         "WHERE messages_fts MATCH :match AND c.account_id = :account AND m.role IN ('user', 'assistant') "
+        "AND m.status NOT IN ('pending', 'streaming') "
         "ORDER BY bm25(messages_fts), m.id DESC LIMIT :limit"
     ), {"match": match, "account": account_id, "limit": limit}).all()
 

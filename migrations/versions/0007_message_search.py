@@ -7,7 +7,11 @@ Create Date: 2026-11-24 00:50:00
 """
 from alembic import op
 
-from app.services.search import POSTGRES_INDEX, SQLITE_FTS
+from app.services.search import SQLITE_FTS
+
+# As first made; 0009 makes it partial (``app/services/search.py`` holds today's).
+POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS ix_messages_content_fts ON messages "
+                  "USING gin (to_tsvector('simple', content))")
 
 revision = "0007_message_search"
 down_revision = "0006_tool_call_results"

@@ -10,8 +10,8 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from app.models import Chat, Message, User
-from app.services import posting, reply_store
-from tests.support.queries import recorded_statements
+from app.services import drafts, posting, reply_store, search
+from tests.support.queries import recorded_executions, recorded_statements
 
 
 @pytest.fixture
@@ -57,3 +57,46 @@ def test_claiming_a_reply_brings_what_it_needs(stack_database, ann, chat_id):
     assert claimed.model.id == chat.model_id and claimed.model.provider.key == "demo"
     assert db.session.execute(sa.select(Message.status).where(Message.id == reply.id)).scalar_one() == "streaming"
     assert reply_store.claim_next(chat_id) is None
+
+
+def test_the_drafts_of_many_streaming_replies_are_written_in_one_statement(stack_database, ann, chat_id):
+    chat = db.session.get(Chat, chat_id)
+    user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
+    question, _ = posting.ask(chat, user, "First", chat.leaf_id, chat.model)
+    first = reply_store.claim_next(chat_id)
+    posting.ask(chat, user, "Second", first.message_id, chat.model)
+    db.session.execute(sa.update(Message).where(Message.chat_id == chat_id, Message.status == "pending")
+                       .values(status="streaming"))
+    second_id = db.session.execute(sa.select(Message.id).where(
+        Message.chat_id == chat_id, Message.role == "assistant", Message.id != first.message_id)).scalar_one()
+    with recorded_executions() as executed:
+        drafts.write_drafts([{"message_id": first.message_id, "text": "Half an ans", "thinking": None},
+                             {"message_id": second_id, "text": "Another", "thinking": "Mulling"},
+                             {"message_id": question.id, "text": "Not a draft", "thinking": None}])
+    [write] = executed
+    assert write.many is (stack_database != "postgresql")  # PostgreSQL: one statement, one round trip
+    rows = db.session.execute(sa.select(Message.id, Message.content, Message.reasoning, Message.status)
+                              .where(Message.role == "assistant", Message.chat_id == chat_id)).all()
+    assert sorted(rows) == sorted([(first.message_id, "Half an ans", None, "streaming"),
+                                   (second_id, "Another", "Mulling", "streaming")])
+    assert db.session.get(Message, question.id).content == "First"  # finished: not a draft any more
+
+
+def test_search_finds_finished_replies_but_not_drafts_from_the_index_of_finished_messages(stack_database, ann,
+                                                                                          chat_id):
+    chat = db.session.get(Chat, chat_id)
+    user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
+    _, finished = posting.ask(chat, user, "Tell me", chat.leaf_id, chat.model)
+    _, streaming = posting.ask(chat, user, "And more", finished.id, chat.model)
+    db.session.execute(sa.update(Message).where(Message.id == finished.id)
+                       .values(status="completed", content="the okapi sleeps"))
+    db.session.execute(sa.update(Message).where(Message.id == streaming.id)
+                       .values(status="streaming", content="the okapi wakes"))
+    with recorded_executions() as executed:
+        hits = search.search(chat.account_id, user.id, "okapi")
+    assert [hit["message_id"] for hit in hits] == [finished.id]
+    if stack_database == "postgresql":  # the search's own statement is answered from the partial index
+        connection = db.session.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off; SET LOCAL enable_nestloop = off")
+        plan = connection.exec_driver_sql("EXPLAIN " + executed[-1].statement, executed[-1].parameters).scalars()
+        assert "ix_messages_content_fts" in "\n".join(plan)

@@ -11,8 +11,9 @@ chunk's added latency (provider sent -> client received, joined chunks counted o
 one) and each reply's time to first delta (posted -> first delta at the client) are
 known, and split: posted -> the provider's first chunk (Confab's start), and the added
 latency of chunks received after every post was answered (the relay without the posting
-burst). Every stream is checked for lost, duplicated and reordered deltas and for
-text equal to the stored reply. Each reply's first delta is also cut into its steps (the post
+burst), and by when the provider sent the chunk, half a second at a time from the first post
+(which moment of the run makes the p99). Every stream is checked for lost, duplicated and
+reordered deltas and for text equal to the stored reply. Each reply's first delta is also cut into its steps (the post
 answered; RQ's enqueue and job start, read from RQ's job hashes; the provider's first
 chunk; the client's first delta), medians and p99 over the scenario. CPU seconds are read per process: Confab's (web,
 workers, which also sweep) apart from the clients' and the demo LLM's, and the proportional set
@@ -255,6 +256,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     steps = first_delta_steps(results, reply_job_times(stack.redis_url))
     latencies, first_delta, post_ms, first_sent, settled = [], [], [], [], []
     all_answered = max(stream["answeredAt"] for stream in results)
+    first_posted = min(stream["postedAt"] for stream in results)
+    by_send_time: dict[int, list[float]] = {}
     for stream in results:
         post_ms.append(stream["answeredAt"] - stream["postedAt"])
         if stream["deltas"]:
@@ -262,8 +265,11 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
             if stamp := STAMP.search(stream["deltas"][0][2]):
                 first_sent.append(float(stamp.group(1)) * 1000 - stream["postedAt"])
         for _, received, text in stream["deltas"]:
-            added = [received - float(sent) * 1000 for sent in STAMP.findall(text)]
+            sent_ms = [float(sent) * 1000 for sent in STAMP.findall(text)]
+            added = [received - sent for sent in sent_ms]
             latencies.extend(added)
+            for sent, latency in zip(sent_ms, added):
+                by_send_time.setdefault(int((sent - first_posted) // 500), []).append(latency)
             if received > all_answered:
                 settled.extend(added)
     cpu = {name: round(sum(seconds - cpu_before.get(name, {}).get(pid, 0.0) for pid, seconds in after.items()), 3)
@@ -292,6 +298,9 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
                              "max": percentile(latencies, 1), "samples": len(latencies)},
         "added_latency_ms_after_every_post_answered": {"p50": percentile(settled, .5),
                                                        "p99": percentile(settled, .99), "samples": len(settled)},
+        "added_latency_ms_by_send_time": [
+            {"sent_s": half / 2, "chunks": len(values), "p50": percentile(values, .5), "p99": percentile(values, .99)}
+            for half, values in sorted(by_send_time.items())],
         "cpu_seconds": cpu,
         "machine_busy_cpu_seconds": round(busy, 2),
         "machine_cpu_seconds": round(wall * psutil.cpu_count(), 2),

@@ -12,7 +12,8 @@ one) and each reply's time to first delta (posted -> first delta at the client) 
 known, and split: posted -> the provider's first chunk (Confab's start), and the added
 latency of chunks received after every post was answered (the relay without the posting
 burst), and by when the provider sent the chunk, half a second at a time from the first post
-(which moment of the run makes the p99). Every stream is checked for lost, duplicated and
+(which moment of the run makes the p99); and how long after its last delta each reply's end
+(``message.completed``) reached the client. Every stream is checked for lost, duplicated and
 reordered deltas and for text equal to the stored reply. Each reply's first delta is also cut into its steps (the post
 answered; RQ's enqueue and job start, read from RQ's job hashes; the provider's first
 chunk; the client's first delta), medians and p99 over the scenario. CPU seconds are read per process: Confab's (web,
@@ -254,7 +255,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
 
     checks = [check_stream(s, chunks) for s in results]
     steps = first_delta_steps(results, reply_job_times(stack.redis_url))
-    latencies, first_delta, post_ms, first_sent, settled = [], [], [], [], []
+    latencies, first_delta, post_ms, first_sent, settled, ending = [], [], [], [], [], []
     all_answered = max(stream["answeredAt"] for stream in results)
     first_posted = min(stream["postedAt"] for stream in results)
     by_send_time: dict[int, list[float]] = {}
@@ -262,6 +263,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         post_ms.append(stream["answeredAt"] - stream["postedAt"])
         if stream["deltas"]:
             first_delta.append(stream["deltas"][0][1] - stream["postedAt"])
+            if stream["endedAt"]:
+                ending.append(stream["endedAt"] - stream["deltas"][-1][1])
             if stamp := STAMP.search(stream["deltas"][0][2]):
                 first_sent.append(float(stamp.group(1)) * 1000 - stream["postedAt"])
         for _, received, text in stream["deltas"]:
@@ -298,6 +301,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
                              "max": percentile(latencies, 1), "samples": len(latencies)},
         "added_latency_ms_after_every_post_answered": {"p50": percentile(settled, .5),
                                                        "p99": percentile(settled, .99), "samples": len(settled)},
+        "last_delta_to_end_event_ms": {"p50": percentile(ending, .5), "p99": percentile(ending, .99)},
         "added_latency_ms_by_send_time": [
             {"sent_s": half / 2, "chunks": len(values), "p50": percentile(values, .5), "p99": percentile(values, .99)}
             for half, values in sorted(by_send_time.items())],

@@ -7,8 +7,9 @@
 // "go" line. On "go" it posts the prompt into every chat at once and records, per
 // chat, when the post was sent and answered, and every delta of the reply with its
 // arrival time. When every reply has ended (or after `timeoutMs`) it prints the
-// results as one JSON line and exits.
+// results, with how late its own event loop ran, as one JSON line and exits.
 import { createInterface } from "node:readline";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { io } from "socket.io-client";
 
 const now = () => performance.timeOrigin + performance.now(); // wall clock, ms, sub-ms precision
@@ -80,6 +81,9 @@ await Promise.all(streams.map(async (stream) => {
 await Promise.all(streams.map((stream) => post(stream, " ").then((response) => response.text())));
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
 await nextLine(); // "go"
+// How late this process's own event loop ran: that lateness is counted in every delta's added latency.
+const loopDelay = monitorEventLoopDelay({ resolution: 2 });
+loopDelay.enable();
 
 await Promise.all(streams.map(async (stream) => {
   stream.postedAt = now();
@@ -91,5 +95,7 @@ await Promise.all(streams.map(async (stream) => {
 process.stdout.write(JSON.stringify({ posted: true }) + "\n");
 
 await Promise.race([allEnded, new Promise((resolve) => setTimeout(resolve, config.timeoutMs))]);
+loopDelay.disable();
 for (const socket of sockets) socket.close();
-process.stdout.write(JSON.stringify({ results: streams }) + "\n", () => process.exit(0));
+const delay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+process.stdout.write(JSON.stringify({ results: streams, eventLoopDelayMs: delay }) + "\n", () => process.exit(0));

@@ -11,16 +11,18 @@ chunk's added latency (provider sent -> client received, joined chunks counted o
 one) and each reply's time to first delta (posted -> first delta at the client) are
 known, and split: posted -> the provider's first chunk (Confab's start), and the added
 latency of chunks received after every post was answered (the relay without the posting
-burst), and by when the provider sent the chunk, half a second at a time from the first post
-(which moment of the run makes the p99); and how long after its last delta each reply's end
-(``message.completed``) reached the client. Every stream is checked for lost, duplicated and
-reordered deltas and for text equal to the stored reply. Each reply's first delta is also cut into its steps (the post
-answered; RQ's enqueue and job start, read from RQ's job hashes; the provider's first
-chunk; the client's first delta), medians and p99 over the scenario. CPU seconds are read per process: Confab's (web,
-workers, which also sweep) apart from the clients' and the demo LLM's, and the proportional set
-size (PSS) of every Confab process is sampled while the replies stream. The stack runs with
-production's heartbeat and sweep intervals, not the test suites' shorter ones. Each line also
-says how fast the machine was just before (``machine_speed_ms``: a fixed pure-Python loop).
+burst), and by when the provider sent the chunk, half a second at a time from the first
+post (which moment of the run makes the p99); and how long after its last delta each
+reply's end (``message.completed``) reached the client. Every stream is checked for lost,
+duplicated and reordered deltas and for text equal to the stored reply; the clients say how
+late their own event loop ran (lateness counted in the added latency). Each reply's first
+delta is also cut into its steps (the post answered; RQ's enqueue and job start, read from
+RQ's job hashes; the provider's first chunk; the client's first delta), medians and p99 over
+the scenario. CPU seconds are read per process: Confab's (web, workers, which also sweep)
+apart from the clients' and the demo LLM's, and the proportional set size (PSS) of every
+Confab process is sampled while the replies stream. The stack runs with production's
+heartbeat and sweep intervals, not the test suites' shorter ones. Each line also says how
+fast the machine was just before (``machine_speed_ms``: a fixed pure-Python loop).
 """
 from __future__ import annotations
 
@@ -245,7 +247,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     clients.stdin.write("go\n")
     clients.stdin.flush()
     assert json.loads(clients.stdout.readline())["posted"]
-    results = json.loads(clients.stdout.readline())["results"]
+    output = json.loads(clients.stdout.readline())
+    results = output["results"]
     cpu_after, busy = meter.cpu(), machine_busy_seconds() - busy_before
     wall = time.monotonic() - started
     stop.set()
@@ -284,6 +287,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "streams": streams, "chunks_per_reply": chunks, "chunk_interval_ms": slow_ms,
         "worker_processes": stack.workers, "streams_per_worker": stack.streams_per_worker,
         "web_processes": stack.web_processes,
+        "clients_event_loop_delay_ms": {name: round(value, 1) for name, value in output["eventLoopDelayMs"].items()},
         "completed": sum(c["completed"] for c in checks),
         "lost": sum(c["lost"] for c in checks),
         "duplicated": sum(c["duplicated"] for c in checks),

@@ -74,8 +74,8 @@ def run_migrations_offline():
 
 def _not_search_index(name, type_, parent_names):
     """The full-text search index (SQLite's FTS5 tables, PostgreSQL's expression index) is
-    made by migration 0007 in SQL, not from the models: autogenerate leaves it alone."""
-    return not (name or "").startswith(("messages_fts", "ix_messages_content_fts"))
+    made by migrations 0007 and 0009 in SQL, not from the models: autogenerate leaves it alone."""
+    return not (name or "").startswith(("messages_fts", "ix_messages_content_fts", "ix_messages_finished_fts"))
 
 
 def run_migrations_online():

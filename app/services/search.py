@@ -28,7 +28,8 @@ SQLITE_FTS = [
     "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
     "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
 ]
-POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS ix_messages_content_fts ON messages "
+POSTGRES_INDEX_NAME = "ix_messages_finished_fts"
+POSTGRES_INDEX = (f"CREATE INDEX CONCURRENTLY {POSTGRES_INDEX_NAME} ON messages "
                   "USING gin (to_tsvector('simple', content)) WHERE status NOT IN ('pending', 'streaming')")
 
 # The index's predicate, word for word: PostgreSQL uses a partial index only for a query that implies it.

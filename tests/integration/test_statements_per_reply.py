@@ -99,4 +99,4 @@ def test_search_finds_finished_replies_but_not_drafts_from_the_index_of_finished
         connection = db.session.connection()
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off; SET LOCAL enable_nestloop = off")
         plan = connection.exec_driver_sql("EXPLAIN " + executed[-1].statement, executed[-1].parameters).scalars()
-        assert "ix_messages_content_fts" in "\n".join(plan)
+        assert search.POSTGRES_INDEX_NAME in "\n".join(plan)

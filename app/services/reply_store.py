@@ -5,7 +5,8 @@ and writes rows with SQLAlchemy Core rather than loading them through the ORM: c
 the next pending reply and reading what it needs (chat, model, provider, the question) is
 one statement on PostgreSQL (an UPDATE and a SELECT on SQLite), the history one SELECT
 (plus one each for files and tool calls when the path has any), and storing the finished
-reply one UPDATE of the message and one of the chat. The objects these return are the
+reply one statement on PostgreSQL (the chat touched, the message stored, its turn's versions
+read), three on SQLite. The objects these return are the
 app's own models built from the rows and never added to the session, so the code that
 reads them (``app/llm/context.py``, ``to_public``) is the same as everywhere else. The
 statements are built once, and run on the session's connection (its transaction, without
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.extensions import db
 from app.models import Attachment, Chat, LlmModel, LlmProvider, Message, ToolCall, User
@@ -183,18 +185,37 @@ _STORE = (sa.update(_messages).where(_messages.c.id == sa.bindparam("message"))
           .returning(*_messages.c))
 _TOUCH = (sa.update(_chats).where(_chats.c.id == sa.bindparam("chat"))
           .values(updated_at=sa.bindparam("now", type_=_chats.c.updated_at.type)).returning(_chats.c.title))
+_touched = _TOUCH.cte("touched")
+_sibling = _messages.alias("sibling")
+# PostgreSQL: the chat touched (a data-modifying CTE, locked before the message, as the message
+# is stored only if the chat is there), the message stored, and the turn's versions, in one statement.
+_TOUCH_AND_STORE = (
+    _STORE.where(sa.exists(sa.select(_touched.c.title)))
+    .returning(sa.select(_touched.c.title).scalar_subquery().label("chat_title"),
+               sa.select(sa.func.array_agg(aggregate_order_by(_sibling.c.id, _sibling.c.id)))
+               .where(_sibling.c.chat_id == _messages.c.chat_id,
+                      _sibling.c.parent_id.is_not_distinct_from(_messages.c.parent_id))
+               .scalar_subquery().label("sibling_ids"))
+)
 
 
 def store_finished(message: Message) -> Stored | None:
     """Write a finished reply (``message``: unsaved, holding its id, ``FINISHED_FIELDS``, new
-    files and tool calls), touch its chat, and commit; None if the reply is gone.
+    files and tool calls), touch its chat, and commit; None if the reply is gone. One statement on
+    PostgreSQL (and one more each for new files and tool calls), three on SQLite.
 
     The chat's row is updated first, as deleting a chat locks it before its messages: the
     same order in both keeps the two from deadlocking."""
     now = utcnow()
-    title = _run(_TOUCH, {"chat": message.chat_id, "now": now}).first()
     values = {f"new_{name}": getattr(message, name) for name in FINISHED_FIELDS}
-    row = _run(_STORE, {**values, "new_updated_at": now, "message": message.id}).mappings().first()
+    store = {**values, "new_updated_at": now, "message": message.id}
+    touch = {"chat": message.chat_id, "now": now}
+    if db.session.connection().dialect.name == "postgresql":
+        row = _run(_TOUCH_AND_STORE, {**store, **touch}).mappings().first()
+        title = (row["chat_title"],) if row is not None else None
+    else:
+        title = _run(_TOUCH, touch).first()
+        row = _run(_STORE, store).mappings().first()
     if title is None or row is None:
         db.session.rollback()
         return None
@@ -202,7 +223,7 @@ def store_finished(message: Message) -> Stored | None:
         setattr(message, column.key, row[column.key])
     _insert_children(message, message.attachments, _attachments)
     _insert_children(message, message.tool_calls, _tool_calls)
-    siblings = siblings_of(message)
+    siblings = row["sibling_ids"] if "sibling_ids" in row else siblings_of(message)
     db.session.commit()
     return Stored(message, siblings, title[0] is None)
 

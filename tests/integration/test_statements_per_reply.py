@@ -100,3 +100,24 @@ def test_search_finds_finished_replies_but_not_drafts_from_the_index_of_finished
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off; SET LOCAL enable_nestloop = off")
         plan = connection.exec_driver_sql("EXPLAIN " + executed[-1].statement, executed[-1].parameters).scalars()
         assert search.POSTGRES_INDEX_NAME in "\n".join(plan)
+
+
+def test_a_finished_reply_is_stored_with_its_chat_touched_and_its_versions_in_one_statement(stack_database, ann,
+                                                                                           chat_id):
+    chat = db.session.get(Chat, chat_id)
+    user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
+    question, reply = posting.ask(chat, user, "Store me", chat.leaf_id, chat.model)
+    claimed = reply_store.claim_next(chat_id)
+    finished = Message(id=claimed.message_id, chat_id=chat_id, content="Stored.", status="completed",
+                       context_report={"included": 1}, output_tokens=2, attachments=[], tool_calls=[])
+    with recorded_statements() as statements:
+        stored = reply_store.store_finished(finished)
+    assert len(statements) == (1 if stack_database == "postgresql" else 3)
+    assert stored.siblings == [reply.id] and stored.untitled is (chat.title is None)
+    assert (stored.message.parent_id, stored.message.content, stored.message.status) == (question.id, "Stored.",
+                                                                                        "completed")
+    assert db.session.execute(sa.select(Message.content).where(Message.id == reply.id)).scalar_one() == "Stored."
+    gone = Message(id=reply.id, chat_id=chat_id + 10_000, content="late", status="completed", attachments=[],
+                   tool_calls=[])
+    assert reply_store.store_finished(gone) is None  # its chat is not there: nothing stored
+    assert db.session.execute(sa.select(Message.content).where(Message.id == reply.id)).scalar_one() == "Stored."

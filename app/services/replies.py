@@ -168,7 +168,8 @@ def stream_reply(claimed: reply_store.Claimed, lock: ChatLock, log: logging.Logg
         drafts.forget(reply.draft)
         supervisor.release(watched)
         engine.relay().flush()  # the room has every delta before it hears how the reply ended
-        _finish(reply, outcome or Outcome(FAILED, JOB_STOPPED))
+        with engine.finishing():  # a few at a time: the stream loop reads every other reply meanwhile
+            _finish(reply, outcome or Outcome(FAILED, JOB_STOPPED))
     log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
 
 

@@ -3,6 +3,8 @@ events observed by Socket.IO test clients of two members (SPEC §4, §5)."""
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -12,6 +14,7 @@ import requests
 import sqlalchemy as sa
 from rq import Queue
 
+from app import engine
 from app.config import TestConfig
 from app.engine.rq_worker import ConcurrentWorker
 from app.extensions import db, socketio
@@ -343,3 +346,38 @@ def test_a_job_answers_a_chat_asked_again_meanwhile_with_one_claim_per_reply(roo
     assert claims == [first, second]
     db.session.expire_all()
     assert [db.session.get(Message, i).status for i in (first, second)] == ["completed", "completed"]
+
+
+def _stack_of(thread: threading.Thread) -> list[str]:
+    """The names of the functions ``thread`` is in now, innermost first."""
+    frame, names = sys._current_frames().get(thread.ident), []
+    while frame is not None:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names
+
+
+def test_a_reply_whose_stream_ended_waits_for_a_finishing_place_before_it_is_stored_and_announced(room, app):
+    chat, ann, _, sockets = room
+    reply_id = say(ann, chat.id, "Wait your turn [[chunks:3]]")["assistant_message"]["id"]
+    places = engine.finishing()
+    for _ in range(app.config["FINISHING_AT_ONCE"]):
+        places.acquire()  # every place taken, as by replies ending together
+    job = threading.Thread(target=answer_pending_messages, args=(chat.id,), daemon=True)
+    try:
+        job.start()
+        deadline = time.monotonic() + 20
+        while not ("stream_reply" in _stack_of(job) and "acquire" in _stack_of(job)):
+            assert job.is_alive() and time.monotonic() < deadline, "the job never waited for a place"
+            time.sleep(0.01)
+        assert live_state.snapshot(reply_id)["seq"] >= 1  # streamed in full meanwhile
+        db.session.expire_all()
+        assert db.session.get(Message, reply_id).status == "streaming"
+        assert not [n for n, _ in events(sockets[1]) if n == "message.completed"]
+    finally:
+        for _ in range(app.config["FINISHING_AT_ONCE"]):
+            places.release()
+    job.join(timeout=20)
+    db.session.expire_all()
+    assert db.session.get(Message, reply_id).status == "completed"
+    assert [d["message_id"] for n, d in events(sockets[1]) if n == "message.completed"] == [reply_id]

@@ -2,14 +2,13 @@
 
 Each streaming reply keeps its text in a :class:`Draft`. Every ``STREAM_FLUSH_SECONDS``
 one of the process's reply-job threads (they wait while the stream loop reads their
-streams; whichever gets there first) writes the drafts
-that gained at least ``STREAM_FLUSH_CHARS`` characters, or have waited ten intervals,
-all in one UPDATE: on PostgreSQL one statement that joins a VALUES list of every draft
-(psycopg2 sends an UPDATE executed for many rows as one round trip per row: 150 drafts
-took 100–350 ms at 200 replies), on SQLite, which is in-process, one executed for many rows.
-So a process writes at most twice a second
-however many replies it streams, and each reply's writes are bounded by time, never
-by chunk count. Between writes the text is in Redis (``app/services/live_state.py``),
+streams; whichever gets there first) writes the drafts that gained at least
+``STREAM_FLUSH_CHARS`` characters, or have waited ten intervals, all in one UPDATE: on
+PostgreSQL one statement that joins a VALUES list of every draft (psycopg2 sends an UPDATE
+executed for many rows as one round trip per row: 150 drafts took 100–350 ms at 200
+replies), on SQLite, which is in-process, one executed for many rows. So a process writes
+at most twice a second however many replies it streams, and each reply's writes are
+bounded by time, never by chunk count. Between writes the text is in Redis (``app/services/live_state.py``),
 which is what a joining client and the sweeper read.
 """
 from __future__ import annotations

@@ -6,11 +6,10 @@ the next pending reply and reading what it needs (chat, model, provider, the que
 one statement on PostgreSQL (an UPDATE and a SELECT on SQLite), the history one SELECT
 (plus one each for files and tool calls when the path has any), and storing the finished
 reply one statement on PostgreSQL (the chat touched, the message stored, its turn's versions
-read), three on SQLite. The objects these return are the
-app's own models built from the rows and never added to the session, so the code that
-reads them (``app/llm/context.py``, ``to_public``) is the same as everywhere else. The
-statements are built once, and run on the session's connection (its transaction, without
-the ORM's execution layer).
+read), three on SQLite. The objects these return are the app's own models built from the
+rows and never added to the session, so the code that reads them (``app/llm/context.py``,
+``to_public``) is the same as everywhere else. The statements are built once, and run on the
+session's connection (its transaction, without the ORM's execution layer).
 """
 from __future__ import annotations
 
@@ -210,7 +209,8 @@ def store_finished(message: Message) -> Stored | None:
     values = {f"new_{name}": getattr(message, name) for name in FINISHED_FIELDS}
     store = {**values, "new_updated_at": now, "message": message.id}
     touch = {"chat": message.chat_id, "now": now}
-    if db.session.connection().dialect.name == "postgresql":
+    on_postgresql = db.session.connection().dialect.name == "postgresql"
+    if on_postgresql:
         row = _run(_TOUCH_AND_STORE, {**store, **touch}).mappings().first()
         title = (row["chat_title"],) if row is not None else None
     else:
@@ -223,7 +223,7 @@ def store_finished(message: Message) -> Stored | None:
         setattr(message, column.key, row[column.key])
     _insert_children(message, message.attachments, _attachments)
     _insert_children(message, message.tool_calls, _tool_calls)
-    siblings = row["sibling_ids"] if "sibling_ids" in row else siblings_of(message)
+    siblings = row["sibling_ids"] if on_postgresql else siblings_of(message)
     db.session.commit()
     return Stored(message, siblings, title[0] is None)
 

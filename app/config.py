@@ -105,7 +105,8 @@ class Config:
     # Coalescing under load: after a batch of N replies the relay waits N x 1 ms (at most 45 ms).
     STREAM_LINGER_PER_REPLY_MS = float(os.environ.get("CONFAB_STREAM_LINGER_PER_REPLY_MS", 1.0))
     STREAM_MAX_LINGER_MS = float(os.environ.get("CONFAB_STREAM_MAX_LINGER_MS", 45))
-    # Replies a worker process stores and announces at once when many end together (app/engine/__init__.py).
+    # Replies a worker process stores and announces at once when many end together (at least 1;
+    # app/engine/__init__.py).
     FINISHING_AT_ONCE = int(os.environ.get("FINISHING_AT_ONCE", 2))
     STREAM_SWEEP_SECONDS = float(os.environ.get("CONFAB_STREAM_SWEEP_SECONDS", 10))
     STREAM_HEARTBEAT_SECONDS = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_SECONDS", 5))

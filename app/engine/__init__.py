@@ -78,7 +78,8 @@ def finishing() -> threading.BoundedSemaphore:
     time (five runs each at 200 replies), the added p99 was 102–134 ms instead of 110–174, and a
     reply's ``message.completed`` reached its room 47–133 ms after its last delta (median) instead
     of 18–58."""
-    return _per_process("confab.finishing", lambda config: threading.BoundedSemaphore(config["FINISHING_AT_ONCE"]))
+    return _per_process("confab.finishing",
+                        lambda config: threading.BoundedSemaphore(max(1, config["FINISHING_AT_ONCE"])))
 
 
 def supervisor() -> StreamSupervisor:

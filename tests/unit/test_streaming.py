@@ -381,3 +381,16 @@ def test_a_reply_whose_stream_ended_waits_for_a_finishing_place_before_it_is_sto
     db.session.expire_all()
     assert db.session.get(Message, reply_id).status == "completed"
     assert [d["message_id"] for n, d in events(sockets[1]) if n == "message.completed"] == [reply_id]
+
+
+def test_a_finishing_setting_below_one_still_lets_replies_finish(room, app):
+    chat, ann, _, _ = room
+    app.config["FINISHING_AT_ONCE"] = 0
+    app.extensions.pop("confab.finishing", None)
+    reply_id = say(ann, chat.id, "Finish anyway [[chunks:2]]")["assistant_message"]["id"]
+    job = threading.Thread(target=answer_pending_messages, args=(chat.id,), daemon=True)
+    job.start()
+    job.join(timeout=20)
+    assert not job.is_alive(), "the reply never found a place to finish"
+    db.session.expire_all()
+    assert db.session.get(Message, reply_id).status == "completed"

@@ -16,7 +16,8 @@ from tests.support.queries import recorded_executions, recorded_statements
 
 @pytest.fixture
 def stack_database(stack):
-    """An app context on the stack's database; what a test writes is rolled back, never committed."""
+    """An app context on the stack's database; what a test writes is rolled back, unless the code it
+    tests commits (storing a finished reply does, in the test's own chat)."""
     class OnTheStacksDatabase(TestConfig):
         SQLALCHEMY_DATABASE_URI = stack.database_url.replace("postgresql://", "postgresql+psycopg2://")
 

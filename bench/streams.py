@@ -40,10 +40,10 @@ from pathlib import Path
 import psutil
 import redis
 
+from app.demo_llm.script import STAMPS
 from tests.support.stack import Member, Stack
 
 ROOT = Path(__file__).resolve().parents[1]
-STAMP = re.compile(r"<(\d+\.\d+)>")
 REPLY_JOB = re.compile(r"^answer chat (\d+)$")
 PASSWORD = "correct horse battery"
 
@@ -146,7 +146,7 @@ def sample_pss(meter: Meter, names: list[str], stop: threading.Event, peak: list
 def check_stream(stream: dict, chunks: int) -> dict:
     seqs = [seq for seq, _, _ in stream["deltas"]]
     text = "".join(t for _, _, t in stream["deltas"])
-    stamps = STAMP.findall(text)
+    stamps = STAMPS.findall(text)
     ended = stream.get("ended") or {}
     return {
         "completed": ended.get("status") == "completed",
@@ -185,7 +185,7 @@ def first_delta_steps(results: list[dict], jobs: dict[int, tuple[float, float]])
                                      "job_started_to_provider_first_chunk": [], "provider_first_chunk_to_client": []}
     for stream in results:
         job = jobs.get(stream["chatId"])
-        stamp = STAMP.search(stream["deltas"][0][2]) if stream["deltas"] else None
+        stamp = STAMPS.search(stream["deltas"][0][2]) if stream["deltas"] else None
         if job is None or stamp is None:
             continue
         sent = float(stamp.group(1)) * 1000
@@ -268,10 +268,10 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
             first_delta.append(stream["deltas"][0][1] - stream["postedAt"])
             if stream["endedAt"]:
                 ending.append(stream["endedAt"] - stream["deltas"][-1][1])
-            if stamp := STAMP.search(stream["deltas"][0][2]):
+            if stamp := STAMPS.search(stream["deltas"][0][2]):
                 first_sent.append(float(stamp.group(1)) * 1000 - stream["postedAt"])
         for _, received, text in stream["deltas"]:
-            sent_ms = [float(sent) * 1000 for sent in STAMP.findall(text)]
+            sent_ms = [float(sent) * 1000 for sent in STAMPS.findall(text)]
             added = [received - sent for sent in sent_ms]
             latencies.extend(added)
             for sent, latency in zip(sent_ms, added):

@@ -27,8 +27,8 @@ Directives (anywhere in the last user message):
   ``data`` line that is not JSON and an unknown field on every chunk.
 - ``[[history]]`` end the answer with every user message it was sent, so tests can see
   which path of a branched conversation reached the model.
-- ``[[stamp]]`` each content chunk is its own send time, ``<1700000000.123456>``, so a
-  benchmark can measure relay latency end to end.
+- ``[[stamp]]`` each content chunk is its own send time as a word, ``1700000000.123456 ``
+  (:func:`stamp`), so a benchmark can measure relay latency end to end.
 """
 from __future__ import annotations
 
@@ -203,6 +203,17 @@ def answer_text(messages: list[dict], plan: Plan) -> str:
         filler = " ".join(f"word{i}" for i in range(plan.chunks * 2))
         body += f"\n\n{filler}"
     return body
+
+
+STAMPS = re.compile(r"(\d{10}\.\d{6}) ")
+
+
+def stamp(sent_at: float) -> str:
+    """A ``[[stamp]]`` chunk: its send time as a word of prose, found again by :data:`STAMPS`.
+
+    A word, so that a reply of them renders as a paragraph does: stamps in angle brackets
+    made the Markdown parser try every one as inline HTML, ~13 times the cost of prose."""
+    return f"{sent_at:.6f} "
 
 
 def split_chunks(text: str, wanted: int | None) -> list[str]:

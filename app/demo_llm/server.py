@@ -189,7 +189,7 @@ class DemoLLM:
                     yield f"data: {json.dumps(STREAM_ERROR)}\n\n".encode()
                     return
                 await asyncio.sleep(pause)
-                text = f"<{time.time():.6f}>" if plan.stamp else piece
+                text = script.stamp(time.time()) if plan.stamp else piece
                 yield chunk({"content": [{"type": "text", "text": text}] if plan.parts else text})
                 content_sent += 1
             yield chunk({}, finish="tool_calls" if plan.tool_calls else "stop")

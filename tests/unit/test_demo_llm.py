@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import openai
 import pytest
@@ -60,3 +61,16 @@ def test_bad_bodies_get_openai_shaped_errors(demo_llm):
 
     response = requests.post(f"{demo_llm}/v1/chat/completions", data="not json", timeout=5)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_body"
+
+
+def test_stamped_chunks_are_their_send_times_as_words(sdk):
+    before = time.time()
+    stream = sdk.chat.completions.create(model="demo-chat", stream=True,
+                                         messages=[{"role": "user", "content": "hi [[stamp]] [[chunks:12]]"}])
+    texts = [c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content]
+    after = time.time()
+    assert len(texts) == 12
+    assert all(script.STAMPS.fullmatch(text) for text in texts)
+    sent = [float(text) for text in texts]
+    assert before <= sent[0] <= sent[-1] <= after and sent == sorted(sent)
+    assert script.STAMPS.findall("".join(texts)) == [text.strip() for text in texts]

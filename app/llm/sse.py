@@ -12,17 +12,21 @@ own ``APITimeoutError`` and ``APIConnectionError``. A ``data`` that is not JSON 
 skipped rather than ending the reply (it cannot carry text Confab could show).
 
 This is the only module that reaches into the SDK's private streaming helpers (which
-errors a read can raise, and how a finished HTTP/1.1 body is drained); ``pyproject.toml``
-keeps the SDK within the major version they were read from.
+errors a read can raise, how a finished HTTP/1.1 body is drained, and its aiohttp
+transport's reader and error mapping); ``pyproject.toml`` keeps the SDK within the major
+version they were read from.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
 
+import aiohttp
+import httpx2
 import openai
 from openai import APIConnectionError, APITimeoutError
 from openai._streaming import drain_response_async, request_exceptions, timeout_exceptions
+from openai._vendor.httpx_aiohttp.transport import AiohttpResponseStream, map_aiohttp_exceptions
 
 UNEXPLAINED_ERROR = "An error occurred during streaming"  # the SDK's words for an error event without a message
 
@@ -52,41 +56,55 @@ def split_events(buffer: bytes) -> tuple[list[bytes], bytes]:
     return blocks, rest + held
 
 
+def _plain_aiohttp_body(response: httpx2.Response) -> aiohttp.StreamReader | None:
+    """The body's own aiohttp reader, when the SDK's aiohttp transport carries it and nothing
+    needs decoding: read from it directly, each chunk skips four generators (the transport's,
+    and httpx's timing, raw and decoding layers). A compressed body is read through httpx."""
+    stream = getattr(response.stream, "_stream", None)
+    if not isinstance(stream, AiohttpResponseStream):
+        return None
+    if response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+        return None
+    return stream._aiohttp_response.content
+
+
 class ChunkStream(openai.AsyncStream[object]):
     """The SDK's async stream of one chat completion, yielding each chunk as a dict."""
 
+    def __aiter__(self) -> AsyncIterator[object]:
+        """The chunks themselves: the SDK's ``__aiter__`` passes each through one more generator."""
+        return self._iterator
+
     async def __stream__(self) -> AsyncIterator[object]:
         response = self.response
+        body = _plain_aiohttp_body(response)
+        received_bytes = body.iter_any() if body is not None else response.aiter_bytes()
         buffer = b""
         try:
-            async for received in self._received():
-                blocks, buffer = split_events(buffer + received)
-                for block in blocks:
-                    data = event_data(block)
-                    if data is None:
-                        continue
-                    if data.startswith(b"[DONE]"):
-                        if response.http_version == "HTTP/1.1":
-                            await drain_response_async(response)
-                        return
-                    try:
-                        chunk = json.loads(data)
-                    except ValueError:
-                        continue
-                    if isinstance(chunk, dict) and chunk.get("error"):
-                        raise self._stream_error(chunk["error"])
-                    yield chunk
+            with map_aiohttp_exceptions():
+                async for received in received_bytes:
+                    blocks, buffer = split_events(buffer + received)
+                    for block in blocks:
+                        data = event_data(block)
+                        if data is None:
+                            continue
+                        if data.startswith(b"[DONE]"):
+                            if response.http_version == "HTTP/1.1":
+                                await drain_response_async(response)
+                            return
+                        try:
+                            chunk = json.loads(data)
+                        except ValueError:
+                            continue
+                        if isinstance(chunk, dict) and chunk.get("error"):
+                            raise self._stream_error(chunk["error"])
+                        yield chunk
+        except timeout_exceptions() as err:
+            raise APITimeoutError(request=response.request) from err
+        except request_exceptions() as err:
+            raise APIConnectionError(request=response.request) from err
         finally:
             await response.aclose()
-
-    async def _received(self) -> AsyncIterator[bytes]:
-        try:
-            async for received in self.response.aiter_bytes():
-                yield received
-        except timeout_exceptions() as err:
-            raise APITimeoutError(request=self.response.request) from err
-        except request_exceptions() as err:
-            raise APIConnectionError(request=self.response.request) from err
 
     def _stream_error(self, error: object) -> openai.APIError:
         message = error.get("message") if isinstance(error, dict) else None

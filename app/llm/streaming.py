@@ -201,9 +201,41 @@ class ChatStream:
         return stream
 
     async def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        """The events, read in this one generator (each layer of generators costs every chunk)."""
         try:
-            async for event in self._events():
-                yield event
+            stream = await self._open()
+            calls: dict[int, _PartialCall] = {}
+            closed = self._closed
+            async for chunk in stream:
+                if closed.is_set():
+                    return
+                if not isinstance(chunk, dict):
+                    continue
+                usage = chunk.get("usage")
+                if isinstance(usage, dict):
+                    yield _usage(usage)
+                for choice in chunk.get("choices") or ():
+                    if not isinstance(choice, dict):
+                        continue
+                    delta = choice.get("delta")
+                    if isinstance(delta, dict):
+                        for event in delta_events(delta):
+                            yield event
+                        if delta.get("tool_calls"):
+                            _collect_tool_calls(calls, delta["tool_calls"])
+                            for index, partial in sorted(calls.items()):
+                                if partial.name and not partial.announced:
+                                    partial.announced = True
+                                    yield ToolCallStarted(index, partial.id or f"call_{index}", partial.name)
+                    finish = choice.get("finish_reason")
+                    if finish:
+                        if calls:
+                            yield ToolCalls(tuple(
+                                ToolCallRequest(p.id or f"call_{i}", p.name, "".join(p.arguments))
+                                for i, p in sorted(calls.items())
+                            ))
+                            calls = {}
+                        yield Finish(str(finish))
         except Exception as exc:
             if self._closed.is_set():
                 return  # closed from another thread: whatever the read raised, the stream is over
@@ -213,41 +245,6 @@ class ChatStream:
         finally:
             if self._sdk_stream is not None:
                 await self._sdk_stream.close()
-
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        stream = await self._open()
-        calls: dict[int, _PartialCall] = {}
-        closed = self._closed
-        async for chunk in stream:
-            if closed.is_set():
-                return
-            if not isinstance(chunk, dict):
-                continue
-            usage = chunk.get("usage")
-            if isinstance(usage, dict):
-                yield _usage(usage)
-            for choice in chunk.get("choices") or ():
-                if not isinstance(choice, dict):
-                    continue
-                delta = choice.get("delta")
-                if isinstance(delta, dict):
-                    for event in delta_events(delta):
-                        yield event
-                    if delta.get("tool_calls"):
-                        _collect_tool_calls(calls, delta["tool_calls"])
-                        for index, partial in sorted(calls.items()):
-                            if partial.name and not partial.announced:
-                                partial.announced = True
-                                yield ToolCallStarted(index, partial.id or f"call_{index}", partial.name)
-                finish = choice.get("finish_reason")
-                if finish:
-                    if calls:
-                        yield ToolCalls(tuple(
-                            ToolCallRequest(p.id or f"call_{i}", p.name, "".join(p.arguments))
-                            for i, p in sorted(calls.items())
-                        ))
-                        calls = {}
-                    yield Finish(str(finish))
 
 
 def _close_soon(stream: openai.AsyncStream) -> None:

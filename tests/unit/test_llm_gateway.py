@@ -1,6 +1,8 @@
 """The LLM gateway against the demo server over real HTTP through the openai SDK (SPEC §4, §9)."""
 from __future__ import annotations
 
+import gzip
+import http.server
 import json
 import threading
 import time
@@ -298,3 +300,70 @@ def test_every_content_part_form_is_kept_in_order():
         ("ContentDelta", "nulfree"),
     ]
     assert [e.text for e in delta_events({"reasoning_content": "r", "content": "c", "refusal": "no"})] == ["r", "c", "no"]
+
+
+class _ScriptedProvider(http.server.BaseHTTPRequestHandler):
+    """A provider whose event stream is the class's ``body`` (gzipped with ``gzipped``), and
+    which then stalls for ``stall`` seconds before ending it."""
+
+    body = b""
+    gzipped = False
+    stall = 0.0
+
+    def do_POST(self):  # noqa: N802 (the handler's own name)
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = gzip.compress(self.body) if self.gzipped else self.body
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        if self.gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.stall:
+            self.wfile.write(body[:-1])
+            self.wfile.flush()
+            time.sleep(self.stall)
+            body = body[-1:]
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def scripted_provider(app):
+    """Point the demo provider at a :class:`_ScriptedProvider` subclass; yields it to script."""
+    handler = type("Provider", (_ScriptedProvider,), {})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    provider = db.session.execute(sa.select(LlmProvider).where(LlmProvider.key == "demo")).scalar_one()
+    provider.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    db.session.commit()
+    yield handler
+    server.shutdown()
+    server.server_close()
+
+
+def _events_body(*texts: str) -> bytes:
+    chunks = [{"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]} for text in texts]
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    return b"".join(f"data: {json.dumps(chunk)}\n\n".encode() for chunk in chunks) + b"data: [DONE]\n\n"
+
+
+def test_a_compressed_event_stream_is_read_like_a_plain_one(scripted_provider):
+    scripted_provider.body, scripted_provider.gzipped = _events_body("Hello", ", ", "world"), True
+    model = db.session.get(LlmModel, "demo-chat")
+    events = _collect(_stream(model, "hi"))
+    assert [e.text for e in events if isinstance(e, ContentDelta)] == ["Hello", ", ", "world"]
+    assert isinstance(events[-1], Finish) and events[-1].reason == "stop"
+
+
+def test_a_stream_that_stalls_past_the_timeout_fails_as_retryable_after_its_text(app, scripted_provider, monkeypatch):
+    monkeypatch.setitem(app.config, "LLM_TIMEOUT_SECONDS", 0.5)  # read when the client for this server is made
+    scripted_provider.body, scripted_provider.stall = _events_body("partial"), 3
+    model = db.session.get(LlmModel, "demo-chat")
+    received = []
+    with pytest.raises(LlmError) as caught:
+        _read(_stream(model, "hi"), lambda events: received.append(events[-1]))
+    assert [e.text for e in received if isinstance(e, ContentDelta)] == ["partial"]
+    assert caught.value.retryable and "took too long" in caught.value.message

@@ -1,5 +1,6 @@
-"""How many database connections a process keeps (:func:`pool_options`), and how pooled
-connections are checked before use: only after they sat idle.
+"""How many database connections a process keeps (:func:`pool_options`), how pooled
+connections are checked before use (only after they sat idle), and the connections on which
+a statement commits as it runs (:func:`autocommit_connection`).
 
 SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` at every checkout, a round trip
 before each request's and each reply's first query. A connection in steady use has
@@ -10,12 +11,21 @@ one that fails is discarded and the pool connects afresh, as with ``pool_pre_pin
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from app.extensions import db
+
 RETURNED_AT = "confab.returned_at"
+AUTOCOMMIT_ENGINE = "confab.autocommit_engine"
+# Its users are few at a time: replies finishing (``FINISHING_AT_ONCE``), one writer of drafts,
+# and job threads looking for a chat's next reply.
+AUTOCOMMIT_POOL = {"pool_size": 4, "max_overflow": 12}
 
 
 def pool_options(database_uri: str, size: int, overflow: int) -> dict:
@@ -47,3 +57,32 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
                 cursor.close()
         except engine.dialect.loaded_dbapi.Error as exc:
             raise sa.exc.DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+
+
+@contextmanager
+def autocommit_connection() -> Iterator[sa.Connection | None]:
+    """On PostgreSQL, a connection on which each statement commits as it runs; None when the
+    caller must use the session instead: on SQLite, or while the session has a transaction open
+    (a statement on another connection would not see its writes, and would wait for its locks).
+
+    psycopg2 sends a transaction's BEGIN and COMMIT each in a round trip of its own: a write
+    of one statement takes three, here one. The connections come from an engine of their
+    own, made on first use in each process (``forget_inherited_connections`` drops a forked
+    one), so the main pool's never switch isolation level: switching back costs a round trip."""
+    if db.session().in_transaction() or db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    engine = current_app.extensions.get(AUTOCOMMIT_ENGINE)
+    if engine is None:
+        engine = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT", **AUTOCOMMIT_POOL)
+        ping_after_idle(engine, current_app.config["DB_PING_AFTER_IDLE_SECONDS"])
+        current_app.extensions[AUTOCOMMIT_ENGINE] = engine
+    with engine.connect() as connection:
+        yield connection
+
+
+def forget_autocommit_engine(app) -> None:
+    """In a forked process: drop the inherited autocommit engine without touching its connections."""
+    engine = app.extensions.pop(AUTOCOMMIT_ENGINE, None)
+    if engine is not None:
+        engine.dispose(close=False)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from flask import Flask
 from rq import get_current_job
 
+from app.db_pool import forget_autocommit_engine
 from app.extensions import db
 
 _app: Flask | None = None
@@ -44,6 +45,7 @@ def forget_inherited_connections(app: Flask) -> None:
     with _fork_lock:
         if os.getpid() != app.extensions["confab.pid"]:
             db.engine.dispose(close=False)
+            forget_autocommit_engine(app)
             app.extensions["confab.pid"] = os.getpid()
 
 

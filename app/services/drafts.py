@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from app.db_pool import autocommit_connection
 from app.extensions import db
 from app.models import Message
 from app.models.base import utcnow
@@ -52,9 +53,11 @@ def write_drafts(rows: list[dict]) -> None:
     the database takes one; a message that is no longer streaming keeps what it has."""
     written_at = utcnow()
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_store_all, {"ids": [row["message_id"] for row in rows],
-                                        "texts": [row["text"] for row in rows],
-                                        "thinkings": [row["thinking"] for row in rows], "written_at": written_at})
+        with autocommit_connection() as alone:  # with no transaction open: one round trip, not three
+            (alone or db.session).execute(_store_all, {"ids": [row["message_id"] for row in rows],
+                                                       "texts": [row["text"] for row in rows],
+                                                       "thinkings": [row["thinking"] for row in rows],
+                                                       "written_at": written_at})
     else:
         db.session.execute(_store_each, [{**row, "written_at": written_at} for row in rows])
 

@@ -13,11 +13,13 @@ session's connection (its transaction, without the ORM's execution layer).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from app.db_pool import autocommit_connection
 from app.extensions import db
 from app.models import Attachment, Chat, LlmModel, LlmProvider, Message, ToolCall, User
 from app.models.base import utcnow
@@ -103,7 +105,10 @@ def claim_next(chat_id: int) -> Claimed | None:
 
 
 def next_pending(chat_id: int) -> int | None:
-    """The id of the chat's oldest pending reply, if any."""
+    """The id of the chat's oldest pending reply, if any (one round trip on PostgreSQL)."""
+    with autocommit_connection() as alone:
+        if alone is not None:
+            return alone.execute(_NEXT_PENDING, {"in_chat": chat_id}).scalar()
     message_id = _run(_NEXT_PENDING, {"in_chat": chat_id}).scalar()
     db.session.commit()
     return message_id
@@ -201,7 +206,9 @@ _TOUCH_AND_STORE = (
 def store_finished(message: Message) -> Stored | None:
     """Write a finished reply (``message``: unsaved, holding its id, ``FINISHED_FIELDS``, new
     files and tool calls), touch its chat, and commit; None if the reply is gone. One statement on
-    PostgreSQL (and one more each for new files and tool calls), three on SQLite.
+    PostgreSQL (and one more each for new files and tool calls), three on SQLite. Without files or
+    tool calls, and with no transaction of the caller's open, PostgreSQL's one statement commits
+    as it runs: one round trip, where BEGIN and COMMIT would take two more.
 
     The chat's row is updated first, as deleting a chat locks it before its messages: the
     same order in both keeps the two from deadlocking."""
@@ -209,9 +216,10 @@ def store_finished(message: Message) -> Stored | None:
     values = {f"new_{name}": getattr(message, name) for name in FINISHED_FIELDS}
     store = {**values, "new_updated_at": now, "message": message.id}
     touch = {"chat": message.chat_id, "now": now}
-    on_postgresql = db.session.connection().dialect.name == "postgresql"
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
     if on_postgresql:
-        row = _run(_TOUCH_AND_STORE, {**store, **touch}).mappings().first()
+        with autocommit_connection() if not (message.attachments or message.tool_calls) else nullcontext() as alone:
+            row = (alone or db.session.connection()).execute(_TOUCH_AND_STORE, {**store, **touch}).mappings().first()
         title = (row["chat_title"],) if row is not None else None
     else:
         title = _run(_TOUCH, touch).first()

@@ -122,3 +122,29 @@ def test_a_finished_reply_is_stored_with_its_chat_touched_and_its_versions_in_on
                    tool_calls=[])
     assert reply_store.store_finished(gone) is None  # its chat is not there: nothing stored
     assert db.session.execute(sa.select(Message.content).where(Message.id == reply.id)).scalar_one() == "Stored."
+
+
+def test_drafts_a_finished_reply_and_the_look_for_the_next_commit_as_they_run_on_postgresql(stack_database, ann,
+                                                                                          chat_id):
+    """As a reply job runs them, with no transaction open: on PostgreSQL each is one statement on
+    an autocommit connection (one round trip, not BEGIN, the statement and COMMIT)."""
+    chat = db.session.get(Chat, chat_id)
+    user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
+    posting.ask(chat, user, "Commit me", chat.leaf_id, chat.model)
+    claimed = reply_store.claim_next(chat_id)
+    db.session.commit()
+    db.session.remove()
+    with recorded_executions() as executed:
+        drafts.write_drafts([{"message_id": claimed.message_id, "text": "Half", "thinking": None}])
+        db.session.commit()
+        db.session.remove()
+        stored = reply_store.store_finished(Message(id=claimed.message_id, chat_id=chat_id, content="Whole.",
+                                                    status="completed", attachments=[], tool_calls=[]))
+        db.session.remove()
+        pending = reply_store.next_pending(chat_id)
+    on_postgresql = stack_database == "postgresql"
+    committed_alone = [execution.autocommit for execution in executed]
+    assert committed_alone == [True] * 3 if on_postgresql else not any(committed_alone)
+    assert (stored.message.content, stored.message.status, pending) == ("Whole.", "completed", None)
+    db.session.remove()
+    assert db.session.get(Message, claimed.message_id).content == "Whole."

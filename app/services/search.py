@@ -1,6 +1,6 @@
 """Full-text search over an account's conversations (the ``search_chats`` tool, SPEC §7).
 
-PostgreSQL ranks with its own text search (``to_tsvector``/``websearch_to_tsquery``, a GIN
+PostgreSQL ranks with its own text search (``to_tsvector``/``to_tsquery`` of the query's words, a GIN
 index of finished messages: a streaming reply's text is rewritten every half second, and
 indexing each draft cost PostgreSQL CPU at every write); the embedded SQLite default with FTS5
 (``messages_fts``, kept in step with the messages table by triggers). Either way only the
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Chat, Membership, Message
+from app.models.chats import UNFINISHED
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -28,12 +29,13 @@ SQLITE_FTS = [
     "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
     "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
 ]
+# Finished messages, in the same words in the PostgreSQL index and in both queries: PostgreSQL
+# uses a partial index only for a query that implies its predicate.
+FINISHED = "status NOT IN ({})".format(", ".join(f"'{status}'" for status in UNFINISHED))
 POSTGRES_INDEX_NAME = "ix_messages_finished_fts"
 POSTGRES_INDEX = (f"CREATE INDEX CONCURRENTLY {POSTGRES_INDEX_NAME} ON messages "
-                  "USING gin (to_tsvector('simple', content)) WHERE status NOT IN ('pending', 'streaming')")
-
-# The index's predicate, word for word: PostgreSQL uses a partial index only for a query that implies it.
-_FINISHED = sa.text("messages.status NOT IN ('pending', 'streaming')")
+                  f"USING gin (to_tsvector('simple', content)) WHERE {FINISHED}")
+_FINISHED = sa.text(f"messages.{FINISHED}")
 
 
 def search(account_id: int, user_id: int | None, query: str, limit: int = 5) -> list[dict]:
@@ -75,7 +77,7 @@ def _sqlite(account_id: int, match: str, limit: int):
         "SELECT c.id, c.title, m.id, m.role, m.created_at, snippet(messages_fts, 0, '«', '»', '…', 16) "
         "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN chats c ON c.id = m.chat_id "
         "WHERE messages_fts MATCH :match AND c.account_id = :account AND m.role IN ('user', 'assistant') "
-        "AND m.status NOT IN ('pending', 'streaming') "
+        f"AND m.{FINISHED} "
         "ORDER BY bm25(messages_fts), m.id DESC LIMIT :limit"
     ), {"match": match, "account": account_id, "limit": limit}).all()
 

@@ -10,6 +10,7 @@ one that fails is discarded and the pool connects afresh, as with ``pool_pre_pin
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ AUTOCOMMIT_ENGINE = "confab.autocommit_engine"
 # Its users are few at a time: replies finishing (``FINISHING_AT_ONCE``), one writer of drafts,
 # and job threads looking for a chat's next reply.
 AUTOCOMMIT_POOL = {"pool_size": 4, "max_overflow": 12}
+_creating = threading.Lock()  # job threads finishing together must not each make an engine
 
 
 def pool_options(database_uri: str, size: int, overflow: int) -> dict:
@@ -74,9 +76,12 @@ def autocommit_connection() -> Iterator[sa.Connection | None]:
         return
     engine = current_app.extensions.get(AUTOCOMMIT_ENGINE)
     if engine is None:
-        engine = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT", **AUTOCOMMIT_POOL)
-        ping_after_idle(engine, current_app.config["DB_PING_AFTER_IDLE_SECONDS"])
-        current_app.extensions[AUTOCOMMIT_ENGINE] = engine
+        with _creating:
+            engine = current_app.extensions.get(AUTOCOMMIT_ENGINE)
+            if engine is None:
+                engine = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT", **AUTOCOMMIT_POOL)
+                ping_after_idle(engine, current_app.config["DB_PING_AFTER_IDLE_SECONDS"])
+                current_app.extensions[AUTOCOMMIT_ENGINE] = engine
     with engine.connect() as connection:
         yield connection
 

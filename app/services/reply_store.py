@@ -218,7 +218,8 @@ def store_finished(message: Message) -> Stored | None:
     touch = {"chat": message.chat_id, "now": now}
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
     if on_postgresql:
-        with autocommit_connection() if not (message.attachments or message.tool_calls) else nullcontext() as alone:
+        one_statement = not (message.attachments or message.tool_calls)
+        with autocommit_connection() if one_statement else nullcontext() as alone:
             row = (alone or db.session.connection()).execute(_TOUCH_AND_STORE, {**store, **touch}).mappings().first()
         title = (row["chat_title"],) if row is not None else None
     else:

@@ -1,7 +1,8 @@
 """The reply engine: how one worker process runs many streaming replies at once.
 
 - ``rq_worker.py``: the RQ worker that runs up to ``STREAMS_PER_WORKER`` jobs at once,
-  each in its own thread (the only module that touches RQ's internals).
+  each in its own thread (the only module that touches RQ's internals); the threads are
+  ``job_threads.py``'s, and ``deadlines.py`` keeps every job's time limit in one thread.
 - ``loop.py``: one asyncio event loop per process that reads every reply's model
   stream (the job threads wait for it).
 - ``relay.py``: one thread per process that sends the deltas of every reply in

@@ -2,38 +2,40 @@
 
 RQ has no concurrent worker (rq/rq#1790); RQ 3 does let one worker hold several
 executions. This worker takes a job whenever one of its ``slots`` is free and hands it
-to one of its job threads (daemon threads, started as needed and kept for the next
-jobs), which runs it with RQ's own bookkeeping: the job is in the started registry, has
-its execution record and status, gets RQ's hard time limit (kept for every job of the
-process by one watchdog thread, :class:`SharedTimerDeathPenalty`, as the alarm signal
-serves only the main thread and RQ's ``TimerDeathPenalty`` starts a thread per job) and
-lands in the finished or failed registry. Stream threads spend nearly all their time
-waiting on sockets, so one process holds hundreds of replies on a few MB; a thread pool
-per process was chosen over many single-job workers by measurement (README, "Streaming
-engine").
+to one of its job threads (``job_threads.py``), which runs it with RQ's own bookkeeping:
+the job is in the started registry, has its execution record and status, gets RQ's hard
+time limit (kept for every job of the process by one watchdog thread, ``deadlines.py``,
+as the alarm signal serves only the main thread and RQ's ``TimerDeathPenalty`` starts a
+thread per job) and lands in the finished or failed registry. Stream threads spend nearly
+all their time waiting on sockets, so one process holds hundreds of replies on a few MB;
+a thread pool per process was chosen over many single-job workers by measurement
+(README, "Streaming engine"). RQ writes a job's start in two Redis round trips and its
+success in four; this worker writes each in one (:meth:`ConcurrentWorker.start_execution`,
+:meth:`ConcurrentWorker.handle_job_success`).
 
-This is the only module that touches RQ's internals.
+This is the only module that touches RQ's internals (``pyproject.toml`` keeps RQ within
+the major version they were read from).
 """
 from __future__ import annotations
 
-import ctypes
-import heapq
-import itertools
-import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from queue import SimpleQueue
 
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
-from rq.job import Job
+from rq.executions import Execution
+from rq.job import Job, JobStatus
 from rq.queue import Queue
+from rq.rate_limit import release_slot
+from rq.registry import StartedJobRegistry
 from rq.timeouts import BaseDeathPenalty, JobTimeoutException
+from rq.utils import now
 from rq.worker import WorkerStatus
+
+from app.engine.deadlines import Watchdog
+from app.engine.job_threads import JobThreads
 
 SLOT_WAIT_SECONDS = 5
 HEARTBEAT_EVERY_SECONDS = 1.0
@@ -47,65 +49,7 @@ def _timeout_exception(base: type[Exception], seconds: int) -> type[Exception]:
     return type(base.__name__, (base,), {"__init__": lambda self, *args: base.__init__(self, message)})
 
 
-class _Watchdog:
-    """One thread per process that raises RQ's timeout in each job thread past its deadline."""
-
-    def __init__(self) -> None:
-        self._start_afresh()
-        os.register_at_fork(after_in_child=self._start_afresh)
-
-    def _start_afresh(self) -> None:
-        """Empty, with no thread yet (in a forked child the parent's thread did not come along)."""
-        self._changed = threading.Condition()
-        self._deadlines: list[tuple[float, int]] = []  # a heap; entries of finished jobs are skipped
-        self._watched: dict[int, tuple[int, type[BaseException]]] = {}
-        self._keys = itertools.count()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the thread now, from the calling thread (whose nice level it takes), if not yet."""
-        with self._changed:
-            self._start_thread()
-
-    def _start_thread(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="rq-job-deadlines", daemon=True)
-            self._thread.start()
-
-    def watch(self, seconds: float, thread_id: int, exception: type[BaseException]) -> int:
-        key = next(self._keys)
-        with self._changed:
-            self._watched[key] = (thread_id, exception)
-            heapq.heappush(self._deadlines, (time.monotonic() + seconds, key))
-            if len(self._deadlines) > 2 * len(self._watched) + 64:  # drop the finished jobs' entries
-                self._deadlines = [entry for entry in self._deadlines if entry[1] in self._watched]
-                heapq.heapify(self._deadlines)
-            self._start_thread()
-            self._changed.notify()
-        return key
-
-    def forget(self, key: int) -> None:
-        with self._changed:
-            self._watched.pop(key, None)
-
-    def _run(self) -> None:
-        with self._changed:
-            while True:
-                while self._deadlines and self._deadlines[0][1] not in self._watched:
-                    heapq.heappop(self._deadlines)
-                if not self._deadlines:
-                    self._changed.wait()
-                    continue
-                deadline, key = self._deadlines[0]
-                if (left := deadline - time.monotonic()) > 0:
-                    self._changed.wait(left)
-                    continue
-                heapq.heappop(self._deadlines)
-                thread_id, exception = self._watched.pop(key)
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exception))
-
-
-_watchdog = _Watchdog()
+_watchdog = Watchdog()
 
 
 class SharedTimerDeathPenalty(BaseDeathPenalty):
@@ -127,67 +71,6 @@ class SharedTimerDeathPenalty(BaseDeathPenalty):
             self._key = None
 
 
-class _JobThreads:
-    """Daemon threads that run what they are given, started as needed and kept for the next
-    work (a process's exit does not wait for them, as RQ's cold shutdown expects). Each runs
-    ``nice`` steps below the process's other threads (:func:`lower_this_thread`)."""
-
-    def __init__(self, nice: int = 0) -> None:
-        self._work: SimpleQueue[tuple[Callable[[], None], Callable[[], None]]] = SimpleQueue()
-        self._idle = 0
-        self._lock = threading.Lock()
-        self._nice = nice
-
-    def run(self, work: Callable[[], None], then: Callable[[], None]) -> None:
-        """Run ``work`` in an idle thread, or in a new one when none is idle; ``then`` runs after
-        it, once that thread counts as idle again (so a slot it frees finds it idle)."""
-        with self._lock:
-            start = self._idle == 0
-            if not start:
-                self._idle -= 1
-        self._work.put((work, then))
-        if start:
-            threading.Thread(target=self._serve, name="rq-job", daemon=True).start()
-
-    def _serve(self) -> None:
-        lower_this_thread(self._nice)
-        while True:
-            work, then = self._work.get()
-            _survive(work)
-            with self._lock:
-                self._idle += 1
-            _survive(then)
-
-
-def lower_this_thread(steps: int) -> None:
-    """Run the calling thread ``steps`` nice levels lower, so that when the machine is busy the
-    operating system gives the process's other threads the cores first: the stream loop, which
-    reads every reply's chunks, and the relay. Under 200 replies at once the job threads, each
-    woken by its own database or Redis round trip, kept the stream loop waiting for a core
-    ~65 % of the time, and a reply's request reached the model 130-240 ms after its job began.
-
-    A thread started from a lowered thread inherits its level, so the process's shared threads
-    are started before any job (:meth:`ConcurrentWorker.bootstrap`). Linux only, where a nice
-    value belongs to a thread; a thread may always lower itself. Elsewhere, or if refused, the
-    thread runs at the process's priority."""
-    if steps <= 0 or not sys.platform.startswith("linux"):
-        return
-    thread = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + steps))
-    except OSError as exc:
-        logging.getLogger(__name__).warning("job threads run at the process's priority: %s", exc)
-
-
-def _survive(call: Callable[[], None]) -> None:
-    """Call, logging what it raises: a thread counted idle must live to take its next work (a job
-    records its own failure; what is left to reach here is Redis failing, or a late time limit)."""
-    try:
-        call()
-    except BaseException:
-        logging.getLogger(__name__).exception("a job thread's work raised")
-
-
 class ConcurrentWorker(SimpleWorker):
     """Runs up to ``slots`` jobs at once. Warm shutdown stops taking jobs and waits for the running ones."""
 
@@ -199,7 +82,7 @@ class ConcurrentWorker(SimpleWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._free_slots = threading.BoundedSemaphore(self.slots)
-        self._job_threads = _JobThreads(self.job_thread_nice)
+        self._job_threads = JobThreads(self.job_thread_nice)
         self._running: set[str] = set()  # the ids of the jobs running now
         self._running_lock = threading.Lock()
         self._none_running = threading.Condition(self._running_lock)
@@ -262,11 +145,64 @@ class ConcurrentWorker(SimpleWorker):
     def _run_job(self, job: Job, queue: Queue) -> None:
         threading.current_thread().name = f"rq-job-{job.id}"
         try:
-            execution = self.prepare_execution(job)
+            execution = self.start_execution(job, queue)
         except Exception:  # Redis failed: the job stays in RQ's intermediate queue for its maintenance
             self.log.exception("Worker %s: could not record the execution of job %s", self.name, job.id)
             return
         self.perform_job(job, queue, execution)
+
+    def start_execution(self, job: Job, queue: Queue) -> Execution:
+        """What RQ writes before a job runs, in one round trip (it takes two: the execution
+        record and the worker busy, then the heartbeats and the job started, out of the
+        intermediate queue)."""
+        with self.connection.pipeline() as pipeline:
+            heartbeat_ttl = self.get_heartbeat_ttl(job)
+            execution = Execution.create(job, heartbeat_ttl, pipeline=pipeline, worker_name=self.name)
+            self.executions[execution.id] = execution
+            self.set_state(WorkerStatus.BUSY, pipeline=pipeline)
+            self.heartbeat(heartbeat_ttl, pipeline=pipeline)
+            job.heartbeat(now(), heartbeat_ttl, pipeline=pipeline)
+            job.prepare_for_execution(self.name, pipeline=pipeline)
+            pipeline.persist(job.key)
+            if len(self.queues) == 1:  # as RQ: with several queues, its maintenance clears the intermediate one
+                pipeline.lrem(queue.intermediate_queue_key, 1, job.id)
+            pipeline.execute()
+        return execution
+
+    def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
+        """Written with the execution record (:meth:`start_execution`)."""
+
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
+        """The job's end time; its last heartbeat goes out with its outcome when it succeeded
+        (:meth:`handle_job_success`), in a round trip of its own as RQ does when it failed."""
+        if job.get_status(refresh=False) == JobStatus.FAILED:
+            super().handle_execution_ended(job, queue, heartbeat_ttl)
+            return
+        job.ended_at = now()
+
+    def handle_job_success(self, job: Job, queue: Queue, started_job_registry: StartedJobRegistry,
+                           execution: Execution) -> None:
+        """RQ's record of a success (the job finished with its result, in the finished registry,
+        its execution removed, the worker's counts) in one round trip. RQ takes four: the last
+        heartbeat, then a WATCH and a read of the job's dependents before its transaction.
+        Confab's jobs have no dependents (``app/jobs/queue.py`` enqueues none that depends on
+        another); a job that repeats goes through RQ's own."""
+        if job.repeats_left:
+            job.heartbeat(job.ended_at, 0)
+            super().handle_job_success(job, queue, started_job_registry, execution)
+            return
+        result_ttl = job.get_result_ttl(self.default_result_ttl)
+        with self.connection.pipeline() as pipeline:
+            job.heartbeat(job.ended_at, 0, pipeline=pipeline)
+            self.increment_successful_job_count(pipeline=pipeline)
+            self.increment_total_working_time(job.ended_at - job.started_at, pipeline)
+            if result_ttl != 0:
+                job._handle_success(result_ttl, pipeline=pipeline, worker_name=self.name, execution_id=execution.id,
+                                    execution_started_at=execution.created_at, execution_ended_at=job.ended_at)
+            job.cleanup(result_ttl, pipeline=pipeline, remove_from_queue=False)
+            self.cleanup_execution(job, pipeline=pipeline, execution=execution)
+            pipeline.execute()
+        release_slot(job)
 
     def _job_ended(self, job_id: str) -> None:
         with self._running_lock:

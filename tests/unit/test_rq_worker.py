@@ -12,11 +12,13 @@ import pytest
 import redis
 from rq import Queue
 from rq.exceptions import StopRequested
+from rq.executions import ExecutionRegistry
 from rq.timeouts import JobTimeoutException
 
 from app.engine import rq_worker
-from app.engine.rq_worker import (HEARTBEAT_EVERY_SECONDS, ConcurrentWorker, SharedTimerDeathPenalty, _JobThreads,
-                                  _Watchdog)
+from app.engine.deadlines import Watchdog
+from app.engine.job_threads import JobThreads
+from app.engine.rq_worker import HEARTBEAT_EVERY_SECONDS, ConcurrentWorker, SharedTimerDeathPenalty
 from app.jobs.queue import enqueue_replies, queue
 from app.redis_client import get_redis
 
@@ -90,8 +92,72 @@ def test_jobs_run_in_job_threads_kept_for_the_next_jobs(app):
     assert threading.current_thread() not in RAN_ON
 
 
+def _round_trips_of_each_job(monkeypatch) -> list[list[str]]:
+    """The Redis round trips each job's thread makes while it runs the job, RQ's records included."""
+    per_job: list[list[str]] = []
+    running = threading.local()
+    for owner, method in ((redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")):
+        original = getattr(owner, method)
+
+        def counted(self, *args, _original=original, _name=method, **kwargs):
+            if getattr(running, "calls", None) is not None and not getattr(self, "explicit_transaction", False):
+                running.calls.append(_name)
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(owner, method, counted)
+    run_job = ConcurrentWorker._run_job
+
+    def run_and_count(self, job, queue) -> None:
+        running.calls = []
+        try:
+            run_job(self, job, queue)
+        finally:
+            per_job.append(running.calls)
+            running.calls = None
+    monkeypatch.setattr(ConcurrentWorker, "_run_job", run_and_count)
+    return per_job
+
+
+def test_a_job_s_start_and_success_are_recorded_as_rq_records_them_in_one_round_trip_each(app, monkeypatch):
+    RAN_ON.clear()
+    jobs_queue = Queue("one-round-trip", connection=get_redis())
+    job = jobs_queue.enqueue(note_the_thread, 0, result_ttl=60)
+    round_trips = _round_trips_of_each_job(monkeypatch)
+    worker = ConcurrentWorker.configured(2)([jobs_queue], connection=get_redis())
+    worker.work(burst=True)
+    monkeypatch.undo()
+    assert round_trips == [["execute", "execute"]]  # RQ's own takes six
+    job.refresh()
+    assert job.get_status() == "finished" and job.return_value() == 1
+    assert job.worker_name == worker.name and job.started_at <= job.ended_at <= job.last_heartbeat
+    assert jobs_queue.finished_job_registry.get_job_ids() == [job.id]
+    assert jobs_queue.started_job_registry.get_job_ids() == []
+    assert job.id not in jobs_queue.get_job_ids()
+    assert get_redis().llen(jobs_queue.intermediate_queue_key) == 0
+    assert ExecutionRegistry(job.id, connection=get_redis()).get_execution_ids() == []
+    assert 0 < get_redis().ttl(job.key) <= 60
+    assert int(_field(worker, "successful_job_count")) == 1 and float(_field(worker, "total_working_time")) >= 0
+
+
+def fails() -> None:
+    raise RuntimeError("the provider went away")
+
+
+def test_a_job_that_raises_is_recorded_failed_as_rq_records_it(app):
+    jobs_queue = Queue("failing", connection=get_redis())
+    job = jobs_queue.enqueue(fails, failure_ttl=600)
+    worker = ConcurrentWorker.configured(2)([jobs_queue], connection=get_redis())
+    worker.work(burst=True)
+    job.refresh()
+    assert job.get_status() == "failed" and "the provider went away" in job.latest_result().exc_string
+    assert job.last_heartbeat is not None and job.started_at <= job.ended_at
+    assert jobs_queue.failed_job_registry.get_job_ids() == [job.id]
+    assert jobs_queue.started_job_registry.get_job_ids() == []
+    assert ExecutionRegistry(job.id, connection=get_redis()).get_execution_ids() == []
+    assert int(_field(worker, "failed_job_count")) == 1
+
+
 def test_a_job_thread_lives_on_after_what_it_runs_raises():
-    threads, ran_on, ended = _JobThreads(), [], threading.Event()
+    threads, ran_on, ended = JobThreads(), [], threading.Event()
 
     def fails() -> None:
         ran_on.append(threading.current_thread())
@@ -118,7 +184,7 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a 
 
 @linux_only
 def test_job_threads_run_their_nice_steps_below_the_thread_that_started_them():
-    threads, levels, done = _JobThreads(nice=3), [], threading.Event()
+    threads, levels, done = JobThreads(nice=3), [], threading.Event()
     for _ in range(2):
         threads.run(lambda: levels.append(_nice()), done.set)
         assert done.wait(5)
@@ -140,7 +206,7 @@ def note_the_levels() -> None:
 def test_a_worker_runs_its_jobs_lowered_and_its_shared_threads_at_its_own_level(app, monkeypatch):
     """The watchdog and what ``on_start`` starts (the stream loop) begin before any job thread,
     which would pass its lower level on to a thread it started."""
-    monkeypatch.setattr(rq_worker, "_watchdog", _Watchdog())  # as in a new worker process: no thread yet
+    monkeypatch.setattr(rq_worker, "_watchdog", Watchdog())  # as in a new worker process: no thread yet
     LEVELS.clear()
     started_by = []
     jobs_queue = Queue("lowered", connection=get_redis())
@@ -196,7 +262,7 @@ def test_a_job_past_its_time_limit_is_stopped_by_the_one_watchdog_thread_of_the_
 
 
 def test_the_watchdog_forgets_the_deadlines_of_finished_jobs():
-    watchdog = _Watchdog()
+    watchdog = Watchdog()
     for _ in range(1000):
         watchdog.forget(watchdog.watch(3600, threading.get_ident(), RuntimeError))
     assert len(watchdog._deadlines) <= 64 + 2

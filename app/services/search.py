@@ -1,10 +1,10 @@
 """Full-text search over an account's conversations (the ``search_chats`` tool, SPEC §7).
 
 PostgreSQL ranks with its own text search (``to_tsvector``/``to_tsquery`` of the query's words, a GIN
-index of finished messages: a streaming reply's text is rewritten every half second, and
-indexing each draft cost PostgreSQL CPU at every write); the embedded SQLite default with FTS5
-(``messages_fts``, kept in step with the messages table by triggers). Either way only the
-account's chats are searched, only for one of its members, and only finished messages.
+index); the embedded SQLite default with FTS5 (``messages_fts``, kept in step with the messages
+table by triggers). Either way the index holds finished messages only: a streaming reply's
+text is rewritten every half second, and indexing each draft cost the database CPU at every
+write. Only the account's chats are searched, only for one of its members.
 """
 from __future__ import annotations
 
@@ -18,20 +18,28 @@ from app.models.chats import UNFINISHED
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
-# The SQLite index: an external-content FTS5 table over messages.content, and its triggers.
+# Finished messages, in the same words in both indexes and in both queries: PostgreSQL uses a
+# partial index only for a query that implies its predicate.
+FINISHED = "status NOT IN ({})".format(", ".join(f"'{status}'" for status in UNFINISHED))
+# The SQLite index: an external-content FTS5 table over the content of finished messages. A
+# message goes in when it is inserted or updated finished, and comes out, with the content it
+# went in with (FTS5 needs it to find the words), when it was finished before an update or a
+# delete: a draft is never indexed, the finished reply once.
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(content, content='messages', content_rowid='id')",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN "
+    f"CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages WHEN new.{FINISHED} BEGIN "
     "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN "
+    f"CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages WHEN old.{FINISHED} BEGIN "
     "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); END",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content ON messages BEGIN "
-    "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
-    "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content, status ON messages "
+    f"WHEN old.{FINISHED} OR new.{FINISHED} BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, content) "
+    f"SELECT 'delete', old.id, old.content WHERE old.{FINISHED}; "
+    f"INSERT INTO messages_fts(rowid, content) SELECT new.id, new.content WHERE new.{FINISHED}; END",
 ]
-# Finished messages, in the same words in the PostgreSQL index and in both queries: PostgreSQL
-# uses a partial index only for a query that implies its predicate.
-FINISHED = "status NOT IN ({})".format(", ".join(f"'{status}'" for status in UNFINISHED))
+SQLITE_FTS_TRIGGERS = ("messages_fts_insert", "messages_fts_delete", "messages_fts_update")
+# Fills an empty SQLite index (a migration's, after FTS5's 'delete-all').
+SQLITE_FTS_FILL = f"INSERT INTO messages_fts(rowid, content) SELECT id, content FROM messages WHERE {FINISHED}"
 POSTGRES_INDEX_NAME = "ix_messages_finished_fts"
 POSTGRES_INDEX = (f"CREATE INDEX CONCURRENTLY {POSTGRES_INDEX_NAME} ON messages "
                   f"USING gin (to_tsvector('simple', content)) WHERE {FINISHED}")

@@ -7,9 +7,10 @@ Create Date: 2026-11-24 00:50:00
 """
 from alembic import op
 
-from app.services.search import SQLITE_FTS
+from app.services.search import SQLITE_FTS, SQLITE_FTS_FILL, SQLITE_FTS_TRIGGERS
 
-# As first made; 0009 makes it partial (``app/services/search.py`` holds today's).
+# As first made; 0009 makes it partial (``app/services/search.py`` holds today's). The SQLite
+# index is built as today's (0010 brings an older one up to it).
 POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS ix_messages_content_fts ON messages "
                   "USING gin (to_tsvector('simple', content))")
 
@@ -25,13 +26,13 @@ def upgrade():
     else:
         for statement in SQLITE_FTS:
             op.execute(statement)
-        op.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+        op.execute(SQLITE_FTS_FILL)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_messages_content_fts")
     else:
-        for name in ("messages_fts_insert", "messages_fts_delete", "messages_fts_update"):
+        for name in SQLITE_FTS_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS messages_fts")

@@ -1,0 +1,75 @@
+"""The SQLite full-text index holds finished messages only (``app/services/search.py``): a
+streaming reply's drafts are never indexed, the finished reply once, and an index made by
+the migrations before is brought to the same (migration 0010)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db
+from app.models import Message
+from app.services import registry
+from app.services.posting import post_user_message
+from app.services.search import search
+from tests.support.chats import member_with_chat
+
+
+def indexed(word: str) -> list[int]:
+    """The ids of the messages the index finds ``word`` in."""
+    return [row[0] for row in db.session.execute(
+        sa.text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :word ORDER BY rowid"), {"word": word})]
+
+
+def test_a_streaming_reply_is_indexed_once_finished_and_leaves_the_index_with_its_words(app):
+    ann, chat = member_with_chat()
+    question, reply = post_user_message(chat, ann, "Tell me about wombats")
+    db.session.commit()
+    assert indexed("wombats") == [question.id]  # a question is finished as it is posted
+    for draft in ("Wombats dig", "Wombats dig burrows"):
+        db.session.execute(sa.update(Message).where(Message.id == reply.id).values(content=draft, status="streaming"))
+    db.session.commit()
+    assert indexed("burrows") == []
+    db.session.execute(sa.update(Message).where(Message.id == reply.id)
+                       .values(content="Wombats dig burrows with their claws", status="completed"))
+    db.session.commit()
+    assert indexed("burrows") == [reply.id] and indexed("wombats") == [question.id, reply.id]
+    assert [hit["message_id"] for hit in search(chat.account_id, ann.id, "claws")] == [reply.id]
+    db.session.execute(sa.update(Message).where(Message.id == reply.id).values(content="Wombats sleep by day"))
+    db.session.commit()
+    assert indexed("claws") == [] and indexed("sleep") == [reply.id]
+    db.session.execute(sa.delete(Message).where(Message.id == reply.id))
+    db.session.commit()
+    assert indexed("sleep") == [] and indexed("wombats") == [question.id]
+
+
+def test_the_migration_takes_drafts_out_of_an_index_made_before_and_its_downgrade_puts_them_back(tmp_path):
+    class OnAFile(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'confab.db'}"
+
+    app = create_app(OnAFile)
+    with app.app_context():
+        upgrade(revision="0009_finished_message_search")
+        db.session.execute(sa.text("DROP TRIGGER messages_fts_update"))  # as 0007 first made it: every write
+        db.session.execute(sa.text(
+            "CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN "
+            "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
+            "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"))
+        registry.seed(app.config["MODELS_FILE"])
+        ann, chat = member_with_chat()
+        question, reply = post_user_message(chat, ann, "Tell me about quokkas")
+        db.session.execute(sa.update(Message).where(Message.id == reply.id)
+                           .values(content="Quokkas smile", status="streaming"))
+        db.session.commit()
+        assert indexed("quokkas") == [question.id, reply.id]  # the draft was indexed
+        upgrade()
+        assert indexed("quokkas") == [question.id]
+        db.session.execute(sa.update(Message).where(Message.id == reply.id).values(status="completed"))
+        db.session.commit()
+        assert indexed("smile") == [reply.id]
+        downgrade(revision="0009_finished_message_search")
+        db.session.execute(sa.update(Message).where(Message.id == question.id).values(content="About numbats"))
+        db.session.commit()
+        assert indexed("numbats") == [question.id] and indexed("smile") == [reply.id]
+        db.session.remove()

@@ -30,25 +30,19 @@ EVERY_MESSAGE = [
 ]
 
 
-def _drop_triggers() -> None:
+def _index_with(triggers: list[str], fill: list[str]) -> None:
+    """Replace the SQLite index's triggers and fill it again (PostgreSQL's is 0009's)."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
     for name in SQLITE_FTS_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in [*triggers, *fill]:
+        op.execute(statement)
 
 
 def upgrade():
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    _drop_triggers()
-    for statement in SQLITE_FTS:
-        op.execute(statement)
-    op.execute("INSERT INTO messages_fts(messages_fts) VALUES ('delete-all')")
-    op.execute(SQLITE_FTS_FILL)
+    _index_with(SQLITE_FTS, ["INSERT INTO messages_fts(messages_fts) VALUES ('delete-all')", SQLITE_FTS_FILL])
 
 
 def downgrade():
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    _drop_triggers()
-    for statement in EVERY_MESSAGE:
-        op.execute(statement)
-    op.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+    _index_with(EVERY_MESSAGE, ["INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')"])

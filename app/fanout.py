@@ -8,10 +8,10 @@ viewers only, who catch up from the database on their next join.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 
+import orjson
 import redis
 
 from app.realtime import BUS_CHANNEL, local_delivery
@@ -47,7 +47,7 @@ def _deliver_forever(socketio, url: str, sidebar: SidebarBatch, streams) -> None
                 if message.get("type") != "message":
                     continue
                 try:
-                    events = json.loads(message["data"])
+                    events = orjson.loads(message["data"])
                 except ValueError:
                     log.warning("ignored a bus message that is not JSON")
                     continue

@@ -5,9 +5,9 @@ connection) and hands back its stream class; :class:`ChunkStream` only replaces 
 the body is cut into events. The SDK's decoder builds a ``ServerSentEvent`` per line
 group through several Python generators, the largest share of a worker's per-chunk
 cost at 200 replies; this one splits the received bytes on blank lines and parses each
-event's ``data`` with one ``orjson.loads`` (0.9 µs for a typical chunk, where the standard
-library's ``json.loads`` of the bytes takes 3.8: its encoding detection and decoding are
-Python). It keeps the SDK's rules: ``[DONE]`` ends the
+event's ``data`` with one ``orjson.loads``: 3–4 µs a chunk where the standard library's
+``json.loads`` of the bytes took ~7 (20,000 distinct chunks; its encoding detection and
+decoding are Python). It keeps the SDK's rules: ``[DONE]`` ends the
 stream, an event whose JSON carries ``error`` raises ``openai.APIError``, comments and
 other fields are skipped, and read timeouts and dropped connections raise the SDK's
 own ``APITimeoutError`` and ``APIConnectionError``. A ``data`` that is not JSON is

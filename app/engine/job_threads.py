@@ -50,7 +50,7 @@ def lower_this_thread(steps: int) -> None:
     ~65 % of the time, and a reply's request reached the model 130-240 ms after its job began.
 
     A thread started from a lowered thread inherits its level, so the process's shared threads
-    are started before any job (:meth:`ConcurrentWorker.bootstrap`). Linux only, where a nice
+    are started before any job (``rq_worker.ConcurrentWorker.bootstrap``). Linux only, where a nice
     value belongs to a thread; a thread may always lower itself. Elsewhere, or if refused, the
     thread runs at the process's priority."""
     if steps <= 0 or not sys.platform.startswith("linux"):

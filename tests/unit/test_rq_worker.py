@@ -96,11 +96,13 @@ def _round_trips_of_each_job(monkeypatch) -> list[list[str]]:
     """The Redis round trips each job's thread makes while it runs the job, RQ's records included."""
     per_job: list[list[str]] = []
     running = threading.local()
-    for owner, method in ((redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")):
+    sends = ((redis.Redis, "execute_command"), (redis.client.Pipeline, "immediate_execute_command"),
+             (redis.client.Pipeline, "execute"))  # a command; one while a pipeline WATCHes; a pipeline
+    for owner, method in sends:
         original = getattr(owner, method)
 
         def counted(self, *args, _original=original, _name=method, **kwargs):
-            if getattr(running, "calls", None) is not None and not getattr(self, "explicit_transaction", False):
+            if getattr(running, "calls", None) is not None:
                 running.calls.append(_name)
             return _original(self, *args, **kwargs)
         monkeypatch.setattr(owner, method, counted)

@@ -192,8 +192,8 @@ class ConcurrentWorker(SimpleWorker):
             super().handle_job_success(job, queue, started_job_registry, execution)
             return
         result_ttl = job.get_result_ttl(self.default_result_ttl)
+        job.last_heartbeat = job.ended_at  # written with the rest of the job by its save (a job kept 0 s is deleted)
         with self.connection.pipeline() as pipeline:
-            job.heartbeat(job.ended_at, 0, pipeline=pipeline)
             self.increment_successful_job_count(pipeline=pipeline)
             self.increment_total_working_time(job.ended_at - job.started_at, pipeline)
             if result_ttl != 0:

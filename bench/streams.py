@@ -313,6 +313,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "machine_busy_cpu_seconds": round(busy, 2),
         "machine_cpu_seconds": round(wall * psutil.cpu_count(), 2),
         "confab_cpu_seconds_per_1000_chunks": round(confab_cpu / relayed * 1000, 4),
+        "cpu_seconds_per_1000_chunks": {name: round(seconds / relayed * 1000, 4) for name, seconds in cpu.items()},
         "confab_peak_pss_mb": round(peak[0], 1),
         "confab_peak_pss_mb_by_process": peak[1],
         "confab_pss_mb_clients_connected": connected_pss,

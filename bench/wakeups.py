@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg2
 import redis
 
 from bench.streams import machine_speed_ms, percentile
@@ -92,8 +93,6 @@ def main() -> None:
     client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     result["redis_ping"] = both(client.ping, args.rounds)
     if (url := os.environ.get("DATABASE_URL", "")).startswith("postgresql"):
-        import psycopg2
-
         connection = psycopg2.connect(url)
         connection.autocommit = True
         cursor = connection.cursor()

@@ -38,6 +38,7 @@ run: setup
 	$(BIN)/honcho start -f Procfile $(PROCESSES)
 
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests/unit tests/integration -p no:cacheprovider
 
 test-integration: setup

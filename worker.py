@@ -11,13 +11,15 @@ import logging
 from rq import Queue
 from rq.worker_pool import WorkerPool
 
-from app import create_app, heap
+from app import create_app
 from app.engine import supervise_worker_process
 from app.engine.rq_worker import ConcurrentWorker
 from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited by every fork)
 from app.jobs.context import forget_inherited_connections, set_job_app
+from app.jobs.sweeps import sweeper_for
 from app.llm.clients import warm_clients
-from app.redis_client import get_redis, wait_for_redis
+from app.platform import heap
+from app.platform.redis_client import get_redis, wait_for_redis
 
 
 def main() -> None:
@@ -27,7 +29,7 @@ def main() -> None:
         """In each forked worker process, before it takes jobs."""
         with app.app_context():
             forget_inherited_connections(app)
-            supervise_worker_process()
+            supervise_worker_process(sweeper_for(app))
 
     set_job_app(app)
     with app.app_context():

@@ -23,9 +23,10 @@ elif ASYNC_MODE == "gevent":
 if ASYNC_MODE in ("eventlet", "gevent"):
     patch_psycopg()
 
-from app import create_app, heap  # noqa: E402
+from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
-from app.redis_client import wait_for_redis  # noqa: E402
+from app.platform import heap
+from app.platform.redis_client import wait_for_redis  # noqa: E402
 
 app = create_app(role="web")
 heap.settle()

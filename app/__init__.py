@@ -7,17 +7,18 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.admission import AdmissionGate
-from app.api.streams import StreamHub
 from app.config import Config
-from app.db_pool import ping_after_idle, pool_options
+from app.conversations.rendering import SANITISER_POLICY, render_markdown
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
-from app.ids import DatabaseIdConverter, LookupIdConverter
-from app.fanout import start_fanout
-from app.realtime import bus_publisher, local_delivery
-from app.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
-from app.rendering import SANITISER_POLICY, context_summary, file_size, render_markdown, usage_summary
-from app.socket_transport import WithoutWebSocketCompression
+from app.platform.admission import AdmissionGate
+from app.platform.db_pool import ping_after_idle, pool_options
+from app.platform.ids import DatabaseIdConverter, LookupIdConverter
+from app.platform.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
+from app.realtime.bus import bus_publisher, start_fanout
+from app.realtime.delivery import local_delivery
+from app.realtime.socket_transport import WithoutWebSocketCompression
+from app.realtime.streams import StreamHub
+from app.web.display import context_summary, file_size, usage_summary
 
 CSP = {
     "default-src": "'self'",
@@ -67,9 +68,10 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
         session_cookie_http_only=True,
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    from app import accounts, api, auth, chats, errors, messages, request_guards, usage
+    from app import accounts, api, auth, chats, messages, usage
     from app.cli import register_cli
-    from app.services.current import register_context
+    from app.identity import login
+    from app.web import errors, guards
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(accounts.bp)
@@ -79,9 +81,9 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     if role != "worker":  # workers serve no HTTP: they skip the API's validation and document
         api.register(app)
     errors.register(app)
-    request_guards.register(app)
+    guards.register(app)
     register_cli(app)
-    register_context(app)
+    login.register(app)
     if role == "web":  # inside Socket.IO's middleware, which _init_realtime puts around it
         app.wsgi_app = AdmissionGate(app.wsgi_app, app.config["WEB_REQUESTS_AT_ONCE"], app.config["MAX_CONTENT_LENGTH"])
     _init_realtime(app, role)
@@ -92,10 +94,10 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
 
 
 def _init_realtime(app: Flask, role: str) -> None:
-    """Socket.IO in the web process, and how events leave every process (``app/realtime.py``).
+    """Socket.IO in the web process, and how events leave every process (``app/realtime/__init__.py``).
 
     With a real Redis, events go on the event bus, and each web process emits them to
-    its own connections (``app/fanout.py``), so an event published anywhere reaches
+    its own connections (``app/realtime/bus.py``), so an event published anywhere reaches
     members connected to any web process (§12). Unit tests deliver locally.
     """
     url = app.config["REDIS_URL"]

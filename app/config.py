@@ -48,9 +48,9 @@ class Config:
     ENV = os.environ.get("CONFAB_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key"
     SQLALCHEMY_DATABASE_URI = _database_url()
-    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))  # app/db_pool.py
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))  # app/platform/db_pool.py
     # Connections a process keeps open to PostgreSQL, and how many more it may open for a moment
-    # (app/db_pool.py). SQLAlchemy's 5 made a busy process close and reopen connections all the
+    # (app/platform/db_pool.py). SQLAlchemy's 5 made a busy process close and reopen connections all the
     # time, and each opening forks a PostgreSQL backend: ~130 of them for 200 replies posted at once.
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", 16))
     DB_POOL_OVERFLOW = int(os.environ.get("DB_POOL_OVERFLOW", 32))
@@ -64,7 +64,7 @@ class Config:
     # How many nice levels a worker's job threads (starting and storing replies) run below its
     # stream loop and relay, which carry every reply's chunks (app/engine/rq_worker.py); 0: same.
     JOB_THREAD_NICE = int(os.environ.get("JOB_THREAD_NICE", 10))
-    # HTTP requests a web process serves at once, the rest waiting their turn (app/admission.py).
+    # HTTP requests a web process serves at once, the rest waiting their turn (app/platform/admission.py).
     WEB_REQUESTS_AT_ONCE = int(os.environ.get("WEB_REQUESTS_AT_ONCE", 8))
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", 5000))

@@ -31,10 +31,10 @@ def main() -> None:
     from flask_migrate import downgrade, upgrade
 
     from app import create_app
+    from app.catalog import registry
     from app.config import Config
     from app.extensions import db
     from app.models import Account
-    from app.services import registry
     from tests.support.usage_data import seed_spend
 
     class BenchConfig(Config):

@@ -7,10 +7,10 @@ import pytest
 from flask import g
 
 from app import create_app
+from app.catalog import registry
 from app.config import TestConfig
 from app.extensions import db, limiter
-from app.redis_client import get_redis
-from app.services import registry
+from app.platform.redis_client import get_redis
 from tests.support.stack import Member, Stack
 from tests.support.summary import SUMMARY_LINES
 

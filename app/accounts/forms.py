@@ -3,7 +3,7 @@ from wtforms import DecimalField, EmailField, SelectChoice, SelectField, StringF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.models.accounts import ROLES
-from app.validators import EmailAddress
+from app.platform.validators import EmailAddress
 
 
 class AddMemberForm(FlaskForm):

@@ -9,9 +9,9 @@ from app import realtime
 from app.accounts import bp
 from app.accounts.forms import AddMemberForm, BudgetForm, TokenForm
 from app.extensions import db
+from app.identity.accounts import AccountError, add_member_by_email, remove_member
+from app.identity.scoping import current_account, membership_or_404, switch_account
 from app.models import ApiToken, Membership
-from app.services.accounts import AccountError, add_member_by_email, remove_member
-from app.services.current import current_account, membership_or_404, switch_account
 
 
 def _owner_membership_or_403(account_id: int) -> Membership:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-ID = "lookup_id"  # a URL id (app/ids.py): out of range, it finds nothing (404)
+ID = "lookup_id"  # a URL id (app/platform/ids.py): out of range, it finds nothing (404)
 
 
 def register(app: Flask) -> None:

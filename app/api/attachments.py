@@ -7,7 +7,8 @@ from app.api import ID, bp
 from app.api.auth import api_user
 from app.api.schemas import Error
 from app.api.spec import api
-from app.services.attachment_files import attachment_or_404, send_attachment
+from app.identity.scoping import attachment_or_404
+from app.web.files import send_attachment
 
 
 @bp.get(f"/attachments/<{ID}:attachment_id>")

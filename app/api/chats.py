@@ -1,21 +1,30 @@
 """``/api/v1/chats``: list, create, read, change, delete and export chats."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from spectree import Response
 
-from app import realtime
 from app.api import ID, bp
 from app.api.auth import api_user
 from app.api.errors import api_error, json_body, parsed
-from app.api.schemas import (ChatChanges, ChatExport, ChatOut, ChatPage, ChatQuery, ChatWithMessages, Deleted, Error,
-                             ExportQuery, NewChat)
+from app.api.schemas import (
+    ChatChanges,
+    ChatExport,
+    ChatOut,
+    ChatPage,
+    ChatQuery,
+    ChatWithMessages,
+    Deleted,
+    Error,
+    ExportQuery,
+    NewChat,
+)
 from app.api.spec import api
-from app.extensions import db
-from app.messages.actions import path_json
-from app.services import chats as chat_service
-from app.services import export, storage
-from app.services.current import account_for, chat_or_404
+from app.conversations import chat_actions
+from app.conversations import chats as chat_service
+from app.conversations.actions import Refused, path_json
+from app.identity.scoping import account_for, chat_or_404
+from app.web.files import send_export
 
 READ_ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_422": Error, "HTTP_429": Error}
 
@@ -42,13 +51,9 @@ def create_chat():
     user = api_user()
     account = account_for(user, body.account_id)
     try:
-        chat = chat_service.create_chat(account, user, body.model_id, body.title)
-    except chat_service.ChatError as exc:
-        return api_error(422, str(exc), "invalid")
-    chat_service.set_instructions(chat, body.instructions)
-    db.session.commit()
-    current_app.logger.info("user %s created chat %s through the API", user.id, chat.id)
-    realtime.chat_created_event(chat)
+        chat = chat_actions.start_chat(user, account, body.model_id, body.title, body.instructions)
+    except Refused as exc:
+        return api_error(exc.status, exc.message, "invalid")
     return chat.to_public(), 201
 
 
@@ -69,22 +74,15 @@ def change_chat(chat_id: int):
 
     Only the fields sent change; everyone in the chat sees it at once (`chat.updated`)."""
     body = json_body(request.context.json)
-    chat = chat_or_404(chat_id, api_user())
+    user = api_user()
     sent = body.model_fields_set
     if not sent:
+        chat_or_404(chat_id, user)
         return api_error(422, "Send at least one of title, model_id and instructions.", "invalid")
     try:
-        if "title" in sent:
-            chat_service.rename(chat, body.title or "")
-        if "model_id" in sent:
-            chat_service.change_model(chat, body.model_id or "")
-        if "instructions" in sent:
-            chat_service.set_instructions(chat, body.instructions)
-    except chat_service.ChatError as exc:
-        db.session.rollback()
-        return api_error(422, str(exc), "invalid")
-    db.session.commit()
-    realtime.chat_updated_event(chat)
+        chat = chat_actions.change_chat(user, chat_id, **{name: getattr(body, name) for name in sent})
+    except Refused as exc:
+        return api_error(exc.status, exc.message, "invalid")
     return chat.to_public()
 
 
@@ -92,16 +90,10 @@ def change_chat(chat_id: int):
 @api.validate(resp=Response(HTTP_200=Deleted, HTTP_403=Error, **READ_ERRORS), tags=["chats"])
 def delete_chat(chat_id: int):
     """Delete the chat, its messages and files (its creator and the account's owners only)."""
-    user = api_user()
-    chat = chat_or_404(chat_id, user)
-    if not chat_service.may_delete(chat, user):
-        return api_error(403, "Only the chat's creator and the account's owners may delete it.")
-    account_id = chat.account_id
-    files = chat_service.delete_chat(chat)
-    db.session.commit()
-    storage.remove_unreferenced(files)
-    current_app.logger.info("user %s deleted chat %s through the API", user.id, chat_id)
-    realtime.chat_deleted_event(chat_id, account_id)
+    try:
+        chat_actions.delete_chat(api_user(), chat_id)
+    except Refused as exc:
+        return api_error(exc.status, exc.message)
     return {"deleted": chat_id}
 
 
@@ -115,5 +107,5 @@ def export_chat(chat_id: int):
     attachments, tool calls and reasoning."""
     query = parsed(ExportQuery, request.args.to_dict())
     chat = chat_or_404(chat_id, api_user())
-    return export.download(chat, query.format)
+    return send_export(chat, query.format)
 

@@ -6,7 +6,7 @@ from typing import TypeVar
 from flask import Response, abort, jsonify
 from pydantic import BaseModel, ValidationError
 
-from app.errors import CODES, MESSAGES
+from app.web.errors import CODES, MESSAGES
 
 
 def api_error(status: int, message: str | None = None, code: str | None = None) -> Response:

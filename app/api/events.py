@@ -2,7 +2,7 @@
 
 The view checks the token and the chat, subscribes to this process's hub, reads what the
 stream must open with, and lets go of its database connection before the first byte: the
-open stream holds neither a database nor a Redis connection (``app/api/streams.py``).
+open stream holds neither a database nor a Redis connection (``app/realtime/streams.py``).
 """
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from app.api.auth import api_token, api_user
 from app.api.errors import api_error
 from app.api.schemas import Error
 from app.api.spec import api
-from app.api.streams import relay, sse
-from app.event_log import since, valid_id
+from app.conversations import tree
+from app.engine import live_state
 from app.extensions import db
-from app.redis_client import get_redis
-from app.services import conversation, live_state
-from app.services.current import chat_or_404
+from app.identity.scoping import chat_or_404
+from app.platform.redis_client import get_redis
+from app.realtime.event_log import since, valid_id
+from app.realtime.streams import relay, sse
 
 HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
            "X-Accel-Buffering": "no"}
@@ -59,9 +60,9 @@ def _snapshot(chat, subscriber, name: str) -> tuple[list[str], str]:
     """``ready`` (a new stream) or ``reset`` (one that cannot resume: refetch the chat): every
     unfinished reply of the shown path so far. Its id is the log position that text reaches,
     so the live events continue exactly after it."""
-    unfinished = conversation.unfinished_on_path(chat)
+    unfinished = tree.unfinished_on_path(chat)
     position, states = live_state.snapshot_with_log(chat.id, [m.id for m in unfinished])
-    snapshot = [conversation.live_entry(m, states[m.id]) for m in unfinished]
+    snapshot = [tree.live_entry(m, states[m.id]) for m in unfinished]
     subscriber.skip_created.update(m.id for m in unfinished)
     data = json.dumps({"chat_id": chat.id, "unfinished": snapshot}, separators=(",", ":"))
     return [sse(name, data, position)], position

@@ -9,9 +9,10 @@ from app.api.auth import api_user
 from app.api.errors import api_error
 from app.api.schemas import CancelResult, Error, MessageOut, NewMessage, NewMessageForm, Posted
 from app.api.spec import api
-from app.messages import actions
-from app.rendering import public_message
-from app.services import conversation, live_state
+from app.conversations import actions, tree
+from app.conversations.rendering import public_message
+from app.engine import live_state
+from app.identity.scoping import message_or_404
 
 ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_422": Error, "HTTP_429": Error}
 
@@ -40,9 +41,9 @@ def post_message(chat_id: int):
 @api.validate(resp=Response(HTTP_200=MessageOut, **ERRORS), tags=["messages"])
 def get_message(message_id: int):
     """One message; a reply still streaming with its text so far."""
-    message = actions.message_or_404(api_user(), message_id)
-    public = public_message(message, conversation.siblings_of(message))
-    return conversation.with_live_text(public, live_state.snapshot(message.id)) if message.is_unfinished else public
+    message = message_or_404(api_user(), message_id)
+    public = public_message(message, tree.siblings_of(message))
+    return tree.with_live_text(public, live_state.snapshot(message.id)) if message.is_unfinished else public
 
 
 @bp.post(f"/messages/<{ID}:message_id>/cancel")

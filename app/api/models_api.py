@@ -6,7 +6,7 @@ from spectree import Response
 from app.api import bp
 from app.api.schemas import Error, ModelList
 from app.api.spec import api
-from app.services import registry
+from app.catalog import registry
 
 
 @bp.get("/models")

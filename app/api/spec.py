@@ -16,7 +16,7 @@ from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
 from app.api.schemas import MAX_ID, Error
-from app.errors import CODES
+from app.web.errors import CODES
 
 DESCRIPTION = """\
 Confab's JSON API: the same chats, messages and rules as the pages.

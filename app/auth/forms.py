@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.validators import EmailAddress
+from app.platform.validators import EmailAddress
 
 
 class SignupForm(FlaskForm):

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, devices
 from app.auth.forms import LoginForm, SignupForm
 from app.extensions import db, limiter
+from app.identity import sessions
+from app.identity.accounts import AccountError, authenticate, create_user, password_problem
 from app.models import normalise_email
-from app.services import sessions
-from app.services.accounts import AccountError, authenticate, create_user, password_problem
 
 WRONG_CREDENTIALS = "That email and password do not match an account."
 

@@ -1,6 +1,6 @@
 """This web process's live sockets, and ending their access the moment it ends (SPEC §4, §10).
 
-Every web process hears the control events of the event bus (``app/realtime.py``): the
+Every web process hears the control events of the event bus (``app/realtime/__init__.py``): the
 sockets of a signed-out session or of a revoked API token are disconnected, and when a
 membership ends, the user's sockets leave the rooms of that account's chats (their other
 chats keep streaming). A ``join`` also re-checks the socket's credentials, in case a
@@ -16,8 +16,10 @@ import sqlalchemy as sa
 
 from app import realtime
 from app.extensions import db, socketio
+from app.identity import sessions
 from app.models import ApiToken, Chat
-from app.services import presence, sessions
+from app.realtime import presence
+from app.realtime.delivery import on_control
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,6 @@ def leave_account_rooms(ended: dict) -> None:
                     realtime.presence_event(chat_id, presence.left(chat_id, sid))
 
 
-realtime.on_control(sessions.ENDED_EVENT, end_session_sockets)
-realtime.on_control(realtime.TOKEN_REVOKED, end_token_sockets)
-realtime.on_control(realtime.MEMBERSHIP_ENDED, leave_account_rooms)
+on_control(sessions.ENDED_EVENT, end_session_sockets)
+on_control(realtime.TOKEN_REVOKED, end_token_sockets)
+on_control(realtime.MEMBERSHIP_ENDED, leave_account_rooms)

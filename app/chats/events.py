@@ -1,6 +1,6 @@
-"""Socket.IO handlers for chat rooms (SPEC §5). Emitting lives in ``app/realtime.py``; which
+"""Socket.IO handlers for chat rooms (SPEC §5). Emitting lives in ``app/realtime/__init__.py``; which
 sockets are open here, and ending them when access ends, in ``app/chats/connections.py``;
-who is in a room, in ``app/services/presence.py``.
+who is in a room, in ``app/realtime/presence.py``.
 
 A browser socket also joins its account's room on connect, where the sidebar hears chats
 being created, renamed, touched and deleted."""
@@ -13,13 +13,14 @@ from werkzeug.exceptions import NotFound
 
 from app import realtime
 from app.chats import connections
+from app.conversations import actions, tree
+from app.engine import live_state
 from app.extensions import db, socketio
-from app.ids import parse_id
-from app.messages import actions
-from app.models import ApiToken, Chat, User
-from app.realtime import room_for
-from app.services import conversation, live_state, presence, sessions
-from app.services.current import current_membership, is_member
+from app.identity import sessions
+from app.identity.scoping import current_membership, member_chat
+from app.models import ApiToken, User
+from app.platform.ids import parse_id
+from app.realtime import presence, room_for
 
 TYPING_EVERY_SECONDS = 1.0
 
@@ -77,14 +78,14 @@ def on_join(data=None):
     """
     chat_id = _chat_id(data)
     user = _socket_user()
-    chat = db.session.get(Chat, chat_id) if chat_id is not None else None
-    if user is None or chat is None or not is_member(user, chat.account_id):
+    chat = member_chat(chat_id, user) if user is not None and chat_id is not None else None
+    if chat is None:
         return {"ok": False, "error": "Chat not found."}
     join_room(room_for(chat.id))
     connections.joined(request.sid, chat.id)
     session["socket_user"] = public = user.to_public()
     realtime.presence_event(chat.id, presence.entered(chat.id, request.sid, public))
-    snapshot = [conversation.live_entry(m, live_state.snapshot(m.id)) for m in conversation.unfinished_on_path(chat)]
+    snapshot = [tree.live_entry(m, live_state.snapshot(m.id)) for m in tree.unfinished_on_path(chat)]
     current_app.logger.info("user %s joined chat %s", user.id, chat.id)
     return {"ok": True, "unfinished": snapshot}
 

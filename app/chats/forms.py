@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.validators import Visible
+from app.platform.validators import Visible
 
 
 class NewChatForm(FlaskForm):

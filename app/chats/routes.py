@@ -7,28 +7,35 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app import realtime
+from app.catalog import registry
 from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
-from app.errors import error_response, wants_json
+from app.conversations import chat_actions, posting, tree
+from app.conversations import chats as chat_service
+from app.conversations.actions import Refused
+from app.costs import usage
 from app.extensions import db
-from app.ids import parse_id, parse_page
+from app.identity.scoping import chat_or_404, current_account, work_in
 from app.models import Chat, LlmModel
 from app.models.base import utcnow
-from app.services import chats as chat_service
-from app.services import conversation, posting, registry, storage, usage
-from app.services.export import download
-from app.services.current import chat_or_404, current_account, work_in
+from app.platform.ids import parse_id, parse_page
+from app.platform.validators import normalised
 from app.tools.registry import all_tools
+from app.web.errors import error_response, wants_json
+from app.web.files import send_export
 
 
 def _model_choices(models: list[LlmModel] | None = None) -> list[SelectChoice]:
     return [SelectChoice(m.id, m.name) for m in (models if models is not None else registry.enabled_models("chat"))]
 
 
-def _changed(chat: Chat, message: str):
-    """Answer a settings change: JSON to fetch callers, a redirect to forms."""
-    db.session.commit()
-    realtime.chat_updated_event(chat)
+def _change(chat_id: int, message: str, **changes):
+    """Make a settings change (``app/conversations/chat_actions.py``) and answer it: JSON to
+    fetch callers, a redirect to forms."""
+    try:
+        chat = chat_actions.change_chat(current_user, chat_id, **changes)
+    except Refused as exc:
+        return _refused(chat_id, exc.message)
     if wants_json():
         return {"chat": {"id": chat.id, "title": chat.title, "display_title": chat.display_title,
                          "model_id": chat.model_id, "instructions": chat.instructions},
@@ -37,11 +44,13 @@ def _changed(chat: Chat, message: str):
     return redirect(url_for("chats.show", chat_id=chat.id))
 
 
-def _refused(chat: Chat, message: str):
+def _refused(chat_id: int, message: str):
+    """A settings change that was refused (the chat is the member's: 404 otherwise)."""
+    chat_or_404(chat_id)
     if wants_json():
         return error_response(422, message, "invalid")
     flash(message, "error")
-    return redirect(url_for("chats.show", chat_id=chat.id))
+    return redirect(url_for("chats.show", chat_id=chat_id))
 
 
 @bp.get("/")
@@ -87,13 +96,10 @@ def create():
                 flash(error, "error")
         return redirect(url_for("chats.index"))
     try:
-        chat = chat_service.create_chat(current_account(), current_user, form.model_id.data, form.title.data)
-    except chat_service.ChatError as exc:
-        flash(str(exc), "error")
+        chat = chat_actions.start_chat(current_user, current_account(), form.model_id.data, form.title.data)
+    except Refused as exc:
+        flash(exc.message, "error")
         return redirect(url_for("chats.index"))
-    db.session.commit()
-    current_app.logger.info("user %s created chat %s", current_user.id, chat.id)
-    realtime.chat_created_event(chat)
     return redirect(url_for("chats.show", chat_id=chat.id))
 
 
@@ -102,7 +108,7 @@ def create():
 def show(chat_id: int):
     chat = chat_or_404(chat_id)
     work_in(chat.account_id)
-    messages = conversation.shown_path(chat)
+    messages = tree.shown_path(chat)
     models = registry.enabled_models("chat")
     model_form = ModelForm(model_id=chat.model_id)
     model_form.model_id.choices = _model_choices(models)
@@ -110,7 +116,7 @@ def show(chat_id: int):
         model_form.model_id.choices.insert(0, SelectChoice(chat.model_id, f"{chat.model.name} (switched off)"))
     budgets = usage.budgets(chat.account, current_user, utcnow().date())
     return render_template(
-        "chats/show.html", chat=chat, messages=messages, versions=conversation.versions(chat.id, messages),
+        "chats/show.html", chat=chat, messages=messages, versions=tree.versions(chat.id, messages),
         totals=usage.chat_totals([chat.id]).get(chat.id) or usage.Totals(),
         budget_warning=next((b.caution() for b in budgets if b.warning), None),
         models=models,
@@ -126,51 +132,39 @@ def show(chat_id: int):
 @bp.post("/chats/<id:chat_id>/rename")
 @login_required
 def rename(chat_id: int):
-    chat = chat_or_404(chat_id)
     form = RenameForm()
     if not form.validate_on_submit():
-        return _refused(chat, next(iter(form.title.errors), "Enter a title."))
-    chat_service.rename(chat, form.title.data)
-    return _changed(chat, "Chat renamed.")
+        return _refused(chat_id, next(iter(form.title.errors), "Enter a title."))
+    return _change(chat_id, "Chat renamed.", title=form.title.data)
 
 
 @bp.post("/chats/<id:chat_id>/model")
 @login_required
 def change_model(chat_id: int):
-    chat = chat_or_404(chat_id)
     form = ModelForm()
     form.model_id.choices = _model_choices()
-    try:
-        if not form.validate_on_submit():
-            raise chat_service.ChatError("That model is not available. Choose another one.")
-        chat_service.change_model(chat, form.model_id.data)
-    except chat_service.ChatError as exc:
-        return _refused(chat, str(exc))
-    return _changed(chat, "Model changed; the next answer uses it.")
+    if not form.validate_on_submit():
+        return _refused(chat_id, "That model is not available. Choose another one.")
+    return _change(chat_id, "Model changed; the next answer uses it.", model_id=form.model_id.data)
 
 
 @bp.post("/chats/<id:chat_id>/instructions")
 @login_required
 def instructions(chat_id: int):
-    chat = chat_or_404(chat_id)
     form = InstructionsForm()
     if not form.validate_on_submit():
-        return _refused(chat, "Instructions can be at most 20,000 characters.")
-    chat_service.set_instructions(chat, form.instructions.data)
-    return _changed(chat, "Instructions saved." if chat.instructions else "Instructions cleared.")
+        return _refused(chat_id, "Instructions can be at most 20,000 characters.")
+    saved = "Instructions saved." if normalised(form.instructions.data) else "Instructions cleared."
+    return _change(chat_id, saved, instructions=form.instructions.data)
 
 
 @bp.post("/chats/<id:chat_id>/delete")
 @login_required
 def delete(chat_id: int):
-    chat = chat_or_404(chat_id)
-    if not chat_service.may_delete(chat, current_user):
+    try:
+        title = chat_actions.delete_chat(current_user, chat_id)
+    except Refused:
         abort(403)
-    title, account_id = chat.display_title, chat.account_id
-    files = chat_service.delete_chat(chat)
-    db.session.commit()
-    storage.remove_unreferenced(files)
-    realtime.chat_deleted_event(chat_id, account_id)
     if wants_json():
         return {"deleted": chat_id}
     flash(f"Deleted “{title}” and all of its messages.", "success")
@@ -184,4 +178,4 @@ def export(chat_id: int):
     fmt = request.args.get("format", "md")
     if fmt not in ("md", "json"):
         abort(404)
-    return download(chat_or_404(chat_id), fmt)
+    return send_export(chat_or_404(chat_id), fmt)

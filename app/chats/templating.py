@@ -7,16 +7,16 @@ from types import SimpleNamespace
 from jinja2 import pass_context
 
 from app.chats import bp
+from app.conversations import chats as chat_service
+from app.costs import usage
 from app.models.base import as_utc
-from app.services import chats as chat_service
-from app.services import usage
 
 
 @bp.app_template_global()
 @pass_context
 def sidebar_chats(context) -> SimpleNamespace:
     """The current account's most recently active chats (the sidebar's first page), for the
-    account the context processor already loaded (``app/services/current.py``)."""
+    account the context processor already loaded (``app/identity/scoping.py``)."""
     account = context.get("current_account")
     if account is None:
         return SimpleNamespace(chats=[], next_after=None)

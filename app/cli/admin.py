@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.catalog import registry
 from app.extensions import db
+from app.identity.accounts import AccountError, add_member_by_email, create_user, find_user
 from app.models import Account, ApiToken, LlmModel
 from app.models.accounts import ROLES
-from app.services import registry
-from app.services.accounts import AccountError, add_member_by_email, create_user, find_user
 
 models_cli = AppGroup("models", help="The model registry.")
 users_cli = AppGroup("users", help="Users.")

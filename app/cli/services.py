@@ -47,7 +47,7 @@ def serve_embedded_redis() -> None:
 @click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
 def sweep_streams(every: float) -> None:
     """Mark replies of dead workers interrupted and re-queue chats with waiting messages."""
-    from app.services.sweeper import sweep
+    from app.replies.sweeper import sweep
 
     while True:
         result = sweep()
@@ -62,7 +62,7 @@ def sweep_streams(every: float) -> None:
 @click.option("--older-than", type=float, default=3600, show_default=True, help="Seconds a file must have lain unused.")
 def sweep_storage(older_than: float) -> None:
     """Remove attachment files no message refers to (left by a crash between write and commit)."""
-    from app.services.storage import sweep
+    from app.files.storage import sweep
 
     removed = sweep(older_than)
     click.echo(f"Removed {removed} unreferenced file{'' if removed == 1 else 's'}.")

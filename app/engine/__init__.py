@@ -10,26 +10,30 @@
 - ``finishing()`` below: how many replies a process stores and announces at once.
 - ``supervisor.py``: one thread per process that keeps every reply's heartbeat and
   chat lock alive, closes a reply's upstream stream when someone cancels it, and in
-  worker processes sweeps up the replies of workers that died.
+  worker processes runs the sweep it is given (``app/jobs/sweeps.py``).
+- ``live_state.py``: every streaming reply's text so far and last ``seq`` in Redis, its
+  heartbeat and cancel flag; ``chat_lock.py``: one reply at a time per chat;
+  ``drafts.py``: the thread that writes streaming replies' text to the database.
 
 The reply workflow that runs on it (claim, build context, stream, finish) is
-``app/services/replies.py``.
+``app/replies/workflow.py``. The engine may use the model SDK (``app/llm/``), the real-time
+package, the models and the platform; never the domain above it.
 """
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import current_app
 
+from app.engine.drafts import DraftWriter
 from app.engine.loop import StreamLoop
 from app.engine.relay import Relay
 from app.engine.supervisor import StreamSupervisor
-from app.realtime import BUS_CHANNEL, local_delivery
-from app.redis_client import FAKE_SCHEME, get_redis
-from app.services.drafts import DraftWriter
+from app.platform.redis_client import FAKE_SCHEME, get_redis
+from app.realtime.bus import BUS_CHANNEL
+from app.realtime.delivery import local_delivery
 
 _create = threading.Lock()
 T = TypeVar("T")
@@ -89,25 +93,9 @@ def supervisor() -> StreamSupervisor:
         get_redis(), config["STREAM_HEARTBEAT_SECONDS"], config["STREAM_HEARTBEAT_TTL"]))
 
 
-def supervise_worker_process() -> None:
-    """Start this worker process's supervisor now, sweeping every ``STREAM_SWEEP_SECONDS``, and
-    its stream loop."""
-    app = current_app._get_current_object()
-    files_swept_at = [0.0]
-
-    def sweep() -> None:
-        from app.services import storage
-        from app.services.sweeper import sweep as sweep_streams
-
-        with app.app_context():
-            result = sweep_streams()
-            if result.interrupted or result.requeued:
-                app.logger.warning("sweep: %s replies interrupted, %s chats re-queued",
-                                   result.interrupted, result.requeued)
-            if time.monotonic() - files_swept_at[0] > storage.ORPHAN_AGE_SECONDS:
-                files_swept_at[0] = time.monotonic()
-                if removed := storage.sweep():
-                    app.logger.warning("sweep: removed %s unreferenced attachment files", removed)
-
-    supervisor().start(sweep, app.config["STREAM_SWEEP_SECONDS"])
+def supervise_worker_process(sweep: Callable[[], None]) -> None:
+    """Start this worker process's supervisor now, calling ``sweep`` (the reply workflow's
+    clean-up of dead workers' replies, ``app/jobs/sweeps.py``) every ``STREAM_SWEEP_SECONDS``,
+    and its stream loop."""
+    supervisor().start(sweep, current_app.config["STREAM_SWEEP_SECONDS"])
     stream_loop().start()  # from this thread, not a job thread: it must not take their lower nice level

@@ -3,8 +3,8 @@
 The stream loop (``loop.py``) hands each provider chunk to :meth:`Relay.delta` and goes
 straight back to reading. One relay thread per process takes everything that arrived since
 its last round trip and, in one atomic Redis script, appends the text to each reply's live
-state (``app/services/live_state.py``), sets its last ``seq`` and publishes the whole
-batch of ``message.delta`` events on the event bus (``app/realtime.py``).
+state (``app/engine/live_state.py``), sets its last ``seq`` and publishes the whole
+batch of ``message.delta`` events on the event bus (``app/realtime/__init__.py``).
 
 Coalescing falls out of this: while a round trip is in flight, chunks of the same
 reply pile up and leave as one event carrying the next ``seq`` and their joined text.
@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 
 import redis
 
-from app.realtime import Event
-from app.services import live_state
+from app.engine import live_state
+from app.realtime import bus
+from app.realtime.rooms import Event
 
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 5
@@ -55,7 +56,7 @@ class Relay:
     def __init__(self, client: redis.Redis, *, bus_channel: str | None = None,
                  deliver: Callable[[list[Event]], None] | None = None,
                  linger_per_reply: float = 0.0, max_linger: float = 0.0) -> None:
-        self._record = client.register_script(live_state.RECORD_DELTAS)
+        self._record = client.register_script(bus.PUBLISH_WITH_WRITES)
         self._bus_channel = bus_channel
         self._deliver = deliver
         self._linger_per_reply = linger_per_reply

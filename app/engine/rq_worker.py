@@ -185,7 +185,7 @@ class ConcurrentWorker(SimpleWorker):
         """RQ's record of a success (the job finished with its result, in the finished registry,
         its execution removed, the worker's counts) in one round trip. RQ takes four: the last
         heartbeat, then a WATCH and a read of the job's dependents before its transaction.
-        Confab's jobs have no dependents (``app/jobs/queue.py`` enqueues none that depends on
+        Confab's jobs have no dependents (``app/platform/queue.py`` enqueues none that depends on
         another); a job that repeats goes through RQ's own."""
         if job.repeats_left:
             job.heartbeat(job.ended_at, 0)

@@ -5,7 +5,7 @@ One thread per worker process, however many replies stream in it. Every
 reply, and extends every chat lock in one more round trip. It listens on the cancel channel
 once for the whole process and closes the upstream HTTP stream of a cancelled reply
 at once. If the process dies the heartbeats lapse, and the sweep marks its replies
-``interrupted`` (``app/services/sweeper.py``). Worker processes run that sweep every
+``interrupted`` (``app/replies/sweeper.py``). Worker processes run that sweep every
 ``STREAM_SWEEP_SECONDS`` in a second thread started here, so no process of its own is needed.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Callable
 import redis
 from redis.exceptions import LockError
 
+from app.engine import live_state
+from app.engine.chat_lock import EXTEND_ALL, ChatLock, extend_all
 from app.llm.streaming import ChatStream
-from app.services import live_state
-from app.services.chat_lock import EXTEND_ALL, ChatLock, extend_all
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The app a job runs in: the worker's, created once before forking, or built on first use."""
+"""The app a job runs in: the worker's, created once by ``worker.py`` before forking."""
 from __future__ import annotations
 
 import logging
@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from flask import Flask
 from rq import get_current_job
 
-from app.db_pool import forget_autocommit_engine
 from app.extensions import db
+from app.platform.db_pool import forget_autocommit_engine
 
 _app: Flask | None = None
 _fork_lock = threading.Lock()
@@ -23,11 +23,8 @@ def set_job_app(app: Flask) -> None:
 
 
 def job_app() -> Flask:
-    global _app
     if _app is None:
-        from app import create_app
-
-        _app = create_app(role="worker")
+        raise RuntimeError("No app for jobs: start workers with worker.py, which builds it before taking jobs.")
     return _app
 
 

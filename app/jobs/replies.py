@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from app.jobs.context import job_context
-from app.services import replies
+from app.replies import workflow
 
 
 def answer_pending_messages(chat_id: int) -> int:
     with job_context() as log:
-        return replies.answer_pending_messages(chat_id, log)
+        return workflow.answer_pending_messages(chat_id, log)

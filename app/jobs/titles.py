@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.jobs.context import job_context
-from app.services import titles
+from app.replies import titles
 
 
 def generate_title(chat_id: int) -> str | None:

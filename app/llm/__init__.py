@@ -1,7 +1,12 @@
 """The one place Confab talks to language models, always through the ``openai`` SDK.
 
-- :mod:`app.llm.clients` — an SDK client per provider, created once.
-- :mod:`app.llm.context` — a chat's history as the request, trimmed to fit, with a report.
-- :mod:`app.llm.streaming` — the SDK stream as typed events; closable mid-stream.
-- :mod:`app.llm.errors` — SDK exceptions sorted into retryable and permanent.
+- ``clients.py`` — an SDK client per provider, created once.
+- ``streaming.py`` — a chat completion stream as typed events, closable mid-stream; its
+  server-sent events are cut and parsed by ``sse.py``.
+- ``completion.py`` — one answer without streaming (titles).
+- ``images.py`` — the images API (pictures).
+- ``errors.py`` — SDK exceptions sorted into retryable and permanent.
+
+What a reply sends (its history, trimmed to fit) is built by the reply workflow
+(``app/replies/context.py``). This package uses the models and nothing above them.
 """

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from app.errors import error_response, wants_json
-from app.ids import parse_id
-from app.messages import actions, bp
-from app.rendering import public_message
-from app.services.attachment_files import attachment_or_404, send_attachment
-from app.services.current import chat_or_404
+from app.conversations import actions
+from app.conversations.rendering import public_message
+from app.identity.scoping import attachment_or_404, chat_or_404
+from app.messages import bp
+from app.platform.ids import parse_id
+from app.web.errors import error_response, wants_json
+from app.web.files import send_attachment
 
 
 @bp.post("/chats/<id:chat_id>/messages")

@@ -1,4 +1,4 @@
-"""Signed-in browser sessions (``app/services/sessions.py``)."""
+"""Signed-in browser sessions (``app/identity/sessions.py``)."""
 from __future__ import annotations
 
 import hashlib

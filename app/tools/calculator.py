@@ -7,7 +7,7 @@ import ast
 import math
 import operator
 
-from app.tools.registry import Tool, ToolContext, ToolError, register
+from app.tools.base import Tool, ToolContext, ToolError
 
 MAX_EXPRESSION_CHARS = 500
 MAX_EXPONENT = 10_000
@@ -81,7 +81,7 @@ def run(arguments: dict, context: ToolContext) -> str:
     return str(result)
 
 
-register(Tool(
+TOOL = Tool(
     name="calculator",
     description="Evaluate an arithmetic expression exactly: + - * / // % ** and parentheses, pi and e, "
                 "and sqrt, sin, cos, tan, log, log10, exp, abs, round, floor, ceil, min, max, factorial.",
@@ -89,4 +89,4 @@ register(Tool(
                                                                 "description": "For example (2 + 3) * 4 ** 2"}},
                 "required": ["expression"], "additionalProperties": False},
     run=run,
-))
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.tools.registry import Tool, ToolContext, ToolError, register
+from app.tools.base import Tool, ToolContext, ToolError
 
 
 def run(arguments: dict, context: ToolContext) -> str:
@@ -17,11 +17,11 @@ def run(arguments: dict, context: ToolContext) -> str:
     return f"{now.isoformat(timespec='seconds')} ({now.strftime('%A %d %B %Y, %H:%M')} in {name})"
 
 
-register(Tool(
+TOOL = Tool(
     name="current_time",
     description="The current date and time, in the given IANA time zone (default UTC).",
     parameters={"type": "object", "properties": {"timezone": {"type": "string", "maxLength": 64,
                                                               "description": "For example America/New_York"}},
                 "additionalProperties": False},
     run=run,
-))
+)

@@ -1,7 +1,7 @@
 """The tool loop of one reply (SPEC §7): run the calls a model asked for, tell the room, and
 build the follow-up request.
 
-A reply's rounds are driven by ``app/services/replies.py``: stream the model's answer; if it
+A reply's rounds are driven by ``app/replies/workflow.py``: stream the model's answer; if it
 ends asking for tools, :meth:`ToolLoop.run_calls` runs every call of that response at once on
 the worker (each checked against its schema, each under a time limit, on a small thread
 pool), and :meth:`ToolLoop.follow_up` adds the assistant's calls and their results to the
@@ -25,7 +25,7 @@ from flask import current_app
 from app.extensions import db
 from app.llm.streaming import ToolCallRequest
 from app.tools import registry
-from app.tools.registry import ToolContext, ToolError
+from app.tools.base import Tool, ToolContext, ToolError, parse_arguments
 
 MAX_RESULT_CHARS = 20_000
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tool")
@@ -100,7 +100,7 @@ class ToolLoop:
             if tool is None:
                 known = ", ".join(t.name for t in registry.all_tools())
                 raise ToolError(f"There is no tool named “{call.name}”. The tools are: {known}.")
-            arguments = registry.parse_arguments(tool, call.arguments)
+            arguments = parse_arguments(tool, call.arguments)
             result = await asyncio.wait_for(
                 loop.run_in_executor(_executor, self._call, tool, arguments), timeout=self._timeout)
             record.status, record.result = "ok", _clip(result)
@@ -113,7 +113,7 @@ class ToolLoop:
         record.duration_ms = round((time.monotonic() - started) * 1000)
         self._announce(record.public())
 
-    def _call(self, tool: registry.Tool, arguments: dict) -> str:
+    def _call(self, tool: Tool, arguments: dict) -> str:
         if not tool.needs_database:
             return tool.run(arguments, self._context)
         with self._app.app_context():

@@ -1,8 +1,8 @@
 """``search_chats``: full-text search over the member's own account's conversations."""
 from __future__ import annotations
 
-from app.services.search import search
-from app.tools.registry import Tool, ToolContext, register
+from app.conversations.search import search
+from app.tools.base import Tool, ToolContext
 
 
 def run(arguments: dict, context: ToolContext) -> str:
@@ -13,7 +13,7 @@ def run(arguments: dict, context: ToolContext) -> str:
                      for n, hit in enumerate(found, 1))
 
 
-register(Tool(
+TOOL = Tool(
     name="search_chats",
     description="Search this team's earlier conversations by words; answers the best matches with the chat's "
                 "title, the date and a snippet.",
@@ -23,4 +23,4 @@ register(Tool(
         "required": ["query"], "additionalProperties": False},
     run=run,
     needs_database=True,
-))
+)

@@ -1,5 +1,5 @@
 """Views for usage: the current account's spend over a range, for owners in full and for
-members as the account's totals and their own detail (``app/services/usage.py`` counts)."""
+members as the account's totals and their own detail (``app/costs/usage.py`` counts)."""
 from __future__ import annotations
 
 import csv
@@ -8,9 +8,9 @@ import io
 from flask import Response, abort, render_template, request
 from flask_login import current_user, login_required
 
+from app.costs import usage
+from app.identity.scoping import current_membership
 from app.models.base import utcnow
-from app.services import usage
-from app.services.current import current_membership
 from app.usage import bp
 
 OTHERS = "Other members"

@@ -7,9 +7,9 @@ Create Date: 2026-11-24 00:50:00
 """
 from alembic import op
 
-from app.services.search import SQLITE_FTS, SQLITE_FTS_FILL, SQLITE_FTS_TRIGGERS
+from app.conversations.search import SQLITE_FTS, SQLITE_FTS_FILL, SQLITE_FTS_TRIGGERS
 
-# As first made; 0009 makes it partial (``app/services/search.py`` holds today's). The SQLite
+# As first made; 0009 makes it partial (``app/conversations/search.py`` holds today's). The SQLite
 # index is built as today's (0010 brings an older one up to it).
 POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS ix_messages_content_fts ON messages "
                   "USING gin (to_tsvector('simple', content))")

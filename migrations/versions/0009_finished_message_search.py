@@ -11,7 +11,7 @@ Create Date: 2026-11-24 19:10:00
 """
 from alembic import op
 
-from app.services.search import POSTGRES_INDEX, POSTGRES_INDEX_NAME
+from app.conversations.search import POSTGRES_INDEX, POSTGRES_INDEX_NAME
 
 revision = "0009_finished_message_search"
 down_revision = "0008_image_price"

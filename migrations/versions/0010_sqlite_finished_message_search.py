@@ -1,7 +1,7 @@
 """The SQLite full-text index holds finished messages only, as PostgreSQL's does since 0009
 
 Its triggers re-indexed a streaming reply's whole text at every draft write (twice a second).
-Today's triggers (``app/services/search.py``) index a message once it is finished; the
+Today's triggers (``app/conversations/search.py``) index a message once it is finished; the
 index is emptied and filled again with the finished messages.
 
 Revision ID: 0010_sqlite_finished_search
@@ -11,7 +11,7 @@ Create Date: 2026-11-24 23:45:00
 """
 from alembic import op
 
-from app.services.search import SQLITE_FTS, SQLITE_FTS_FILL, SQLITE_FTS_TRIGGERS
+from app.conversations.search import SQLITE_FTS, SQLITE_FTS_FILL, SQLITE_FTS_TRIGGERS
 
 revision = "0010_sqlite_finished_search"
 down_revision = "0009_finished_message_search"

@@ -1,6 +1,6 @@
 // The chat header: rename in place, the model picker, the instructions drawer. Every change is
 // a fetch (CSRF header); other members see it through `chat.updated`, never a reload.
-import { post } from "./live.js";
+import { post } from "./http.js";
 
 export class ChatHeader {
   constructor(root, { onError, onModelChanged }) {

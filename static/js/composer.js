@@ -3,7 +3,7 @@
 // streams, and sending is disabled with the reason when the model or budget forbids it.
 // Files picked, dropped or pasted go with the message (./attachments.js), with a progress bar.
 import { acceptDropsAndPastes, PendingFiles } from "./attachments.js";
-import { upload } from "./live.js";
+import { upload } from "./http.js";
 
 const TYPING_EVERY_MS = 2000;
 

@@ -1,5 +1,5 @@
 // Markdown while a reply streams: marked renders, DOMPurify keeps only what the server's nh3
-// allow-list keeps (read from the page, app/rendering.py SANITISER_POLICY). On completion the
+// allow-list keeps (read from the page, app/conversations/rendering.py SANITISER_POLICY). On completion the
 // server's own sanitised HTML replaces it. Code blocks and tables get their frame here too.
 import { Marked } from "/static/vendor/marked.esm.js";
 import DOMPurify from "/static/vendor/purify.es.mjs";

@@ -2,9 +2,9 @@
 // the Markdown as it streams), swaps in the server's sanitised HTML on completion, catches up
 // after reloads and reconnects (join snapshot + fetch of what was missed), and reloads the
 // path when anyone regenerates, edits or switches versions (`chat.path`).
-import { applyFinal, buildMessage, isUnfinished, setReasoning, setVersions, setToolCalls } from "./dom.js";
+import { applyFinal, buildMessage, isUnfinished, setReasoning, setVersions, setToolCalls } from "./message-view.js";
 import { copyText, enhance, renderMarkdown } from "./markdown.js";
-import { getJson, post } from "./live.js";
+import { getJson, post } from "./http.js";
 import { Versions } from "./versions.js";
 
 const RENDER_EVERY_MS = 60;

@@ -1,7 +1,7 @@
 // The sidebar's chat list: grouped by the viewer's own days, searched by title, loaded page by
 // page as it scrolls, and live: chats created, renamed, touched or deleted by any member.
 import { el } from "./dom.js";
-import { getJson } from "./live.js";
+import { getJson } from "./http.js";
 import { daysAgo } from "./times.js";
 
 const SEARCH_DELAY_MS = 200;
@@ -138,7 +138,7 @@ export class Sidebar {
     else this.chats.delete(chat.chat_id);
   }
 
-  // Changes arrive gathered, twice a second at most (app/sidebar_batch.py).
+  // Changes arrive gathered, twice a second at most (app/realtime/sidebar_batch.py).
   listen(socket) {
     socket.on("chats.changed", (data) => {
       for (const change of data.changes || []) this.apply(change);

@@ -2,7 +2,7 @@
 // and switch between versions. Each is a fetch; the answer's `chat.path` event makes every
 // page in the room, this one included, reload the shown path.
 import { el } from "./dom.js";
-import { post } from "./live.js";
+import { post } from "./http.js";
 
 export class Versions {
   constructor(list, dialog) {

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from tests.support.html_safety import executable_parts
 from tests.support.xss import XSS_CORPUS
 
+
 def reply_selector(page) -> str:
     last = page.locator("article.message.role-assistant").last
     return f"#{last.get_attribute('id')}"

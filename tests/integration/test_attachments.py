@@ -6,7 +6,6 @@ from __future__ import annotations
 from tests.support import files
 
 
-
 def send(member, chat_id: int, content: str, *uploads):
     return member.post(f"/chats/{chat_id}/messages", data={"content": content},
                        files=[("files", (name, data)) for name, data in uploads])

@@ -4,8 +4,6 @@ its price is recorded, and a content-policy refusal says so."""
 from __future__ import annotations
 
 
-
-
 def test_an_image_request_reaches_every_member_as_a_picture_with_its_price(ann, bob, chat_id, listeners):
     watcher = bob.socket()
     listeners.append(watcher)

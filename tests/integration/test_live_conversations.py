@@ -10,7 +10,7 @@ import uuid
 import requests
 
 from app.demo_llm import script
-from app.services import live_state
+from app.engine import live_state
 
 
 def joined(member, chat_id, opened):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from app.redis_client import connect
+from app.platform.redis_client import connect
 
 
 def test_a_caller_waits_for_a_free_connection_when_the_pool_is_exhausted(stack):

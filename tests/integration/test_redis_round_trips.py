@@ -13,10 +13,10 @@ from rq import Queue
 
 from app import create_app
 from app.config import TestConfig
+from app.conversations import actions
 from app.extensions import db
-from app.messages import actions
 from app.models import User
-from app.realtime import BUS_CHANNEL
+from app.realtime.bus import BUS_CHANNEL
 
 QUEUE = "confab-round-trips"  # no worker of the stack takes this queue's jobs
 

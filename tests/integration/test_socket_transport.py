@@ -1,4 +1,4 @@
-"""The web process's WebSockets (``app/socket_transport.py``): a browser's offer of
+"""The web process's WebSockets (``app/realtime/socket_transport.py``): a browser's offer of
 per-message compression is declined, so a connection costs no zlib state on the server."""
 from __future__ import annotations
 

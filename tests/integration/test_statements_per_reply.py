@@ -8,9 +8,11 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.config import TestConfig
+from app.conversations import posting, search
+from app.engine import drafts
 from app.extensions import db
 from app.models import Chat, Message, User
-from app.services import drafts, posting, reply_store, search
+from app.replies import store
 from tests.support.queries import recorded_executions, recorded_statements
 
 
@@ -51,20 +53,20 @@ def test_claiming_a_reply_brings_what_it_needs(stack_database, ann, chat_id):
     user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
     question, reply = posting.ask(chat, user, "Claim me", chat.leaf_id, chat.model)
     with recorded_statements() as statements:
-        claimed = reply_store.claim_next(chat_id)
+        claimed = store.claim_next(chat_id)
     assert len(statements) == (1 if stack_database == "postgresql" else 2)
     assert (claimed.message_id, claimed.parent_id, claimed.asked, claimed.asker_id, claimed.account_id) == \
         (reply.id, question.id, "Claim me", user.id, chat.account_id)
     assert claimed.model.id == chat.model_id and claimed.model.provider.key == "demo"
     assert db.session.execute(sa.select(Message.status).where(Message.id == reply.id)).scalar_one() == "streaming"
-    assert reply_store.claim_next(chat_id) is None
+    assert store.claim_next(chat_id) is None
 
 
 def test_the_drafts_of_many_streaming_replies_are_written_in_one_statement(stack_database, ann, chat_id):
     chat = db.session.get(Chat, chat_id)
     user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
     question, _ = posting.ask(chat, user, "First", chat.leaf_id, chat.model)
-    first = reply_store.claim_next(chat_id)
+    first = store.claim_next(chat_id)
     posting.ask(chat, user, "Second", first.message_id, chat.model)
     db.session.execute(sa.update(Message).where(Message.chat_id == chat_id, Message.status == "pending")
                        .values(status="streaming"))
@@ -108,11 +110,11 @@ def test_a_finished_reply_is_stored_with_its_chat_touched_and_its_versions_in_on
     chat = db.session.get(Chat, chat_id)
     user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
     question, reply = posting.ask(chat, user, "Store me", chat.leaf_id, chat.model)
-    claimed = reply_store.claim_next(chat_id)
+    claimed = store.claim_next(chat_id)
     finished = Message(id=claimed.message_id, chat_id=chat_id, content="Stored.", status="completed",
                        context_report={"included": 1}, output_tokens=2, attachments=[], tool_calls=[])
     with recorded_statements() as statements:
-        stored = reply_store.store_finished(finished)
+        stored = store.store_finished(finished)
     assert len(statements) == (1 if stack_database == "postgresql" else 3)
     assert stored.siblings == [reply.id] and stored.untitled is (chat.title is None)
     assert (stored.message.parent_id, stored.message.content, stored.message.status) == (question.id, "Stored.",
@@ -120,7 +122,7 @@ def test_a_finished_reply_is_stored_with_its_chat_touched_and_its_versions_in_on
     assert db.session.execute(sa.select(Message.content).where(Message.id == reply.id)).scalar_one() == "Stored."
     gone = Message(id=reply.id, chat_id=chat_id + 10_000, content="late", status="completed", attachments=[],
                    tool_calls=[])
-    assert reply_store.store_finished(gone) is None  # its chat is not there: nothing stored
+    assert store.store_finished(gone) is None  # its chat is not there: nothing stored
     assert db.session.execute(sa.select(Message.content).where(Message.id == reply.id)).scalar_one() == "Stored."
 
 
@@ -131,17 +133,17 @@ def test_drafts_a_finished_reply_and_the_look_for_the_next_commit_as_they_run_on
     chat = db.session.get(Chat, chat_id)
     user = db.session.execute(sa.select(User).where(User.email == ann.email)).scalar_one()
     posting.ask(chat, user, "Commit me", chat.leaf_id, chat.model)
-    claimed = reply_store.claim_next(chat_id)
+    claimed = store.claim_next(chat_id)
     db.session.commit()
     db.session.remove()
     with recorded_executions() as executed:
         drafts.write_drafts([{"message_id": claimed.message_id, "text": "Half", "thinking": None}])
         db.session.commit()
         db.session.remove()
-        stored = reply_store.store_finished(Message(id=claimed.message_id, chat_id=chat_id, content="Whole.",
+        stored = store.store_finished(Message(id=claimed.message_id, chat_id=chat_id, content="Whole.",
                                                     status="completed", attachments=[], tool_calls=[]))
         db.session.remove()
-        pending = reply_store.next_pending(chat_id)
+        pending = store.next_pending(chat_id)
     on_postgresql = stack_database == "postgresql"
     committed_alone = [execution.autocommit for execution in executed]
     assert committed_alone == [True] * 3 if on_postgresql else not any(committed_alone)

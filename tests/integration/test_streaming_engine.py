@@ -10,7 +10,7 @@ from collections import Counter
 from rq import Queue
 
 from app.demo_llm import script
-from app.services import live_state
+from app.engine import live_state
 
 
 def _listen(member, chat_ids, opened):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 
-
 def test_a_calculator_round_trip_streams_each_call_to_the_room(ann, bob, chat_id, listeners):
     watcher = bob.socket()
     listeners.append(watcher)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 
 from app.extensions import db
+from app.files import storage
 from app.models import Attachment, Message
-from app.services import storage
 
 
 def stored_attachment(message: Message, data: bytes, filename: str, content_type: str) -> Attachment:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from app.extensions import db
+from app.identity.accounts import create_user
 from app.models import Chat, User
-from app.services.accounts import create_user
 
 
 def member_with_chat(email: str = "ann@example.com", name: str = "Ann Lee",

@@ -12,7 +12,7 @@ class Execution(NamedTuple):
     statement: str
     parameters: object
     many: bool  # executed once per row of parameters (the DB-API's executemany)
-    autocommit: bool  # committed as it ran, in a round trip of its own (``app/db_pool.py``)
+    autocommit: bool  # committed as it ran, in a round trip of its own (``app/platform/db_pool.py``)
 
 
 @contextmanager

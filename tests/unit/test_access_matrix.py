@@ -12,11 +12,11 @@ import secrets
 import pytest
 import sqlalchemy as sa
 
+from app.conversations.posting import post_user_message
 from app.extensions import db, socketio
+from app.identity.sessions import SESSION_KEY
 from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, User, UserSession
 from app.models.sessions import hash_session_id
-from app.services.posting import post_user_message
-from app.services.sessions import SESSION_KEY
 from tests.support.attachments import stored_attachment
 
 ROLES = ("owner", "member", "removed", "outsider", "signed_out", "revoked_token")

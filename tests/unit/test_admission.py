@@ -1,10 +1,10 @@
-"""The web process's admission gate (app/admission.py): a few requests at once, bodies read first."""
+"""The web process's admission gate (app/platform/admission.py): a few requests at once, bodies read first."""
 from __future__ import annotations
 
 import io
 import threading
 
-from app.admission import IN_MEMORY_BYTES, AdmissionGate
+from app.platform.admission import IN_MEMORY_BYTES, AdmissionGate
 
 
 class HeldApp:

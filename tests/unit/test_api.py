@@ -11,11 +11,11 @@ from openapi_spec_validator import validate
 
 from app.api.spec import document
 from app.config import TestConfig
+from app.conversations.posting import post_user_message
 from app.extensions import db
+from app.identity.accounts import create_user
 from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, ToolCall, User
 from app.models.base import utcnow
-from app.services.accounts import create_user
-from app.services.posting import post_user_message
 from tests.support import files
 from tests.support.attachments import stored_attachment
 

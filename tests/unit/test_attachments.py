@@ -11,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.llm.context import build_request, history_before
+from app.files import storage
 from app.models import Attachment, Chat, Message
-from app.services import storage
+from app.replies import store
+from app.replies.context import build_request
 from tests.support import files
 
 ACCEPTED = [
@@ -143,7 +144,7 @@ def test_files_reach_the_model_as_the_parts_its_capabilities_allow(client, chat)
                     ("report.pdf", files.pdf(["Quarterly report"])), ("scan.pdf", files.pdf()),
                     ("table.csv", b"name,amount\nann,3\n"))
     reply = db.session.get(Message, response.get_json()["assistant_message"]["id"])
-    everything = build_request(history_before(reply), None, 32000, 1000)
+    everything = build_request(store.history(reply.parent_id), None, 32000, 1000)
     parts = everything.messages[-1]["content"]
     assert [p["type"] for p in parts] == ["text", "image_url", "input_audio", "file", "file", "text"]
     assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
@@ -153,7 +154,7 @@ def test_files_reach_the_model_as_the_parts_its_capabilities_allow(client, chat)
     assert [a["sent_as"] for a in everything.report["attachments"]] == ["image", "audio", "file", "file", "text"]
     assert "_tokens" not in everything.messages[-1] and "_files" not in everything.messages[-1]
 
-    text_only = build_request(history_before(reply), None, 32000, 1000, frozenset({"streaming"}))
+    text_only = build_request(store.history(reply.parent_id), None, 32000, 1000, frozenset({"streaming"}))
     parts = text_only.messages[-1]["content"]
     assert [p["type"] for p in parts] == ["text"] * 6
     assert parts[3]["text"] == "[report.pdf, text extracted from a PDF of 1 pages]\nQuarterly report"
@@ -170,9 +171,9 @@ def test_trimming_counts_files_and_reports_the_ones_it_left_out(client, chat):
     for m in db.session.execute(sa.select(Message).where(Message.role == "assistant")).scalars():
         m.status, m.content = "completed", "ok"
     db.session.commit()
-    roomy = build_request(history_before(reply), None, 32000, 1000)
+    roomy = build_request(store.history(reply.parent_id), None, 32000, 1000)
     assert [a["sent_as"] for a in roomy.report["attachments"]] == ["image"]  # a later turn still carries it
-    tight = build_request(history_before(reply), None, 900, 100)  # the image alone is ~800 tokens
+    tight = build_request(store.history(reply.parent_id), None, 900, 100)  # the image alone is ~800 tokens
     assert tight.report["attachments"] == [{**tight.report["attachments"][0], "sent_as": "trimmed",
                                             "reason": "left out to fit the context"}]
     assert all(isinstance(m["content"], str) for m in tight.messages)

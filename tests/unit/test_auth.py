@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from app.config import TestConfig
 from app.extensions import db
+from app.identity import accounts
 from app.models import Account, Membership, User
-from app.services import accounts
 from tests.conftest import AuthActions
 
 

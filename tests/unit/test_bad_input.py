@@ -6,10 +6,10 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from app.conversations.rendering import render_markdown
 from app.extensions import db
-from app.ids import parse_id
 from app.models import Chat, Message, User
-from app.rendering import render_markdown
+from app.platform.ids import parse_id
 from tests.support.html_safety import executable_parts
 from tests.support.xss import XSS_CORPUS
 

@@ -5,7 +5,7 @@ import fakeredis
 import pytest
 import redis
 
-from app.services.chat_lock import EXTEND_ALL, chat_lock, extend_all
+from app.engine.chat_lock import EXTEND_ALL, chat_lock, extend_all
 
 
 @pytest.fixture

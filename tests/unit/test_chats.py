@@ -6,11 +6,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Chat, LlmModel, Message
-
-from app.llm.context import build_request, history_before
-
-from tests.support.routes import CHAT_ROUTES
+from app.replies import store
+from app.replies.context import build_request
 from tests.support.queries import recorded_statements
+from tests.support.routes import CHAT_ROUTES
 from tests.support.trees import grow_branched_chat
 
 
@@ -234,7 +233,7 @@ def _queries_to_show_and_answer(client, chat_id: int) -> tuple[int, int, str]:
         page = client.get(f"/chats/{chat_id}").data.decode()
         rendered = len(statements)
         leaf = db.session.get(Message, db.session.get(Chat, chat_id).leaf_id)
-        built = build_request(history_before(leaf), None, 1_000_000, 1000)
+        built = build_request(store.history(leaf.parent_id), None, 1_000_000, 1000)
     assert built.report["trimmed"] == 0
     return rendered, len(statements) - rendered, page
 

@@ -1,4 +1,4 @@
-"""Pooled connections are pinged before use only after sitting idle (``app/db_pool.py``)."""
+"""Pooled connections are pinged before use only after sitting idle (``app/platform/db_pool.py``)."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.config import TestConfig
-from app.db_pool import ping_after_idle, pool_options
 from app.extensions import db
+from app.platform.db_pool import ping_after_idle, pool_options
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ import queue
 import fakeredis
 import pytest
 
-from app import event_log, realtime
-from app.api.streams import CLOSE, StreamHub, relay
-from app.services import live_state
+from app import realtime
+from app.engine import live_state
+from app.realtime import event_log
+from app.realtime.bus import BUS_CHANNEL, PUBLISH_WITH_WRITES
+from app.realtime.streams import CLOSE, StreamHub, relay
 
 
 @pytest.fixture
@@ -19,13 +21,13 @@ def redis_server():
 
 
 def publish(client, events):
-    keys, args = event_log.script_arguments(events, realtime.BUS_CHANNEL)
+    keys, args = event_log.script_arguments(events, BUS_CHANNEL)
     client.register_script(event_log.PUBLISH_EVENTS)(keys=keys, args=args)
 
 
 def test_chat_events_are_logged_with_the_id_the_bus_carries(redis_server):
     bus = redis_server.pubsub(ignore_subscribe_messages=True)
-    bus.subscribe(realtime.BUS_CHANNEL)
+    bus.subscribe(BUS_CHANNEL)
     publish(redis_server, [["message.created", 7, {"chat_id": 7, "text": "a \"quoted\" [1]"}],
                            ["chat.updated", ["chat:7", "account:1"], {"chat_id": 7, "empty": [], "none": None}],
                            ["chat.created", ["account:1"], {"chat_id": 8}],
@@ -59,11 +61,11 @@ def test_an_id_the_log_no_longer_holds_cannot_resume(redis_server):
 
 
 def test_deltas_are_logged_atomically_with_the_live_state(app, redis_server):
-    script = redis_server.register_script(live_state.RECORD_DELTAS)
+    script = redis_server.register_script(PUBLISH_WITH_WRITES)
     events = [["message.delta", 4, {"chat_id": 4, "message_id": 40, "seq": 1, "text": "Hel", "channel": "content"}],
               ["message.delta", 4, {"chat_id": 4, "message_id": 40, "seq": 2, "text": "lo", "channel": "content"}]]
     live_state.record_deltas(script, [(40, "content", "Hel"), (40, "content", "lo")], {40: 2}, events,
-                             realtime.BUS_CHANNEL)
+                             BUS_CHANNEL)
     assert redis_server.get("confab:msg:40:content") == b"Hello"
     logged = event_log.since(redis_server, 4, event_log.NO_EVENTS)
     assert [json.loads(payload)["seq"] for _, _, payload in logged] == [1, 2]
@@ -104,7 +106,7 @@ def test_a_stream_skips_what_it_already_sent_and_ends_on_chat_deleted():
 
 
 def test_a_stream_too_far_behind_is_closed_to_resume_from_the_log(monkeypatch):
-    monkeypatch.setattr("app.api.streams.QUEUE_LIMIT", 2)
+    monkeypatch.setattr("app.realtime.streams.QUEUE_LIMIT", 2)
     streams = hub()
     slow = streams.subscribe(chat_id=1, user_id=10, account_id=100, token_id=1000)
     for n in range(3):

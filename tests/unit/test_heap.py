@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gc
 
-from app import heap
+from app.platform import heap
 
 
 def test_settling_freezes_what_is_loaded_and_raises_the_young_generations_threshold():

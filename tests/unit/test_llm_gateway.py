@@ -12,11 +12,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from app import engine
 from app.demo_llm import script
 from app.extensions import db
-from app import engine
 from app.llm.clients import async_client_for, client_for
-from app.llm.context import build_request, history_before
 from app.llm.errors import LlmError, MissingApiKey
 from app.llm.streaming import (
     ChatStream,
@@ -29,6 +28,8 @@ from app.llm.streaming import (
     delta_events,
 )
 from app.models import Account, Chat, LlmModel, LlmProvider, Message, User
+from app.replies import store
+from app.replies.context import build_request
 from tests.support.queries import recorded_statements
 
 
@@ -223,7 +224,7 @@ def _chat_with_history(count: int, chars: int = 400) -> tuple[Chat, Message]:
 
 def test_long_history_is_trimmed_oldest_first_keeping_instructions_and_newest(app):
     chat, reply = _chat_with_history(200)
-    built = build_request(history_before(reply), chat.instructions, context_window=4000, max_output_tokens=1000)
+    built = build_request(store.history(reply.parent_id), chat.instructions, context_window=4000, max_output_tokens=1000)
     assert built.messages[0] == {"role": "system", "content": "Be brief."}
     assert built.messages[-1]["content"] == "the newest question"
     assert built.messages[-1]["name"] == "Ann_Lee"
@@ -240,7 +241,7 @@ def test_newest_user_message_is_kept_even_when_it_alone_is_too_long(app):
     last = db.session.execute(sa.select(Message).where(Message.content == "the newest question")).scalar_one()
     last.content = "z" * 50_000
     db.session.commit()
-    built = build_request(history_before(reply), "Keep me", context_window=1000, max_output_tokens=100)
+    built = build_request(store.history(reply.parent_id), "Keep me", context_window=1000, max_output_tokens=100)
     assert [m["role"] for m in built.messages] == ["system", "user"]
     assert built.report["trimmed"] == 4
 
@@ -251,7 +252,7 @@ def test_building_context_for_2000_messages_uses_a_constant_number_of_queries(ap
     db.session.expire_all()
     reply = db.session.get(Message, reply.id)
     with recorded_statements() as statements:
-        built = build_request(history_before(reply), instructions, 32000, 4096)
+        built = build_request(store.history(reply.parent_id), instructions, 32000, 4096)
     assert built.report["included"] + built.report["trimmed"] == 2001
     assert len(statements) <= 4
 

@@ -7,8 +7,8 @@ import threading
 import fakeredis
 import pytest
 
+from app.engine import live_state
 from app.engine.relay import LiveReply, Relay
-from app.services import live_state
 
 
 class HeldDelivery:
@@ -62,7 +62,7 @@ def test_chunks_arriving_during_a_send_are_joined_into_one_event_per_channel_run
 
 
 def test_live_state_matches_what_was_sent_for_every_reply_in_a_batch(app):
-    from app.redis_client import get_redis
+    from app.platform.redis_client import get_redis
 
     client = get_redis()
     delivery = HeldDelivery(hold_first=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from app.rendering import (ALLOWED_ATTRIBUTES, ALLOWED_TAGS, SANITISER_POLICY, context_summary, render_markdown,
-                           usage_summary)
+from app.conversations.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, SANITISER_POLICY, render_markdown
+from app.web.display import context_summary, usage_summary
 
 
 def test_fenced_code_with_a_known_language_is_highlighted_by_pygments():

@@ -1,4 +1,4 @@
-"""The reply job's reads and writes (``app/services/reply_store.py``): replies claimed oldest
+"""The reply job's reads and writes (``app/replies/store.py``): replies claimed oldest
 first and once each, a claim in one transaction with the reads that start its reply, a history
 in one statement (one more each for files and tool calls, only when the path has them), and a
 finished reply stored and completed from its row."""
@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from app.conversations.posting import post_user_message
 from app.extensions import db
 from app.models import Chat, Message, ToolCall
-from app.services import replies, reply_store
-from app.services.posting import post_user_message
+from app.replies import store, workflow
 from tests.support.attachments import stored_attachment
 from tests.support.chats import member_with_chat
 from tests.support.queries import recorded_statements
@@ -33,12 +33,12 @@ def test_replies_are_claimed_oldest_first_and_each_only_once(ann_chat):
     _, second = post_user_message(chat, ann, "Two")
     db.session.commit()
     first_id, second_id, chat_id = first.id, second.id, chat.id
-    assert reply_store.claim_next(chat_id).message_id == first_id
+    assert store.claim_next(chat_id).message_id == first_id
     db.session.commit()
-    assert reply_store.claim_next(chat_id).message_id == second_id
+    assert store.claim_next(chat_id).message_id == second_id
     db.session.commit()
-    assert reply_store.claim_next(chat_id) is None
-    assert reply_store.next_pending(chat_id) is None
+    assert store.claim_next(chat_id) is None
+    assert store.next_pending(chat_id) is None
     assert _status(first_id) == _status(second_id) == "streaming"
 
 
@@ -54,8 +54,8 @@ def test_a_claim_and_the_reads_that_start_its_reply_share_one_transaction(ann_ch
 
     sa.event.listen(db.engine, "commit", record)
     try:
-        claimed = reply_store.claim_next(chat_id)
-        started = replies._start(claimed)
+        claimed = store.claim_next(chat_id)
+        started = workflow._start(claimed)
     finally:
         sa.event.remove(db.engine, "commit", record)
     assert claimed.message_id == reply_id
@@ -73,12 +73,12 @@ def test_a_claimed_reply_brings_its_chat_model_provider_and_question_in_one_stat
     db.session.commit()
     reply_id, question_id, ann_id = reply.id, question.id, ann.id
     with recorded_statements() as statements:
-        claimed = reply_store.claimed(reply_id)
+        claimed = store.claimed(reply_id)
     assert len(statements) == 1
     assert (claimed.asked, claimed.asker_id, claimed.instructions, claimed.parent_id) == \
         ("What is new?", ann_id, "Be brief.", question_id)
     assert claimed.model.id == "demo-chat" and claimed.model.provider.key == "demo"
-    assert reply_store.claimed(10**9) is None
+    assert store.claimed(10**9) is None
 
 
 def test_a_history_costs_one_statement_and_one_more_for_each_kind_of_extra_it_holds(ann_chat):
@@ -87,7 +87,7 @@ def test_a_history_costs_one_statement_and_one_more_for_each_kind_of_extra_it_ho
     db.session.commit()
     parent_id = reply.parent_id
     with recorded_statements() as statements:
-        plain = reply_store.history(parent_id)
+        plain = store.history(parent_id)
     assert len(statements) == 1
     assert [(m.role, m.content, m.user.name) for m in plain] == [("user", "Plain", "Ann Lee")]
     assert plain[0].attachments == [] and plain[0].tool_calls == []
@@ -100,12 +100,12 @@ def test_a_history_costs_one_statement_and_one_more_for_each_kind_of_extra_it_ho
     db.session.commit()
     parent_id = later_reply.parent_id
     with recorded_statements() as statements:
-        full = reply_store.history(parent_id)
+        full = store.history(parent_id)
     assert len(statements) == 3
     assert [m.role for m in full] == ["user", "assistant", "user"]
     assert [c.result for c in full[1].tool_calls] == ["42"]
     assert [a.filename for a in full[2].attachments] == ["table.csv"] and full[2].attachments[0].kind == "text"
-    assert reply_store.history(None) == []
+    assert store.history(None) == []
 
 
 def test_a_finished_reply_is_stored_with_its_tool_calls_and_completed_from_its_row(ann_chat):
@@ -117,7 +117,7 @@ def test_a_finished_reply_is_stored_with_its_tool_calls_and_completed_from_its_r
                        output_tokens=4, reasoning_tokens=0, cost=Decimal("0.0001"), attachments=[],
                        tool_calls=[ToolCall(tool_call_id="c1", name="calculator", arguments={"expression": "40+2"},
                                             round=1, status="ok", result="42", duration_ms=3)])
-    stored = reply_store.store_finished(finished)
+    stored = store.store_finished(finished)
     assert stored.siblings == [reply.id] and stored.untitled
     public = stored.message.to_public()
     assert (public["parent_id"], public["reply_to_id"], public["role"]) == (question.id, question.id, "assistant")
@@ -137,5 +137,5 @@ def test_a_reply_whose_chat_was_deleted_meanwhile_is_not_stored(ann_chat):
     db.session.delete(chat)
     db.session.commit()
     finished = Message(id=reply_id, chat_id=chat_id, content="late", status="completed", attachments=[], tool_calls=[])
-    assert reply_store.store_finished(finished) is None
+    assert store.store_finished(finished) is None
     assert db.session.get(Message, reply_id) is None

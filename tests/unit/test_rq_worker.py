@@ -19,8 +19,8 @@ from app.engine import rq_worker
 from app.engine.deadlines import Watchdog
 from app.engine.job_threads import JobThreads
 from app.engine.rq_worker import HEARTBEAT_EVERY_SECONDS, ConcurrentWorker, SharedTimerDeathPenalty
-from app.jobs.queue import enqueue_replies, queue
-from app.redis_client import get_redis
+from app.platform.queue import enqueue_replies, queue
+from app.platform.redis_client import get_redis
 
 
 def _worker() -> ConcurrentWorker:

@@ -1,4 +1,4 @@
-"""The SQLite full-text index holds finished messages only (``app/services/search.py``): a
+"""The SQLite full-text index holds finished messages only (``app/conversations/search.py``): a
 streaming reply's drafts are never indexed, the finished reply once, and an index made by
 the migrations before is brought to the same (migration 0010)."""
 from __future__ import annotations
@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
+from app.catalog import registry
 from app.config import TestConfig
+from app.conversations.posting import post_user_message
+from app.conversations.search import search
 from app.extensions import db
 from app.models import Message
-from app.services import registry
-from app.services.posting import post_user_message
-from app.services.search import search
 from tests.support.chats import member_with_chat
 
 

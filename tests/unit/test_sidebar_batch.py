@@ -1,7 +1,7 @@
 """Sidebar events gathered per account: one emit per room per flush, newest change per chat."""
 from __future__ import annotations
 
-from app.sidebar_batch import SidebarBatch
+from app.realtime.sidebar_batch import SidebarBatch
 
 
 class Recorder:

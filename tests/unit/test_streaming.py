@@ -16,15 +16,17 @@ from rq import Queue
 
 from app import engine
 from app.config import TestConfig
+from app.engine import live_state
 from app.engine.rq_worker import ConcurrentWorker
 from app.extensions import db, socketio
 from app.jobs.context import set_job_app
-from app.jobs.queue import REPLY_JOB_TIMEOUT
 from app.jobs.replies import answer_pending_messages
 from app.models import Chat, LlmProvider, Message
 from app.models.base import utcnow
-from app.redis_client import get_redis
-from app.services import live_state, reply_store, sweeper, titles
+from app.platform.queue import REPLY_JOB_TIMEOUT
+from app.platform.redis_client import get_redis
+from app.realtime import bus
+from app.replies import store, sweeper, titles
 from tests.conftest import AuthActions
 from tests.support.html_safety import executable_parts
 
@@ -73,7 +75,7 @@ def say(flask_client, chat_id: int, content: str) -> dict:
 
 def record_delta(message_id: int, seq: int, text: str, channel: str = "content") -> None:
     """Live state as the relay leaves it after sending one delta."""
-    script = get_redis().register_script(live_state.RECORD_DELTAS)
+    script = get_redis().register_script(bus.PUBLISH_WITH_WRITES)
     live_state.record_deltas(script, [(message_id, channel, text)], {message_id: seq})
 
 
@@ -334,14 +336,14 @@ def test_a_job_answers_a_chat_asked_again_meanwhile_with_one_claim_per_reply(roo
     first = say(ann, chat.id, "first [[chunks:3]]")["assistant_message"]["id"]
     second = say(ann, chat.id, "second [[chunks:3]]")["assistant_message"]["id"]
     claims = []
-    claim_next = reply_store.claim_next
+    claim_next = store.claim_next
 
     def counted(chat_id: int):
         claimed = claim_next(chat_id)
         claims.append(claimed.message_id if claimed else None)
         return claimed
 
-    monkeypatch.setattr(reply_store, "claim_next", counted)
+    monkeypatch.setattr(store, "claim_next", counted)
     assert answer_pending_messages(chat.id) == 2
     assert claims == [first, second]
     db.session.expire_all()

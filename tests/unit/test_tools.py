@@ -6,15 +6,16 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
+from app.conversations.posting import post_user_message
+from app.conversations.search import search
 from app.extensions import db
-from app.llm.context import build_request, history_before
+from app.identity.accounts import create_user
 from app.models import Chat, ToolCall
-from app.services.accounts import create_user
-from app.services.posting import post_user_message
-from app.services.search import search
+from app.replies import store
+from app.replies.context import build_request
 from app.tools import registry
+from app.tools.base import ToolContext, ToolError, parse_arguments
 from app.tools.calculator import evaluate
-from app.tools.registry import ToolContext, ToolError
 from tests.support.chats import member_with_chat
 
 
@@ -43,13 +44,13 @@ def test_the_calculator_refuses_what_is_not_arithmetic_or_too_big(expression, er
 
 def test_arguments_are_checked_against_each_tools_schema():
     calculator = registry.find("calculator")
-    assert registry.parse_arguments(calculator, '{"expression": "1+1"}') == {"expression": "1+1"}
+    assert parse_arguments(calculator, '{"expression": "1+1"}') == {"expression": "1+1"}
     for raw, message in (('{"expression": 5}', "expression: 5 is not of type 'string'"),
                          ("{}", "'expression' is a required property"), ("[1]", "must be a JSON object"),
                          ('{"expression": "1", "extra": true}', "Additional properties are not allowed"),
                          ("{oops", "not valid JSON")):
         with pytest.raises(ToolError) as refused:
-            registry.parse_arguments(calculator, raw)
+            parse_arguments(calculator, raw)
         assert message in str(refused.value)
     assert [t.name for t in registry.all_tools()] == ["calculator", "current_time", "search_chats"]
     for tool in registry.all_tools():
@@ -94,12 +95,12 @@ def test_a_later_turn_sends_each_rounds_calls_followed_by_their_results(app):
     ])
     db.session.flush()
     _, next_reply = post_user_message(chat, ann, "Thanks")
-    sent = build_request(history_before(next_reply), None, 32000, 1000).messages
+    sent = build_request(store.history(next_reply.parent_id), None, 32000, 1000).messages
     assert [(m["role"], m.get("tool_call_id")) for m in sent] == [
         ("user", None), ("assistant", None), ("tool", "a"), ("assistant", None), ("tool", "b"), ("assistant", None),
         ("user", None)]
     assert sent[1]["tool_calls"][0]["function"] == {"name": "calculator", "arguments": '{"expression": "6*7"}'}
     assert sent[3]["tool_calls"][0]["function"]["arguments"] == "{bad"
     assert sent[2]["content"] == "42" and sent[4]["content"] == "Error: Not JSON." and sent[5]["content"] == "84"
-    trimmed = build_request(history_before(next_reply), None, 60, 10).messages
+    trimmed = build_request(store.history(next_reply.parent_id), None, 60, 10).messages
     assert trimmed[0]["role"] != "tool"

@@ -11,12 +11,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from app.costs import usage
 from app.extensions import db
 from app.models import Account, Chat, Membership, Message, User
-from app.services import usage
-
-from tests.support.usage_data import seed_spend
 from tests.support.queries import recorded_statements
+from tests.support.usage_data import seed_spend
 
 
 def at(day: str, hour: int = 12) -> datetime:

@@ -1,0 +1,95 @@
+"""Markdown to safe HTML: markdown-it-py renders, Pygments colours code, nh3 sanitises.
+Model output reaches pages only here, or through the browser's renderer held to the same
+allow-list (``SANITISER_POLICY``, read by ``static/js/markdown.js``)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h1", "h2", "h3", "h4", "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "img", "span",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "span": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener noreferrer nofollow"
+MAX_HIGHLIGHTED_CHARS = 100_000
+
+# What the browser's streaming renderer (marked + DOMPurify) may keep: the same lists.
+SANITISER_POLICY = {
+    "tags": sorted(ALLOWED_TAGS),
+    "attributes": {tag: sorted(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    "url_schemes": sorted(URL_SCHEMES),
+    "link_rel": LINK_REL,
+}
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@lru_cache(maxsize=128)
+def _lexer(language: str):
+    """The Pygments lexer for a fence's language, or None (looking one up scans every lexer)."""
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
+def _highlight(code: str, language: str, _attrs) -> str:
+    """Pygments spans for a fenced block with a known language; '' lets markdown-it escape it."""
+    if not language or len(code) > MAX_HIGHLIGHTED_CHARS:
+        return ""
+    lexer = _lexer(language.strip().lower()[:40])
+    return highlight(code, lexer, _FORMATTER) if lexer is not None else ""
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True, "highlight": _highlight})
+    md.enable(["table", "strikethrough"])
+    # Table alignment as an attribute: the CSP forbids inline styles.
+    md.add_render_rule("th_open", _aligned_cell)
+    md.add_render_rule("td_open", _aligned_cell)
+    return md
+
+
+def _aligned_cell(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    style = token.attrGet("style") or ""
+    align = style.removeprefix("text-align:") if style.startswith("text-align:") else ""
+    tag = token.tag
+    return f'<{tag} align="{escape(align)}">' if align in {"left", "center", "right"} else f"<{tag}>"
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Sanitised HTML for untrusted Markdown (model output, user text)."""
+    html = _markdown().render(text or "")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+    )
+    return Markup(clean)
+
+
+def public_message(message, siblings: list[int] | None = None) -> dict:
+    """MESSAGE JSON, with sanitised ``html`` once the message is finished (and the ids of its
+    turn's versions when the caller knows them)."""
+    return message.to_public(None if message.is_unfinished else str(render_markdown(message.content)), siblings)

@@ -1,0 +1,102 @@
+"""Every real-time event leaves through this package (SPEC §5, §13).
+
+Events travel on one Redis pub/sub channel, the event bus (``bus.py``), as JSON batches of
+``[event, target, payload]``: the target is a chat id (its room), a list of room names
+(a chat's room and its account's, which every member's sidebar listens to, and which
+gets its events as batched ``chats.changed``: ``sidebar_batch.py``), or None for a control
+event the web processes act on themselves. Web and worker processes publish with the
+functions below; a streaming reply's deltas leave through ``bus.py`` too, in the same
+atomic step as its live-state writes (``app/engine/relay.py``). Every web process listens
+(``bus.py``) and delivers each event to its own Socket.IO rooms and event streams
+(``delivery.py``, ``streams.py``); each chat's events are also logged so an event stream
+can resume (``event_log.py``). Who is in a room is ``presence.py``; how sockets are carried,
+``socket_transport.py``. Unit tests, which have no Redis server, deliver locally instead.
+
+It may use the models and the platform; it never imports the domain above it, so the
+payloads it sends (a MESSAGE with its HTML, a chat's summary) are built by its callers or
+from a model's own fields.
+"""
+from __future__ import annotations
+
+import redis
+from flask import current_app
+
+from app.models import Chat
+from app.models.base import as_utc
+from app.realtime.rooms import MEMBERSHIP_ENDED, TOKEN_REVOKED, Event, account_room, room_for
+
+__all__ = ["MEMBERSHIP_ENDED", "TOKEN_REVOKED", "account_room", "room_for"]
+
+
+def publish(events: list[Event], pipeline: redis.client.Pipeline | None = None) -> None:
+    """Send ``events``; with a Redis ``pipeline``, in its round trip and ahead of the commands
+    added to it after this call (a post's ``message.created`` and its reply's job)."""
+    current_app.extensions["confab.publish"](events, pipeline)
+
+
+def emit_to_chat(chat_id: int, event: str, payload: dict) -> None:
+    publish([[event, chat_id, {"chat_id": chat_id, **payload}]])
+
+
+def messages_created(summary: dict, messages: list[dict], *, new_leaf_id: int | None = None,
+                     pipeline: redis.client.Pipeline | None = None) -> None:
+    """``message.created`` for several MESSAGE objects of one chat, in order, and the chat's
+    new place at the top of every member's sidebar (``chat.touched`` with its ``summary``),
+    in one publish. ``new_leaf_id`` when the shown path changed otherwise than by growing (a
+    regenerate, an edit, a switch of versions): ``chat.path`` tells every page in the room
+    to reload the path."""
+    chat_id = summary["chat_id"]
+    events = [["message.created", chat_id, {"chat_id": chat_id, "message_id": m["id"], "message": m}]
+              for m in messages]
+    if new_leaf_id is not None:
+        events.append(["chat.path", chat_id, {"chat_id": chat_id, "leaf_id": new_leaf_id}])
+    events.append(["chat.touched", [account_room(summary["account_id"])], summary])
+    publish(events, pipeline)
+
+
+def chat_summary(chat: Chat) -> dict:
+    """A chat as the sidebar lists it."""
+    return {
+        "chat_id": chat.id,
+        "account_id": chat.account_id,
+        "title": chat.display_title,
+        "model_id": chat.model_id,
+        "updated_at": as_utc(chat.updated_at).isoformat(),
+        "url": f"/chats/{chat.id}",
+    }
+
+
+def chat_created_event(chat: Chat) -> None:
+    publish([["chat.created", [account_room(chat.account_id)], chat_summary(chat)]])
+
+
+def chat_updated_event(chat: Chat) -> None:
+    """``chat.updated`` (SPEC §5) to the chat's room and every member's sidebar."""
+    payload = {**chat_summary(chat), "title": chat.title, "display_title": chat.display_title,
+               "instructions": chat.instructions}
+    publish([["chat.updated", [room_for(chat.id), account_room(chat.account_id)], payload]])
+
+
+def presence_event(chat_id: int, members: list[dict]) -> None:
+    """``presence``: everyone in the chat's room now (never stored)."""
+    emit_to_chat(chat_id, "presence", {"members": members})
+
+
+def typing_event(chat_id: int, user: dict) -> None:
+    """``typing``: ``user`` is writing in the chat (never stored)."""
+    emit_to_chat(chat_id, "typing", {"user": user})
+
+
+def token_revoked(token_id: int) -> None:
+    """Tell every web process: disconnect the sockets that authenticated with this API token."""
+    publish([[TOKEN_REVOKED, None, {"token_id": token_id}]])
+
+
+def membership_ended(user_id: int, account_id: int) -> None:
+    """Tell every web process: ``user_id``'s sockets must leave the rooms of ``account_id``'s chats."""
+    publish([[MEMBERSHIP_ENDED, None, {"user_id": user_id, "account_id": account_id}]])
+
+
+def chat_deleted_event(chat_id: int, account_id: int) -> None:
+    publish([["chat.deleted", [room_for(chat_id), account_room(account_id)],
+              {"chat_id": chat_id, "account_id": account_id}]])

@@ -1,0 +1,309 @@
+"""Streaming assistant replies (SPEC §4): the reply workflow a reply job runs.
+
+One reply at a time per chat (a Redis lock); each reply is claimed, built from the
+history, streamed through :mod:`app.llm`, handed chunk by chunk to the process's
+relay (``app/engine/relay.py``) for the chat's room, written to the database with the
+process's other drafts at most every 0.5 s (``app/engine/drafts.py``), and stored in
+full at the end. No database connection
+is held while waiting on the model. Many of these run at once in one worker process
+(``app/engine/``): everything a reply needs lives in its own :class:`Reply`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from redis.exceptions import LockError
+
+from app import engine, realtime
+from app.conversations import announce
+from app.conversations.posting import image_prompt
+from app.conversations.rendering import public_message
+from app.engine.chat_lock import ChatLock, chat_lock
+from app.engine.drafts import Draft
+from app.engine.relay import LiveReply, Relay
+from app.engine.supervisor import WatchedStream
+from app.extensions import db
+from app.llm.clients import async_client_for
+from app.llm.errors import LlmError
+from app.llm.images import Picture, draw
+from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, ToolCallStarted, Usage
+from app.models import LlmModel, Message, ToolCall
+from app.models.chats import CANCELLED, COMPLETED, FAILED
+from app.platform.queue import enqueue_title
+from app.platform.redis_client import get_redis
+from app.replies import store
+from app.replies.context import build_request, estimate_tokens
+from app.replies.pictures import attach_picture
+from app.tools.base import ToolContext
+from app.tools.loop import ToolLoop, follow_up, loop_for_reply, offered
+
+ENDED_EARLY = "The connection to the model ended before the answer was complete."
+TOO_MANY_ROUNDS = ("The model kept calling tools: Confab stopped after {rounds} rounds without an answer. "
+                   "The text and tool results so far are kept.")
+JOB_STOPPED = "The answer took longer than Confab allows and was stopped. The text so far is kept."
+
+
+@dataclass
+class Reply:
+    """Everything needed to stream one reply, captured before the DB session is released."""
+
+    message_id: int
+    chat_id: int
+    model: LlmModel  # built from its row (``reply_store``): prices, capabilities, provider
+    request: list[dict]
+    report: dict
+    client: object
+    live: LiveReply
+    draft: Draft
+    tools: list[dict] | None = None
+    tool_loop: ToolLoop | None = None
+    deltas: int = 0
+    usage: Usage | None = None
+    finished: bool = False
+    round: int = 1
+    calls: ToolCalls | None = None  # what the round's response ended by asking for
+    image_prompt: str | None = None  # an image model's reply: what to draw
+    picture: Picture | None = None
+
+
+@dataclass
+class Outcome:
+    status: str
+    error: str | None = None
+
+
+def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.Logger) -> int:
+    """Answer the chat's pending replies in order; return how many this call answered.
+
+    If another process holds the chat's lock it answers them instead: it looks
+    again for pending replies after releasing the lock, so none is left behind.
+    That look also finds the next reply of a chat asked again meanwhile (rare): one
+    reply per hold of the lock spares every reply a claim that would find nothing.
+    """
+    client = get_redis()
+    answered = 0
+    while True:
+        lock = chat_lock(client, chat_id, current_app.config["STREAM_HEARTBEAT_TTL"])
+        if not lock.acquire():
+            log.info("chat %s is being answered elsewhere", chat_id)
+            return answered
+        try:
+            if (claimed := store.claim_next(chat_id)) is not None:
+                stream_reply(claimed, lock, log)
+                answered += 1
+        finally:
+            try:
+                lock.release()
+            except LockError:
+                log.warning("the lock of chat %s had expired before it was released", chat_id)
+        if store.next_pending(chat_id) is None:
+            return answered
+
+
+def _start(claimed: store.Claimed) -> Reply | Outcome:
+    """Read the claimed reply's history and build its request; the caller commits the claim."""
+    message_id, model = claimed.message_id, claimed.model
+    usable = model is not None and model.enabled
+    history = store.history(claimed.parent_id) if usable and model.kind != "image" else []
+    if not usable:
+        return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
+    try:
+        client = async_client_for(model.provider)
+    except LlmError as exc:
+        return Outcome(FAILED, exc.message)
+    reply = Reply(message_id=message_id, chat_id=claimed.chat_id, model=model, request=[], report={},
+                  client=client, live=LiveReply(claimed.chat_id, message_id), draft=Draft(message_id))
+    if model.kind == "image":
+        reply.report, reply.image_prompt = {"image": True}, image_prompt(claimed.asked or "")
+        return reply
+    capabilities = frozenset(model.capabilities or [])
+    built = build_request(history, claimed.instructions, model.context_window,
+                          model.max_output_tokens, capabilities)
+    reply.request, reply.report, reply.tools = built.messages, built.report, offered(capabilities)
+    if reply.tools:
+        reply.tool_loop = loop_for_reply(message_id, claimed.chat_id,
+                                         ToolContext(claimed.asker_id, claimed.chat_id, claimed.account_id))
+    return reply
+
+
+def stream_reply(claimed: store.Claimed, lock: ChatLock, log: logging.LoggerAdapter | logging.Logger) -> None:
+    message_id = claimed.message_id
+    started = _start(claimed)
+    if isinstance(started, Outcome):
+        db.session.commit()
+        db.session.remove()
+        _finish_without_stream(message_id, started)
+        return
+    reply = started
+    supervisor, drafts = engine.supervisor(), engine.draft_writer()
+    watched = supervisor.watch(message_id, lock)
+    drafts.track(reply.draft)
+    log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model.id)
+    config = current_app.config
+    streaming = engine.stream_loop().submit(_stream_rounds(
+        reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"],
+        config["TOOL_MAX_ROUNDS"]))
+    try:
+        db.session.commit()  # the claim, while the request is on its way: the model takes longer to answer
+    except BaseException:
+        watched.cancel()  # not claimed after all: the reply stays pending, for the next job
+        streaming.cancel()
+        drafts.forget(reply.draft)
+        supervisor.release(watched)
+        raise
+    finally:
+        db.session.remove()
+    outcome: Outcome | None = None
+    try:
+        while outcome is None:
+            try:
+                outcome = streaming.result(timeout=config["STREAM_FLUSH_SECONDS"])
+            except TimeoutError:
+                drafts.maybe_write()  # this thread waits anyway: it may write every reply's draft
+    finally:
+        if outcome is None:  # the job itself was stopped (RQ's time limit): stop its stream too
+            watched.cancel()
+            streaming.cancel()
+        drafts.forget(reply.draft)
+        supervisor.release(watched)
+        engine.relay().flush()  # the room has every delta before it hears how the reply ended
+        with engine.finishing():  # a few at a time: the stream loop reads every other reply meanwhile
+            _finish(reply, outcome or Outcome(FAILED, JOB_STOPPED))
+    log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
+
+
+async def _stream_rounds(reply: Reply, watched: WatchedStream, relay: Relay,
+                         log: logging.LoggerAdapter | logging.Logger, attempts: int, base: float,
+                         max_rounds: int) -> Outcome:
+    """On the stream loop: stream the model's answer; while it ends by asking for tools, run
+    them (``app/tools/loop.py``) and ask again with their results, up to ``max_rounds``. An
+    image model's reply is drawn instead (``app/llm/images.py``)."""
+    if reply.image_prompt is not None:
+        return await _draw(reply, watched, log)
+    request = reply.request
+    for round_number in range(1, max_rounds + 1):
+        reply.round, reply.calls, reply.finished = round_number, None, False
+        text_before = len(reply.draft.content)
+        outcome = await _stream_with_retries(reply, request, watched, relay, log, attempts, base)
+        if outcome.status != COMPLETED or reply.calls is None or reply.tool_loop is None:
+            return outcome
+        records = await reply.tool_loop.run_calls(round_number, reply.calls.calls, watched.cancelled)
+        if watched.cancelled.is_set():
+            return Outcome(CANCELLED)
+        request = [*request, *follow_up("".join(reply.draft.content[text_before:]), records)]
+    return Outcome(FAILED, TOO_MANY_ROUNDS.format(rounds=max_rounds))
+
+
+async def _stream_with_retries(reply: Reply, request: list[dict], watched: WatchedStream, relay: Relay,
+                               log: logging.LoggerAdapter | logging.Logger, attempts: int, base: float) -> Outcome:
+    """Read one model response into the reply, retrying a retryable failure with backoff, but
+    only before the response's first delta."""
+    deltas_before = reply.deltas
+    for attempt in range(1, attempts + 1):
+        stream = ChatStream(reply.client, reply.model.id, request, tools=reply.tools, model_name=reply.model.name)
+        watched.attach(stream)
+        try:
+            async for event in stream:
+                _apply(reply, event, relay)
+        except LlmError as exc:
+            if watched.cancelled.is_set():
+                return Outcome(CANCELLED)
+            if exc.retryable and reply.deltas == deltas_before and attempt < attempts:
+                delay = base * 2 ** (attempt - 1)
+                log.warning("reply %s attempt %s failed (%s); retrying in %.1fs", reply.message_id, attempt, exc, delay)
+                if await watched.sleep_unless_cancelled(delay):
+                    return Outcome(CANCELLED)
+                continue
+            log.warning("reply %s failed: %s", reply.message_id, exc)
+            return Outcome(FAILED, exc.message)
+        finally:
+            watched.attach(None)
+        if watched.cancelled.is_set():
+            return Outcome(CANCELLED)
+        return Outcome(COMPLETED) if reply.finished else Outcome(FAILED, ENDED_EARLY)
+    return Outcome(FAILED, ENDED_EARLY)
+
+
+async def _draw(reply: Reply, watched: WatchedStream, log: logging.LoggerAdapter | logging.Logger) -> Outcome:
+    try:
+        reply.picture = await draw(reply.client, reply.model.id, reply.image_prompt, watched.cancelled,
+                                   model_name=reply.model.name)
+    except LlmError as exc:
+        log.warning("image reply %s failed: %s", reply.message_id, exc)
+        return Outcome(FAILED, exc.message)
+    return Outcome(CANCELLED) if reply.picture is None else Outcome(COMPLETED)
+
+
+def _apply(reply: Reply, event: object, relay: Relay) -> None:
+    """One provider event: text goes to the reply's draft and to the relay."""
+    kind = type(event)
+    if kind is ContentDelta or kind is ReasoningDelta:
+        text = event.text
+        if kind is ContentDelta:
+            reply.draft.content.append(text)
+            relay.delta(reply.live, "content", text)
+        else:
+            reply.draft.reasoning.append(text)
+            relay.delta(reply.live, "reasoning", text)
+        reply.draft.chars += len(text)
+        reply.deltas += 1
+    elif kind is Usage:  # one per model call: a reply with tool rounds pays for each
+        previous = reply.usage or Usage()
+        reply.usage = Usage(previous.input_tokens + event.input_tokens, previous.cached_tokens + event.cached_tokens,
+                            previous.output_tokens + event.output_tokens,
+                            previous.reasoning_tokens + event.reasoning_tokens)
+    elif kind is ToolCallStarted:
+        if reply.tool_loop is not None:
+            reply.tool_loop.started(reply.round, event.id, event.name)
+    elif kind is ToolCalls:
+        reply.calls = event
+    elif kind is Finish:
+        reply.finished = True
+
+
+def _finish(reply: Reply, outcome: Outcome) -> None:
+    """Store the reply in full, with tokens and cost at today's prices, and tell the room."""
+    content, reasoning = "".join(reply.draft.content), "".join(reply.draft.reasoning) or None
+    message = Message(id=reply.message_id, chat_id=reply.chat_id, content=content, reasoning=reasoning,
+                      status=outcome.status, error=outcome.error, attachments=[], tool_calls=[])
+    report = dict(reply.report)
+    if reply.picture is not None:
+        attach_picture(message, reply.model, reply.picture, report)
+    usage = reply.usage
+    if usage is None and (content or reasoning):
+        usage = Usage(input_tokens=report.get("estimated_tokens", 0),
+                      output_tokens=estimate_tokens(content) + estimate_tokens(reasoning or ""))
+        report["usage_estimated"] = True
+    if reply.tool_loop is not None:
+        message.tool_calls = [ToolCall(
+            tool_call_id=record.id[:120], name=record.name[:120], arguments=record.arguments, round=record.round,
+            status="error" if record.status == "running" else record.status, result=record.result,
+            duration_ms=record.duration_ms) for record in reply.tool_loop.records]
+        report["tool_rounds"] = reply.round
+    message.context_report = report
+    if usage is not None:
+        message.input_tokens, message.cached_tokens = usage.input_tokens, usage.cached_tokens
+        message.output_tokens, message.reasoning_tokens = usage.output_tokens, usage.reasoning_tokens
+        if message.cost is None:  # a picture's price is set by attach_picture
+            message.cost = reply.model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    stored = store.store_finished(message)
+    db.session.remove()
+    if stored is None:
+        return
+    public = public_message(stored.message, stored.siblings)
+    realtime.emit_to_chat(reply.chat_id, f"message.{outcome.status}", {"message_id": message.id, "message": public})
+    if outcome.status == COMPLETED and stored.untitled:
+        enqueue_title(reply.chat_id)
+
+
+def _finish_without_stream(message_id: int, outcome: Outcome) -> None:
+    message = db.session.get(Message, message_id)
+    if message is None:
+        return
+    message.status = outcome.status
+    message.error = outcome.error
+    db.session.commit()
+    announce.message_event(f"message.{outcome.status}", message)
+    db.session.remove()

@@ -1,1 +1,0 @@
-"""Workflows that span several models."""

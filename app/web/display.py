@@ -1,0 +1,58 @@
+"""How a message's facts read on the page: its tokens and cost, what the model was sent,
+a file's size (Jinja globals, set up by the application factory)."""
+from __future__ import annotations
+
+from app.costs.usage import exact_money
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def usage_summary(message) -> str:
+    """A reply's tokens and cost, as its footer shows them."""
+    parts = [f"{_plural(message.input_tokens or 0, 'token')} in"]
+    if message.cached_tokens:
+        parts[0] += f" ({message.cached_tokens:,} cached)"
+    out = f"{(message.output_tokens or 0):,} out"
+    if message.reasoning_tokens:
+        out += f" ({message.reasoning_tokens:,} reasoning)"
+    return " · ".join([parts[0], out, exact_money(message.cost)])
+
+
+def context_summary(report: dict | None) -> str:
+    """One line telling what the model was sent (SPEC §4 context transparency)."""
+    if not report:
+        return ""
+    if report.get("image"):
+        return "Drawn from the request's description"
+    parts = [f"Context: {_plural(report.get('included', 0), 'message')} sent"]
+    if report.get("trimmed"):
+        parts.append(f"{_plural(report['trimmed'], 'older message')} left out to fit")
+    if report.get("instructions"):
+        parts.append("instructions included")
+    parts.extend(_attachment_report(item) for item in report.get("attachments", []))
+    return " · ".join(parts)
+
+
+def _attachment_report(item: dict) -> str:
+    """How one file reached the model (the same words as ``static/js/message-view.js``)."""
+    name, sent_as = item.get("filename"), item.get("sent_as")
+    if sent_as in ("image", "audio", "file"):
+        return f"{name} sent as {({'image': 'an image', 'audio': 'audio', 'file': 'a PDF file'})[sent_as]}"
+    if sent_as == "text":
+        extra = ""
+        if item.get("chars"):
+            pages = f", {_plural(item['pages'], 'page')}" if item.get("pages") else ""
+            extra = f" ({_plural(item['chars'], 'character')}{pages})"
+        return f"{name} sent as text{extra}"
+    return f"{name} left out: {item.get('reason') or 'not sent'}"
+
+
+def file_size(size: int) -> str:
+    """A file's size as people read it (the same as ``static/js/attachments.js``)."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -12,7 +12,7 @@ from rq import Queue
 from rq.worker_pool import WorkerPool
 
 from app import create_app
-from app.engine import supervise_worker_process
+from app.engine.parts import supervise_worker_process
 from app.engine.rq_worker import ConcurrentWorker
 from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited by every fork)
 from app.jobs.context import forget_inherited_connections, set_job_app

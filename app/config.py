@@ -106,7 +106,7 @@ class Config:
     STREAM_LINGER_PER_REPLY_MS = float(os.environ.get("CONFAB_STREAM_LINGER_PER_REPLY_MS", 1.0))
     STREAM_MAX_LINGER_MS = float(os.environ.get("CONFAB_STREAM_MAX_LINGER_MS", 45))
     # Replies a worker process stores and announces at once when many end together (at least 1;
-    # app/engine/__init__.py).
+    # app/engine/parts.py).
     FINISHING_AT_ONCE = int(os.environ.get("FINISHING_AT_ONCE", 2))
     STREAM_SWEEP_SECONDS = float(os.environ.get("CONFAB_STREAM_SWEEP_SECONDS", 10))
     STREAM_HEARTBEAT_SECONDS = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_SECONDS", 5))

@@ -54,7 +54,7 @@ def bus_publisher(client: redis.Redis) -> Callable[..., None]:
 # streaming reply's text and last seq this way (``app/engine/live_state.py``), so a join
 # snapshot never sees text without its seq, or a seq without its text, and an event stream's
 # snapshot matches a position in the chat's log.
-# KEYS: the append keys, the seq keys, the log keys; ARGV: their counts, the texts, the seqs,
+# KEYS: the append keys, the set keys, the log keys; ARGV: their counts, the texts, the values,
 # then ``log_and_publish``'s arguments when there is a bus.
 PUBLISH_WITH_WRITES = event_log.LOG_AND_PUBLISH + """
 local appends, seqs = tonumber(ARGV[1]), tonumber(ARGV[2])

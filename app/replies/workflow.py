@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from flask import current_app
 from redis.exceptions import LockError
 
-from app import engine, realtime
+from app import realtime
 from app.conversations import announce
 from app.conversations.posting import image_prompt
 from app.conversations.rendering import public_message
+from app.engine import parts
 from app.engine.chat_lock import ChatLock, chat_lock
 from app.engine.drafts import Draft
 from app.engine.relay import LiveReply, Relay
@@ -137,13 +138,13 @@ def stream_reply(claimed: store.Claimed, lock: ChatLock, log: logging.LoggerAdap
         _finish_without_stream(message_id, started)
         return
     reply = started
-    supervisor, drafts = engine.supervisor(), engine.draft_writer()
+    supervisor, drafts = parts.supervisor(), parts.draft_writer()
     watched = supervisor.watch(message_id, lock)
     drafts.track(reply.draft)
     log.info("streaming reply %s in chat %s with %s", message_id, reply.chat_id, reply.model.id)
     config = current_app.config
-    streaming = engine.stream_loop().submit(_stream_rounds(
-        reply, watched, engine.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"],
+    streaming = parts.stream_loop().submit(_stream_rounds(
+        reply, watched, parts.relay(), log, config["LLM_RETRY_ATTEMPTS"], config["LLM_RETRY_BASE_SECONDS"],
         config["TOOL_MAX_ROUNDS"]))
     try:
         db.session.commit()  # the claim, while the request is on its way: the model takes longer to answer
@@ -168,8 +169,8 @@ def stream_reply(claimed: store.Claimed, lock: ChatLock, log: logging.LoggerAdap
             streaming.cancel()
         drafts.forget(reply.draft)
         supervisor.release(watched)
-        engine.relay().flush()  # the room has every delta before it hears how the reply ended
-        with engine.finishing():  # a few at a time: the stream loop reads every other reply meanwhile
+        parts.relay().flush()  # the room has every delta before it hears how the reply ended
+        with parts.finishing():  # a few at a time: the stream loop reads every other reply meanwhile
             _finish(reply, outcome or Outcome(FAILED, JOB_STOPPED))
     log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
 

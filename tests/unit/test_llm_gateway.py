@@ -12,8 +12,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from app import engine
 from app.demo_llm import script
+from app.engine import parts
 from app.extensions import db
 from app.llm.clients import async_client_for, client_for
 from app.llm.errors import LlmError, MissingApiKey
@@ -55,7 +55,7 @@ def _read(stream: ChatStream, on_event=None) -> list:
             if on_event is not None:
                 on_event(events)
         return events
-    return engine.stream_loop().submit(read()).result(timeout=30)
+    return parts.stream_loop().submit(read()).result(timeout=30)
 
 
 def _collect(stream: ChatStream) -> list:

@@ -14,9 +14,8 @@ import requests
 import sqlalchemy as sa
 from rq import Queue
 
-from app import engine
 from app.config import TestConfig
-from app.engine import live_state
+from app.engine import live_state, parts
 from app.engine.rq_worker import ConcurrentWorker
 from app.extensions import db, socketio
 from app.jobs.context import set_job_app
@@ -362,7 +361,7 @@ def _stack_of(thread: threading.Thread) -> list[str]:
 def test_a_reply_whose_stream_ended_waits_for_a_finishing_place_before_it_is_stored_and_announced(room, app):
     chat, ann, _, sockets = room
     reply_id = say(ann, chat.id, "Wait your turn [[chunks:3]]")["assistant_message"]["id"]
-    places = engine.finishing()
+    places = parts.finishing()
     for _ in range(app.config["FINISHING_AT_ONCE"]):
         places.acquire()  # every place taken, as by replies ending together
     job = threading.Thread(target=answer_pending_messages, args=(chat.id,), daemon=True)

@@ -134,7 +134,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     REDIS_URL = "fakeredis://"
     REDIS_EMBEDDED = False
-    STORAGE_ROOT = str(Path(tempfile.gettempdir()) / "confab-test-storage")
+    # One folder per test process: two runs at once (a developer's and CI's) never share files.
+    STORAGE_ROOT = str(Path(tempfile.gettempdir()) / f"confab-test-storage-{os.getpid()}")
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False
     ASYNC_MODE = "threading"

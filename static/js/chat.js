@@ -71,6 +71,9 @@ function join() {
 }
 
 socket.on("connect", join);
+// The page's other scripts may have opened the socket before this module ran (its imports take
+// longer to load): then "connect" has already fired, and the room is joined now.
+if (socket.connected) join();
 socket.on("disconnect", () => {
   joined = false;
   setConnection("reconnecting…", true);

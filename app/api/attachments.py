@@ -8,10 +8,11 @@ from app.api.auth import api_user
 from app.api.schemas import Error
 from app.api.spec import api
 from app.identity.scoping import attachment_or_404
-from app.web.files import send_attachment
+from app.web.files import send_attachment, sends_files
 
 
 @bp.get(f"/attachments/<{ID}:attachment_id>")
+@sends_files
 @api.validate(resp=Response(HTTP_200=None, HTTP_401=Error, HTTP_404=Error, HTTP_422=Error, HTTP_429=Error), tags=["attachments"],
               skip_validation=True)
 def get_attachment(attachment_id: int):

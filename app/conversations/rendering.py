@@ -3,10 +3,12 @@ Model output reaches pages only here, or through the browser's renderer held to 
 allow-list (``SANITISER_POLICY``, read by ``static/js/markdown.js``)."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -27,6 +29,10 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Pictures load only from this app's own attachments: any other image becomes a link, so
+# Markdown cannot make a viewer's browser fetch a page of the app (a GET with an effect) or a
+# tracking pixel elsewhere.
+OWN_IMAGE_SOURCE = r"^/attachments/[0-9]{1,10}$"
 LINK_REL = "noopener noreferrer nofollow"
 MAX_HIGHLIGHTED_CHARS = 100_000
 
@@ -36,6 +42,7 @@ SANITISER_POLICY = {
     "attributes": {tag: sorted(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
     "url_schemes": sorted(URL_SCHEMES),
     "link_rel": LINK_REL,
+    "own_image_source": OWN_IMAGE_SOURCE,
 }
 
 _FORMATTER = HtmlFormatter(nowrap=True)
@@ -65,7 +72,19 @@ def _markdown() -> MarkdownIt:
     # Table alignment as an attribute: the CSP forbids inline styles.
     md.add_render_rule("th_open", _aligned_cell)
     md.add_render_rule("td_open", _aligned_cell)
+    md.add_render_rule("image", _image_or_link)
     return md
+
+
+def _image_or_link(self, tokens, idx, options, env) -> str:
+    """A picture of this app's own attachments, or a link to any other source (its alt text
+    as the link's words)."""
+    token = tokens[idx]
+    source = token.attrGet("src") or ""
+    if re.match(OWN_IMAGE_SOURCE, source):
+        return RendererHTML.image(self, tokens, idx, options, env)
+    words = self.renderInlineAsText(token.children or [], options, env) or source
+    return f'<a href="{escape(source)}">{escape(words)}</a>'
 
 
 def _aligned_cell(self, tokens, idx, options, env) -> str:

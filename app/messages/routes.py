@@ -10,7 +10,7 @@ from app.identity.scoping import attachment_or_404, chat_or_404
 from app.messages import bp
 from app.platform.ids import parse_id
 from app.web.errors import error_response, wants_json
-from app.web.files import send_attachment
+from app.web.files import send_attachment, sends_files
 
 
 @bp.post("/chats/<id:chat_id>/messages")
@@ -30,6 +30,7 @@ def create(chat_id: int):
 
 
 @bp.get("/attachments/<id:attachment_id>")
+@sends_files
 @login_required
 def attachment(attachment_id: int):
     """A file of a message in one of the member's chats (404 for anyone else)."""

@@ -64,6 +64,9 @@ def _value(node: ast.AST) -> int | float:
         arguments = [_value(a) for a in node.args]
         if node.func.id == "factorial" and (len(arguments) != 1 or not isinstance(arguments[0], int) or arguments[0] > 450):
             raise ToolError("factorial takes one whole number up to 450.")
+        if node.func.id == "round" and len(arguments) == 2 and isinstance(arguments[1], int) \
+                and abs(arguments[1]) > MAX_DIGITS:  # round(1, -10**7) computes 10**(10**7) first
+            raise ToolError(f"round takes at most {MAX_DIGITS} digits.")
         try:
             return _number(FUNCTIONS[node.func.id](*arguments))
         except (ValueError, TypeError) as exc:

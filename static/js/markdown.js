@@ -12,8 +12,15 @@ const escapes = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => escapes[c]);
 
 // Raw HTML in the Markdown is shown as text, as markdown-it does on the server (html: false).
+// Pictures only from this app's own attachments; any other image is a link (as on the server).
+const ownImage = new RegExp(policy.own_image_source || "^$");
 const marked = new Marked({ gfm: true, breaks: true });
-marked.use({ renderer: { html: (token) => escapeHtml(token.text ?? token.raw ?? "") } });
+marked.use({
+  renderer: {
+    html: (token) => escapeHtml(token.text ?? token.raw ?? ""),
+    image: ({ href, text }) => (ownImage.test(href || "") ? false : `<a href="${escapeHtml(href || "")}">${escapeHtml(text || href || "")}</a>`),
+  },
+});
 
 const purifier = DOMPurify(window);
 purifier.addHook("uponSanitizeAttribute", (node, data) => {

@@ -249,6 +249,22 @@ def test_the_streaming_renderer_keeps_nothing_executable_from_the_xss_corpus(peo
     assert person.dialogs == [] and person.errors == []
 
 
+def test_the_streaming_renderer_shows_only_this_apps_attachments_as_images(people, ann, stack):
+    chat_id = ann.new_chat("Pictures")
+    person = people("ann@example.com")
+    person.open_chat(f"{stack.web_url}/chats/{chat_id}")
+    rendered = person.page.evaluate(
+        """async (corpus) => {
+            const { renderMarkdown } = await import('/static/js/markdown.js');
+            return corpus.map((text) => renderMarkdown(text));
+        }""",
+        ["![pixel](https://tracker.example/p.png)", "![x](/chats/1)", "![chart](/attachments/42)"],
+    )
+    assert "<img" not in rendered[0] and 'href="https://tracker.example/p.png"' in rendered[0] and ">pixel</a>" in rendered[0]
+    assert "<img" not in rendered[1] and 'href="/chats/1"' in rendered[1]
+    assert '<img src="/attachments/42" alt="chart">' in rendered[2]
+
+
 def test_the_workspace_works_with_the_keyboard_alone(people, ann, stack):
     person = people("ann@example.com")
     page = person.page

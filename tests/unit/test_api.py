@@ -16,10 +16,14 @@ from app.extensions import db
 from app.identity.accounts import create_user
 from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, ToolCall, User
 from app.models.base import utcnow
+from app.web.files import FILE_CSP
+from app.web.guards import TOO_DEEP
 from tests.support import files
 from tests.support.attachments import stored_attachment
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+
+FILE_CSP_AS_SENT = FILE_CSP + " "  # Flask-Talisman rebuilds a policy with a space after a bare directive
 
 
 @pytest.fixture
@@ -279,3 +283,27 @@ def test_a_member_of_another_account_sees_none_of_it(client, finished_chat):
         response = client.get(path, headers=headers)
         assert response.status_code == 404, path
         assert b"Compare" not in response.data and b"They differ" not in response.data
+
+
+def test_a_file_through_the_api_keeps_its_own_sandbox_csp_not_the_sites(api, finished_chat):
+    _, question, _ = finished_chat
+    for attachment in question.attachments:
+        served = api.get(f"/api/v1/attachments/{attachment.id}")
+        assert served.status_code == 200
+        assert served.headers.getlist("Content-Security-Policy") == [FILE_CSP_AS_SENT]
+
+
+@pytest.mark.parametrize("depth", [100_000, 65])
+def test_a_body_nested_past_the_limit_is_a_400_not_a_500_and_creates_nothing(api, depth):
+    response = api.post("/api/v1/chats", data="[" * depth + "]" * depth, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "too_deep", "message": TOO_DEEP}
+    assert api.get("/api/v1/chats").get_json()["chats"] == []
+
+
+def test_a_body_nested_within_the_limit_reaches_the_usual_checks(api):
+    nested = {"title": "Deep"}
+    for _ in range(60):
+        nested = {"title": "Deep", "instructions": None, "x": nested}
+    response = api.post("/api/v1/chats", json=nested)
+    assert response.status_code == 422 and response.get_json()["error"]["code"] != "too_deep"

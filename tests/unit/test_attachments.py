@@ -15,6 +15,7 @@ from app.files import storage
 from app.models import Attachment, Chat, Message
 from app.replies import store
 from app.replies.context import build_request
+from app.web.files import FILE_CSP
 from tests.support import files
 
 ACCEPTED = [
@@ -48,6 +49,8 @@ REFUSED = [
     ("x" * 300 + ".txt", b"text", "has a name longer than 255 characters"),
     ("bad.json", b"{nope", "is named .json but is not valid JSON"),
 ]
+
+FILE_CSP_AS_SENT = FILE_CSP + " "  # Flask-Talisman rebuilds a policy with a space after a bare directive
 
 
 @pytest.fixture
@@ -88,6 +91,7 @@ def test_each_accepted_type_is_stored_by_its_bytes_and_described_in_the_message(
     served = client.get(attachment["url"])
     assert served.data == data and served.mimetype == content_type
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers.getlist("Content-Security-Policy") == [FILE_CSP_AS_SENT]
 
 
 @pytest.mark.parametrize(("name", "data", "message"), REFUSED, ids=[r[2][:30] + str(i) for i, r in enumerate(REFUSED)])

@@ -10,6 +10,7 @@ from app.conversations.rendering import render_markdown
 from app.extensions import db
 from app.models import Chat, Message, User
 from app.platform.ids import parse_id
+from app.web.guards import TOO_DEEP
 from tests.support.html_safety import executable_parts
 from tests.support.xss import XSS_CORPUS
 
@@ -143,3 +144,12 @@ def test_text_people_type_is_stored_in_one_unicode_form(client, chat):
     assert db.session.get(Chat, chat.id).title == "Caf\u00e9 plans"
     stored = db.session.execute(sa.select(Message.content).where(Message.role == "user")).scalar_one()
     assert stored == "Caf\u00e9 plans"
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"title": ' * 5_000 + '"x"' + "}" * 5_000, "[" * 65 + "]" * 65])
+def test_a_json_body_nested_past_the_limit_is_a_400_and_changes_nothing(client, chat, body):
+    response = client.post(f"/chats/{chat.id}/rename", data=body, content_type="application/json",
+                           headers={"X-Requested-With": "fetch", "Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "too_deep", "message": TOO_DEEP}
+    assert db.session.get(Chat, chat.id).title == "Kept"

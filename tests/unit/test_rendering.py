@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+import pytest
+
 from app.conversations.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, SANITISER_POLICY, render_markdown
 from app.web.display import context_summary, usage_summary
 
@@ -44,3 +46,18 @@ def test_footers_use_correct_plurals():
         "Context: 3 messages sent · 1 older message left out to fit · instructions included")
     one = SimpleNamespace(input_tokens=1, cached_tokens=0, output_tokens=1200, reasoning_tokens=0, cost=None)
     assert usage_summary(one) == "1 token in · 1,200 out · –"
+
+
+@pytest.mark.parametrize(("markdown", "link"), [
+    ("![pixel](https://tracker.example/p.png)", '<a href="https://tracker.example/p.png" rel="noopener noreferrer nofollow">pixel</a>'),
+    ("![x](/chats/1)", '<a href="/chats/1" rel="noopener noreferrer nofollow">x</a>'),
+    ("![](/attachments/1/../../chats/2)", '<a href="/attachments/1/../../chats/2" rel="noopener noreferrer nofollow">/attachments/1/../../chats/2</a>'),
+])
+def test_an_image_from_anywhere_but_this_apps_attachments_becomes_a_link(markdown, link):
+    html = str(render_markdown(markdown))
+    assert "<img" not in html and link in html
+
+
+def test_an_image_of_this_apps_own_attachments_is_shown():
+    assert str(render_markdown("![chart](/attachments/42)")) == '<p><img src="/attachments/42" alt="chart"></p>\n'
+    assert SANITISER_POLICY["own_image_source"] == "^/attachments/[0-9]{1,10}$"

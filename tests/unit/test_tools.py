@@ -35,6 +35,7 @@ def test_the_calculator_does_arithmetic(expression, value):
     ("__import__('os').system('true')", "Only numbers"), ("().__class__", "Only numbers"), ("x + 1", "Only numbers"),
     ("open('/etc/passwd')", "Only numbers"), ("2 +", "is not an arithmetic expression"), ("sqrt(-1)", "sqrt: math domain error"),
     ("1" * 501, "longer than 500 characters"), ("exp(1000)", "The result is too large."),
+    ("round(1, -10**7)", "round takes at most 1000 digits."), ("round(2.5, 10**7)", "round takes at most 1000 digits."),
 ])
 def test_the_calculator_refuses_what_is_not_arithmetic_or_too_big(expression, error):
     with pytest.raises(ToolError) as refused:

@@ -225,7 +225,8 @@ def test_dark_theme_follows_the_system_and_the_toggle(people, ann, stack):
     person.screenshot("chat-light")
 
 
-def test_the_streaming_renderer_keeps_nothing_executable_from_the_xss_corpus(people, ann, stack):
+def _rendered_live(people, ann, stack, corpus: list[str]):
+    """Each text of ``corpus`` as the chat page's streaming renderer puts it into the page."""
     chat_id = ann.new_chat("Renderer")
     person = people("ann@example.com")
     person.open_chat(f"{stack.web_url}/chats/{chat_id}")
@@ -239,8 +240,13 @@ def test_the_streaming_renderer_keeps_nothing_executable_from_the_xss_corpus(peo
             holder.remove();
             return out;
         }""",
-        XSS_CORPUS,
+        corpus,
     )
+    return person, rendered
+
+
+def test_the_streaming_renderer_keeps_nothing_executable_from_the_xss_corpus(people, ann, stack):
+    person, rendered = _rendered_live(people, ann, stack, XSS_CORPUS)
     assert len(rendered) == len(XSS_CORPUS)
     for payload, html in zip(XSS_CORPUS, rendered):
         assert executable_parts(html) == [], (payload, html)
@@ -250,16 +256,8 @@ def test_the_streaming_renderer_keeps_nothing_executable_from_the_xss_corpus(peo
 
 
 def test_the_streaming_renderer_shows_only_this_apps_attachments_as_images(people, ann, stack):
-    chat_id = ann.new_chat("Pictures")
-    person = people("ann@example.com")
-    person.open_chat(f"{stack.web_url}/chats/{chat_id}")
-    rendered = person.page.evaluate(
-        """async (corpus) => {
-            const { renderMarkdown } = await import('/static/js/markdown.js');
-            return corpus.map((text) => renderMarkdown(text));
-        }""",
-        ["![pixel](https://tracker.example/p.png)", "![x](/chats/1)", "![chart](/attachments/42)"],
-    )
+    _, rendered = _rendered_live(people, ann, stack,
+                                 ["![pixel](https://tracker.example/p.png)", "![x](/chats/1)", "![chart](/attachments/42)"])
     assert "<img" not in rendered[0] and 'href="https://tracker.example/p.png"' in rendered[0] and ">pixel</a>" in rendered[0]
     assert "<img" not in rendered[1] and 'href="/chats/1"' in rendered[1]
     assert '<img src="/attachments/42" alt="chart">' in rendered[2]

@@ -1,6 +1,8 @@
 """Views for account pages; every account id is checked against the user's memberships."""
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
@@ -12,6 +14,7 @@ from app.extensions import db
 from app.identity.accounts import AccountError, add_member_by_email, remove_member
 from app.identity.scoping import current_account, membership_or_404, switch_account
 from app.models import ApiToken, Membership
+from app.platform.redis_client import get_redis
 
 
 def _owner_membership_or_403(account_id: int) -> Membership:
@@ -106,6 +109,29 @@ def _my_tokens() -> list[ApiToken]:
 
 
 NEW_TOKEN_KEY = "new_api_token"
+NEW_TOKEN_SECONDS = 300
+
+
+def _hand_over(plain: str) -> None:
+    """Keep a token just created for the page after the redirect: in Redis, for a few minutes,
+    under a random name that the session carries (a signed cookie is readable, so the token
+    itself never goes in it)."""
+    handle = secrets.token_urlsafe(16)
+    get_redis().set(f"confab:new-token:{handle}", plain, ex=NEW_TOKEN_SECONDS)
+    session[NEW_TOKEN_KEY] = handle
+
+
+def _take_handed_over() -> str | None:
+    """The token handed over to this session, once; None when there is none (or it expired)."""
+    handle = session.pop(NEW_TOKEN_KEY, None)
+    if not isinstance(handle, str):
+        return None
+    key = f"confab:new-token:{handle}"
+    pipe = get_redis().pipeline()
+    pipe.get(key)
+    pipe.delete(key)
+    plain, _ = pipe.execute()
+    return plain.decode() if plain else None
 
 
 @bp.get("/account/tokens")
@@ -113,7 +139,7 @@ NEW_TOKEN_KEY = "new_api_token"
 def tokens():
     """The token list; a token just created is shown once (taken out of the session), so a
     reload neither shows it again nor mints another."""
-    new_token = session.pop(NEW_TOKEN_KEY, None)
+    new_token = _take_handed_over()
     return render_template("accounts/tokens.html", tokens=_my_tokens(), form=TokenForm(), new_token=new_token)
 
 
@@ -122,8 +148,9 @@ def tokens():
 def create_token():
     form = TokenForm()
     if form.validate_on_submit():
-        _, session[NEW_TOKEN_KEY] = ApiToken.issue(current_user, form.name.data.strip())
+        _, plain = ApiToken.issue(current_user, form.name.data.strip())
         db.session.commit()
+        _hand_over(plain)
     else:
         for errors in form.errors.values():
             for error in errors:

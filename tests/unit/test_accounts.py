@@ -106,3 +106,11 @@ def test_api_token_page_shows_new_token_once_after_a_redirect_and_stores_only_it
 
     stored = db.session.execute(sa.select(ApiToken)).scalar_one()  # exactly one token
     assert stored.token_hash != token and len(stored.token_hash) == 64
+
+
+def test_a_new_api_token_never_travels_in_the_session_cookie(client, app, two_accounts):
+    client.post("/account/tokens", data={"name": "laptop"})
+    cookie = client.get_cookie("session")
+    carried = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    token = client.get("/account/tokens").data.decode().split('id="new-token">')[1].split("<")[0]
+    assert token.startswith("cfb_") and token not in repr(carried) and token not in cookie.value

@@ -13,6 +13,7 @@ from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, 
 from app.platform.admission import AdmissionGate
 from app.platform.db_pool import ping_after_idle, pool_options
 from app.platform.ids import DatabaseIdConverter, LookupIdConverter
+from app.platform.private_files import keep_private
 from app.platform.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
 from app.realtime.bus import bus_publisher, start_fanout
 from app.realtime.delivery import local_delivery
@@ -53,6 +54,7 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **pool_options(config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_POOL_OVERFLOW"]),
         **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    keep_private(config["SQLALCHEMY_DATABASE_URI"], config["STORAGE_ROOT"])
     db.init_app(app)
     with app.app_context():
         ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])

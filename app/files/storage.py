@@ -19,6 +19,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Attachment
+from app.platform.private_files import private_folder
 
 ORPHAN_AGE_SECONDS = 3600
 KEY_LENGTH = 64
@@ -26,7 +27,8 @@ KEY_LENGTH = 64
 
 def _root() -> Path:
     root = Path(current_app.config["STORAGE_ROOT"])
-    root.mkdir(parents=True, exist_ok=True)
+    if not root.is_dir():
+        private_folder(root)
     return root
 
 

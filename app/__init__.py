@@ -1,37 +1,17 @@
-"""Confab: the application factory."""
+"""Confab: self-hosted, multi-user AI chat for teams.
+
+``create_app`` builds the Flask app (``factory.py``). Importing this package loads nothing
+else, so a process that needs one small part of Confab (a tool's own process,
+``app/tools/processes.py``) does not load Flask, the database layer or the SDK.
+"""
 from __future__ import annotations
 
-import logging
-import os
-from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from app.config import Config
-from app.conversations.rendering import SANITISER_POLICY, render_markdown
-from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
-from app.platform.admission import AdmissionGate
-from app.platform.db_pool import ping_after_idle, pool_options
-from app.platform.ids import DatabaseIdConverter, LookupIdConverter
-from app.platform.private_files import keep_private
-from app.platform.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
-from app.realtime.bus import bus_publisher, start_fanout
-from app.realtime.delivery import local_delivery
-from app.realtime.socket_transport import WithoutWebSocketCompression
-from app.realtime.streams import StreamHub
-from app.web.display import context_summary, file_size, usage_summary
 
-CSP = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": ["'self'", "data:", "blob:"],
-    "connect-src": ["'self'", "ws:", "wss:"],
-    "object-src": "'none'",
-    "base-uri": "'self'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-}
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Flask:
@@ -40,85 +20,6 @@ def create_app(config_class: type[Config] = Config, *, role: str = "cli") -> Fla
     ``role`` is ``web`` (serves Socket.IO; only ``wsgi.py`` and tests ask for it),
     or ``worker``/``cli`` (emit events through the Redis queue, never serve them).
     """
-    config_class.validate()
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    app.config.from_object(config_class)
-    app.extensions["confab.pid"] = os.getpid()
-    app.url_map.converters["id"] = DatabaseIdConverter
-    app.url_map.converters["lookup_id"] = LookupIdConverter
-    if not app.config["RATELIMIT_STORAGE_URI"]:
-        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])
-    _configure_logging(app)
+    from app.factory import build_app
 
-    config = app.config
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **pool_options(config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_POOL_OVERFLOW"]),
-        **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
-    keep_private(config["SQLALCHEMY_DATABASE_URI"], config["STORAGE_ROOT"])
-    db.init_app(app)
-    with app.app_context():
-        ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    talisman.init_app(
-        app,
-        force_https=False,
-        content_security_policy=CSP,
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        session_cookie_http_only=True,
-        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
-    )
-    from app import accounts, api, auth, chats, messages, usage
-    from app.cli import register_cli
-    from app.identity import login
-    from app.web import errors, guards
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(chats.bp)
-    app.register_blueprint(messages.bp)
-    app.register_blueprint(usage.bp)
-    if role != "worker":  # workers serve no HTTP: they skip the API's validation and document
-        api.register(app)
-    errors.register(app)
-    guards.register(app)
-    register_cli(app)
-    login.register(app)
-    if role == "web":  # inside Socket.IO's middleware, which _init_realtime puts around it
-        app.wsgi_app = AdmissionGate(app.wsgi_app, app.config["WEB_REQUESTS_AT_ONCE"], app.config["MAX_CONTENT_LENGTH"])
-    _init_realtime(app, role)
-    app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary,
-                                usage_summary=usage_summary, sanitiser_policy=SANITISER_POLICY,
-                                file_size=file_size)
-    return app
-
-
-def _init_realtime(app: Flask, role: str) -> None:
-    """Socket.IO in the web process, and how events leave every process (``app/realtime/__init__.py``).
-
-    With a real Redis, events go on the event bus, and each web process emits them to
-    its own connections (``app/realtime/bus.py``), so an event published anywhere reaches
-    members connected to any web process (§12). Unit tests deliver locally.
-    """
-    url = app.config["REDIS_URL"]
-    if url.startswith(FAKE_SCHEME):
-        socketio.init_app(app, async_mode="threading" if role != "web" else app.config["ASYNC_MODE"])
-        streams = app.extensions["confab.streams"] = StreamHub(socketio.server.eio.create_queue)
-        app.extensions["confab.publish"] = local_delivery(socketio, streams=streams)
-        return
-    app.extensions["confab.publish"] = bus_publisher(connect(url))
-    if role == "web":
-        socketio.init_app(app, async_mode=app.config["ASYNC_MODE"])
-        app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
-        streams = app.extensions["confab.streams"] = StreamHub(socketio.server.eio.create_queue)
-        start_fanout(app, socketio, url, streams)
-
-
-def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        app.logger.handlers[:] = [handler]
-        app.logger.setLevel(logging.INFO)
+    return build_app(config_class, role)

@@ -92,4 +92,5 @@ TOOL = Tool(
                                                                 "description": "For example (2 + 3) * 4 ** 2"}},
                 "required": ["expression"], "additionalProperties": False},
     run=run,
+    isolated=True,
 )

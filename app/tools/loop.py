@@ -26,6 +26,7 @@ from app.extensions import db
 from app.llm.streaming import ToolCallRequest
 from app.tools import registry
 from app.tools.base import Tool, ToolContext, ToolError, parse_arguments
+from app.tools.processes import tool_processes
 
 MAX_RESULT_CHARS = 20_000
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tool")
@@ -114,6 +115,8 @@ class ToolLoop:
         self._announce(record.public())
 
     def _call(self, tool: Tool, arguments: dict) -> str:
+        if tool.isolated:
+            return tool_processes().run(tool, arguments, self._timeout)
         if not tool.needs_database:
             return tool.run(arguments, self._context)
         with self._app.app_context():

@@ -3,7 +3,11 @@ code, clear errors instead of hangs, arguments checked against each schema, and 
 that stays inside the member's account."""
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import jsonschema
+import psutil
 import pytest
 
 from app.conversations.posting import post_user_message
@@ -13,9 +17,10 @@ from app.identity.accounts import create_user
 from app.models import Chat, ToolCall
 from app.replies import store
 from app.replies.context import build_request
-from app.tools import registry
+from app.tools import calculator, registry
 from app.tools.base import ToolContext, ToolError, parse_arguments
 from app.tools.calculator import evaluate
+from app.tools.processes import ToolProcesses, ToolTimeout
 from tests.support.chats import member_with_chat
 
 
@@ -105,3 +110,45 @@ def test_a_later_turn_sends_each_rounds_calls_followed_by_their_results(app):
     assert sent[2]["content"] == "42" and sent[4]["content"] == "Error: Not JSON." and sent[5]["content"] == "84"
     trimmed = build_request(store.history(next_reply.parent_id), None, 60, 10).messages
     assert trimmed[0]["role"] != "tool"
+
+
+def test_a_tool_process_that_overruns_is_killed_and_the_next_call_gets_a_fresh_one(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-never-in-a-tool")
+    processes = ToolProcesses(size=1)
+    try:
+        assert processes.run(calculator.TOOL, {"expression": "6*7"}, 10) == "42"
+        [pid], [] = processes.pids()
+        child = psutil.Process(pid)
+        assert "app.tools.processes" in child.cmdline()
+        assert "OPENAI_API_KEY" not in child.environ()  # a tool's process gets a clean environment
+        child.suspend()  # a computation that never ends, as far as the worker can tell
+        with pytest.raises(ToolTimeout, match="longer than 0.5 s and was stopped"):
+            processes.run(calculator.TOOL, {"expression": "1+1"}, 0.5)
+        assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+        assert processes.run(calculator.TOOL, {"expression": "1+1"}, 10) == "2"
+        [fresh], [] = processes.pids()
+        assert fresh != pid
+    finally:
+        processes.close()
+    assert processes.pids() == ([], [])
+
+
+def test_a_tool_process_that_dies_mid_call_is_an_error_result_and_is_replaced():
+    processes = ToolProcesses(size=1)
+    try:
+        assert processes.run(calculator.TOOL, {"expression": "2**10"}, 10) == "1024"
+        [pid], [] = processes.pids()
+        child = psutil.Process(pid)
+        child.suspend()
+        with ThreadPoolExecutor(1) as pool:
+            call = pool.submit(processes.run, calculator.TOOL, {"expression": "1+1"}, 30)
+            deadline = time.monotonic() + 10
+            while processes.pids() != ([], [pid]):  # the call has taken the child and waits for its answer
+                assert time.monotonic() < deadline, "the call never took the child"
+                time.sleep(0.01)
+            child.kill()
+            with pytest.raises(ToolError, match="ended before it answered"):
+                call.result(timeout=30)
+        assert processes.run(calculator.TOOL, {"expression": "1+1"}, 10) == "2"
+    finally:
+        processes.close()

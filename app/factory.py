@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import Config
-from app.conversations.rendering import SANITISER_POLICY, render_markdown
+from app.conversations.rendering import SANITISER_POLICY, message_html, render_markdown
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
 from app.platform.admission import AdmissionGate
 from app.platform.db_pool import ping_after_idle, pool_options
@@ -86,9 +86,11 @@ def build_app(config_class: type[Config], role: str) -> Flask:
     if role == "web":  # inside Socket.IO's middleware, which _init_realtime puts around it
         app.wsgi_app = AdmissionGate(app.wsgi_app, app.config["WEB_REQUESTS_AT_ONCE"], app.config["MAX_CONTENT_LENGTH"])
     _init_realtime(app, role)
-    app.jinja_env.globals.update(render_markdown=render_markdown, context_summary=context_summary,
-                                usage_summary=usage_summary, sanitiser_policy=SANITISER_POLICY,
-                                file_size=file_size)
+    # Messages serve their stored HTML (message_html); render_markdown is for the app's own texts
+    # (the API reference's descriptions).
+    app.jinja_env.globals.update(message_html=message_html, render_markdown=render_markdown,
+                                 context_summary=context_summary, usage_summary=usage_summary,
+                                 sanitiser_policy=SANITISER_POLICY, file_size=file_size)
     return app
 
 

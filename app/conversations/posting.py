@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog import registry
 from app.conversations.chats import ChatError, usable_model
+from app.conversations.rendering import stored_html
 from app.costs import usage
 from app.engine import live_state
 from app.extensions import db
@@ -104,7 +105,8 @@ def _ask_in_one_statement() -> sa.CompoundSelect:
 
     asked = (sa.insert(_messages)
              .values(chat_id=param("chat", "chat_id"), user_id=param("user", "user_id"), role="user",
-                     content=param("content", "content"), status=COMPLETED, parent_id=param("parent", "parent_id"),
+                     content=param("content", "content"), html=param("html", "html"), status=COMPLETED,
+                     parent_id=param("parent", "parent_id"),
                      created_at=param("now", "created_at"), updated_at=param("now", "updated_at"))
              .returning(*_messages.c).cte("asked"))
     reply_columns = ["chat_id", "role", "content", "status", "model_id", "reply_to_id", "parent_id",
@@ -126,16 +128,17 @@ _ASK = _ask_in_one_statement()
 def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmModel) -> tuple[Message, Message]:
     """A user message after ``parent_id`` and its pending reply, which become the shown path's end."""
     now = utcnow()
+    html = stored_html(content)  # rendered once, here; long text in a process of its own
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(_ASK, {"chat": chat.id, "user": user.id, "content": content, "parent": parent_id,
-                                         "model": model.id, "now": now}).mappings().all()
+        rows = connection.execute(_ASK, {"chat": chat.id, "user": user.id, "content": content, "html": html,
+                                         "parent": parent_id, "model": model.id, "now": now}).mappings().all()
         by_role = {row["role"]: row for row in rows}
         user_message = _as_session_message(by_role["user"], user)
         reply = _as_session_message(by_role["assistant"], None)
     else:
         user_message = _new_message(user, chat_id=chat.id, user_id=user.id, role="user", content=content,
-                                    status=COMPLETED, parent_id=parent_id)
+                                    html=html, status=COMPLETED, parent_id=parent_id)
         reply = _new_message(None, chat_id=chat.id, role="assistant", content="", status=PENDING, model_id=model.id,
                              reply_to_id=user_message.id, parent_id=user_message.id)
         connection.execute(_MOVE_LEAF, {"chat": chat.id, "leaf": reply.id, "now": now})

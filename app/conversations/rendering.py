@@ -1,6 +1,7 @@
-"""Markdown to safe HTML: markdown-it-py renders, Pygments colours code, nh3 sanitises.
-Model output reaches pages only here, or through the browser's renderer held to the same
-allow-list (``SANITISER_POLICY``, read by ``static/js/markdown.js``)."""
+"""Markdown to safe HTML: markdown-it-py renders, Pygments colours code, nh3 sanitises, once
+per message (``stored_html``, kept in ``messages.html``). Model output reaches pages only
+here, or through the browser's renderer held to the same allow-list (``SANITISER_POLICY``,
+read by ``static/js/markdown.js``)."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from app.platform.isolated import IsolatedError, isolated_calls
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -35,6 +38,9 @@ URL_SCHEMES = {"http", "https", "mailto"}
 OWN_IMAGE_SOURCE = r"^/attachments/[0-9]{1,10}$"
 LINK_REL = "noopener noreferrer nofollow"
 MAX_HIGHLIGHTED_CHARS = 100_000
+RENDER_HERE_CHARS = 4_000  # pathological Markdown costs ~16 ms per 1,000 characters to render
+RENDER_SECONDS = 5.0
+TOO_SLOW_TO_FORMAT = "Shown as plain text: formatting this message took too long."
 
 # What the browser's streaming renderer (marked + DOMPurify) may keep: the same lists.
 SANITISER_POLICY = {
@@ -108,7 +114,35 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(clean)
 
 
+def plain_html(text: str | None, note: str | None = None) -> Markup:
+    """``text`` as escaped paragraphs, never read as Markdown: what a message shows when its
+    Markdown could not be rendered in time (with ``note`` saying so), or was never stored."""
+    paragraphs = [escape(part).replace("\n", Markup("<br>\n")) for part in (text or "").split("\n\n") if part]
+    html = Markup("").join(Markup("<p>{}</p>\n").format(p) for p in paragraphs)
+    return html + Markup('<p class="render-note">{}</p>\n').format(note) if note else html
+
+
+def stored_html(text: str | None) -> str:
+    """The HTML stored for a finished message's ``text``, rendered once. Short text renders
+    here (at most tens of milliseconds, whatever it holds); longer text in a process of its own
+    (``app/platform/isolated.py``), killed after ``RENDER_SECONDS``, when it is shown as plain
+    text with a note instead."""
+    text = text or ""
+    if len(text) <= RENDER_HERE_CHARS:
+        return str(render_markdown(text))
+    try:
+        return isolated_calls().run("app.conversations.rendering:render_markdown", [text], RENDER_SECONDS)
+    except IsolatedError:
+        return str(plain_html(text, TOO_SLOW_TO_FORMAT))
+
+
+def message_html(message) -> Markup:
+    """A finished message's stored HTML; escaped text for one stored before HTML was (never
+    rendered on a page view)."""
+    return Markup(message.html) if message.html is not None else plain_html(message.content)
+
+
 def public_message(message, siblings: list[int] | None = None) -> dict:
-    """MESSAGE JSON, with sanitised ``html`` once the message is finished (and the ids of its
-    turn's versions when the caller knows them)."""
-    return message.to_public(None if message.is_unfinished else str(render_markdown(message.content)), siblings)
+    """MESSAGE JSON, with its sanitised ``html`` once the message is finished (and the ids of
+    its turn's versions when the caller knows them)."""
+    return message.to_public(None if message.is_unfinished else str(message_html(message)), siblings)

@@ -76,6 +76,9 @@ class Message(TimestampMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     role: Mapped[str] = mapped_column(sa.String(16))
     content: Mapped[str] = mapped_column(sa.Text, default="")
+    # The content's sanitised HTML, rendered once when the message is finished
+    # (``app/conversations/rendering.py`` ``stored_html``); pages, the API and exports serve it.
+    html: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default=COMPLETED)
     error: Mapped[str | None] = mapped_column(sa.Text)
     reasoning: Mapped[str | None] = mapped_column(sa.Text)

@@ -34,8 +34,8 @@ _users = User.__table__
 _attachments = Attachment.__table__
 _tool_calls = ToolCall.__table__
 _question = _messages.alias("question")
-FINISHED_FIELDS = ("content", "reasoning", "status", "error", "context_report", "input_tokens", "cached_tokens",
-                   "output_tokens", "reasoning_tokens", "cost")
+FINISHED_FIELDS = ("content", "html", "reasoning", "status", "error", "context_report", "input_tokens",
+                   "cached_tokens", "output_tokens", "reasoning_tokens", "cost")
 
 
 @dataclass

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.conversations import announce
+from app.conversations.rendering import stored_html
 from app.engine import live_state
 from app.engine.chat_lock import chat_lock_key
 from app.extensions import db
@@ -44,7 +45,7 @@ def sweep() -> SweepResult:
         reasoning = live["reasoning"] or message.reasoning
         changed = db.session.execute(
             sa.update(Message).where(Message.id == message.id, Message.status == STREAMING)
-            .values(status=INTERRUPTED, content=content, reasoning=reasoning or None,
+            .values(status=INTERRUPTED, content=content, html=stored_html(content), reasoning=reasoning or None,
                     error=INTERRUPTED_ERROR, updated_at=utcnow())
         ).rowcount
         db.session.commit()

@@ -19,7 +19,7 @@ from redis.exceptions import LockError
 from app import realtime
 from app.conversations import announce
 from app.conversations.posting import image_prompt
-from app.conversations.rendering import public_message
+from app.conversations.rendering import public_message, stored_html
 from app.engine import parts
 from app.engine.chat_lock import ChatLock, chat_lock
 from app.engine.drafts import Draft
@@ -289,6 +289,7 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
         message.output_tokens, message.reasoning_tokens = usage.output_tokens, usage.reasoning_tokens
         if message.cost is None:  # a picture's price is set by attach_picture
             message.cost = reply.model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    message.html = stored_html(message.content)
     stored = store.store_finished(message)
     db.session.remove()
     if stored is None:

@@ -27,7 +27,7 @@ class Tool:
     parameters: dict
     run: Callable[[dict, ToolContext], str]
     needs_database: bool = False
-    isolated: bool = False  # runs in a process of its own, killed on timeout (``processes.py``)
+    isolated: bool = False  # runs in a process of its own, killed on timeout (``app/platform/isolated.py``)
 
     def as_openai(self) -> dict:
         return {"type": "function", "function": {"name": self.name, "description": self.description,

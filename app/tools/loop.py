@@ -24,9 +24,9 @@ from flask import current_app
 
 from app.extensions import db
 from app.llm.streaming import ToolCallRequest
+from app.platform.isolated import IsolatedError, isolated_calls
 from app.tools import registry
 from app.tools.base import Tool, ToolContext, ToolError, parse_arguments
-from app.tools.processes import tool_processes
 
 MAX_RESULT_CHARS = 20_000
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tool")
@@ -114,9 +114,22 @@ class ToolLoop:
         record.duration_ms = round((time.monotonic() - started) * 1000)
         self._announce(record.public())
 
+    def _call_isolated(self, tool: Tool, arguments: dict) -> str:
+        """Run ``tool`` in a process of its own (``app/platform/isolated.py``), killed if it overruns."""
+        try:
+            return isolated_calls().run(f"{tool.run.__module__}:{tool.run.__name__}", [arguments, None], self._timeout)
+        except IsolatedError as exc:
+            if exc.kind == "ToolError":
+                raise ToolError(exc.message) from None
+            if exc.kind == "Timeout":
+                raise ToolError(f"The tool took longer than {self._timeout:g} s and was stopped.") from None
+            if exc.kind == "Died":
+                raise ToolError("The tool's process ended before it answered.") from None
+            raise ToolError(f"The tool failed: {exc.kind}: {exc.message}") from None
+
     def _call(self, tool: Tool, arguments: dict) -> str:
         if tool.isolated:
-            return tool_processes().run(tool, arguments, self._timeout)
+            return self._call_isolated(tool, arguments)
         if not tool.needs_database:
             return tool.run(arguments, self._context)
         with self._app.app_context():

@@ -2,6 +2,7 @@
 answers (with follow-ups) hanging off its questions, as regenerating would leave them."""
 from __future__ import annotations
 
+from app.conversations.rendering import stored_html
 from app.extensions import db
 from app.models import Chat, Message, User
 
@@ -11,8 +12,9 @@ def _chain(chat: Chat, user: User, parent: Message | None, length: int, label: s
     made: list[Message] = []
     for i in range(length):
         asks = (parent is None) or parent.role == "assistant"
+        content = f"{label} {i} **bold**"
         parent = Message(chat=chat, user=user if asks else None, role="user" if asks else "assistant",
-                         content=f"{label} {i} **bold**", status="completed", parent=parent)
+                         content=content, html=stored_html(content), status="completed", parent=parent)
         made.append(parent)
     return made
 

@@ -29,7 +29,7 @@ SEED = [
     "INSERT INTO chats (id, account_id, model_id, created_at, updated_at) VALUES (1, 1, 'm', :now, :now), (2, 1, 'm', :now, :now),"
     " (3, 1, 'm', :now, :now)",
     "INSERT INTO messages (id, chat_id, role, content, status, created_at, updated_at) VALUES"
-    " (1, 1, 'user', 'q1', 'completed', :now, :now), (2, 2, 'user', 'other', 'completed', :now, :now),"
+    " (1, 1, 'user', 'q1', 'completed', :now, :now), (2, 2, 'user', 'a **bold** one', 'completed', :now, :now),"
     " (3, 1, 'assistant', 'a1', 'completed', :now, :now), (4, 1, 'user', 'q2', 'completed', :now, :now),"
     " (5, 1, 'assistant', 'a2', 'failed', :now, :now)",
 ]
@@ -52,6 +52,14 @@ def _tree_of(url: str) -> tuple[dict, dict]:
     return parents, leaves
 
 
+def _html_of(url: str) -> dict:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.connect() as conn:
+        html = dict(conn.execute(sa.text("SELECT id, html FROM messages")).all())
+    engine.dispose()
+    return html
+
+
 def _upgrade_and_check(url: str, tmp_path: Path) -> None:
     before_tree = _flask(["db", "upgrade", "0002_user_sessions"], url, tmp_path)
     assert before_tree.returncode == 0, before_tree.stderr
@@ -60,6 +68,9 @@ def _upgrade_and_check(url: str, tmp_path: Path) -> None:
     assert upgrade.returncode == 0, upgrade.stderr
     # Each existing chat became one path: every message follows the one before it.
     assert _tree_of(url) == ({1: None, 2: None, 3: 1, 4: 3, 5: 4}, {1: 5, 2: 2, 3: None})
+    # Every finished message was rendered once, by the migration: no page renders it again.
+    assert _html_of(url) == {1: "<p>q1</p>\n", 2: "<p>a <strong>bold</strong> one</p>\n", 3: "<p>a1</p>\n",
+                             4: "<p>q2</p>\n", 5: "<p>a2</p>\n"}
     check = _flask(["db", "check"], url, tmp_path)
     assert check.returncode == 0, check.stderr + check.stdout
     assert "No new upgrade operations detected" in check.stdout + check.stderr

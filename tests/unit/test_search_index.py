@@ -3,6 +3,8 @@ streaming reply's drafts are never indexed, the finished reply once, and an inde
 the migrations before is brought to the same (migration 0010)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
@@ -13,6 +15,7 @@ from app.conversations.posting import post_user_message
 from app.conversations.search import search
 from app.extensions import db
 from app.models import Message
+from app.models.base import utcnow
 from tests.support.chats import member_with_chat
 
 
@@ -58,7 +61,13 @@ def test_the_migration_takes_drafts_out_of_an_index_made_before_and_its_downgrad
             "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"))
         registry.seed(app.config["MODELS_FILE"])
         ann, chat = member_with_chat()
-        question, reply = post_user_message(chat, ann, "Tell me about quokkas")
+        # Rows as that revision's app wrote them: a question and its pending reply, then a draft.
+        question, reply = (SimpleNamespace(id=db.session.execute(sa.text(
+            "INSERT INTO messages (chat_id, user_id, role, content, status, created_at, updated_at) "
+            "VALUES (:chat, :user, :role, :content, :status, :now, :now) RETURNING id"),
+            {"chat": chat.id, "user": user, "role": role, "content": content, "status": status, "now": utcnow()},
+        ).scalar_one()) for user, role, content, status in ((ann.id, "user", "Tell me about quokkas", "completed"),
+                                                             (None, "assistant", "", "pending")))
         db.session.execute(sa.update(Message).where(Message.id == reply.id)
                            .values(content="Quokkas smile", status="streaming"))
         db.session.commit()

@@ -15,12 +15,12 @@ from app.conversations.search import search
 from app.extensions import db
 from app.identity.accounts import create_user
 from app.models import Chat, ToolCall
+from app.platform.isolated import IsolatedCalls, IsolatedError
 from app.replies import store
 from app.replies.context import build_request
-from app.tools import calculator, registry
+from app.tools import registry
 from app.tools.base import ToolContext, ToolError, parse_arguments
 from app.tools.calculator import evaluate
-from app.tools.processes import ToolProcesses, ToolTimeout
 from tests.support.chats import member_with_chat
 
 
@@ -112,20 +112,24 @@ def test_a_later_turn_sends_each_rounds_calls_followed_by_their_results(app):
     assert trimmed[0]["role"] != "tool"
 
 
+CALCULATE = "app.tools.calculator:run"
+
+
 def test_a_tool_process_that_overruns_is_killed_and_the_next_call_gets_a_fresh_one(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-never-in-a-tool")
-    processes = ToolProcesses(size=1)
+    processes = IsolatedCalls(size=1)
     try:
-        assert processes.run(calculator.TOOL, {"expression": "6*7"}, 10) == "42"
+        assert processes.run(CALCULATE, [{"expression": "6*7"}, None], 10) == "42"
         [pid], [] = processes.pids()
         child = psutil.Process(pid)
-        assert "app.tools.processes" in child.cmdline()
+        assert "app.platform.isolated" in child.cmdline()
         assert "OPENAI_API_KEY" not in child.environ()  # a tool's process gets a clean environment
         child.suspend()  # a computation that never ends, as far as the worker can tell
-        with pytest.raises(ToolTimeout, match="longer than 0.5 s and was stopped"):
-            processes.run(calculator.TOOL, {"expression": "1+1"}, 0.5)
+        with pytest.raises(IsolatedError, match="longer than 0.5 s and was stopped") as overran:
+            processes.run(CALCULATE, [{"expression": "1+1"}, None], 0.5)
+        assert overran.value.kind == "Timeout"
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
-        assert processes.run(calculator.TOOL, {"expression": "1+1"}, 10) == "2"
+        assert processes.run(CALCULATE, [{"expression": "1+1"}, None], 10) == "2"
         [fresh], [] = processes.pids()
         assert fresh != pid
     finally:
@@ -134,21 +138,22 @@ def test_a_tool_process_that_overruns_is_killed_and_the_next_call_gets_a_fresh_o
 
 
 def test_a_tool_process_that_dies_mid_call_is_an_error_result_and_is_replaced():
-    processes = ToolProcesses(size=1)
+    processes = IsolatedCalls(size=1)
     try:
-        assert processes.run(calculator.TOOL, {"expression": "2**10"}, 10) == "1024"
+        assert processes.run(CALCULATE, [{"expression": "2**10"}, None], 10) == "1024"
         [pid], [] = processes.pids()
         child = psutil.Process(pid)
         child.suspend()
         with ThreadPoolExecutor(1) as pool:
-            call = pool.submit(processes.run, calculator.TOOL, {"expression": "1+1"}, 30)
+            call = pool.submit(processes.run, CALCULATE, [{"expression": "1+1"}, None], 30)
             deadline = time.monotonic() + 10
             while processes.pids() != ([], [pid]):  # the call has taken the child and waits for its answer
                 assert time.monotonic() < deadline, "the call never took the child"
                 time.sleep(0.01)
             child.kill()
-            with pytest.raises(ToolError, match="ended before it answered"):
+            with pytest.raises(IsolatedError, match="ended before it answered") as died:
                 call.result(timeout=30)
-        assert processes.run(calculator.TOOL, {"expression": "1+1"}, 10) == "2"
+            assert died.value.kind == "Died"
+        assert processes.run(CALCULATE, [{"expression": "1+1"}, None], 10) == "2"
     finally:
         processes.close()

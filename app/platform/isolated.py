@@ -1,12 +1,13 @@
-"""Tools that compute run in processes of their own, which a hard timeout really ends.
+"""Work that may take too long runs in processes of its own, which a hard timeout really ends.
 
 A thread cannot be stopped: ``round(1, -10**7)`` once held the GIL in C for 11 s, and every
-reply streaming in that worker process waited (issue 30). So a tool marked ``isolated``
-(the calculator) runs in one of a few small child processes (``python -m
-app.tools.processes``, which loads the tool and nothing of Flask, the database or the SDK).
-Parent and child speak one JSON line each way per call. A child that overruns the call's
-time limit is killed and the next call starts a fresh one; one that dies is replaced the
-same way. Each worker process has its own children, started on first use.
+reply streaming in that worker process waited; Markdown of 100,000 pathological characters
+takes two seconds to render (issue 30). So such a call (a tool marked ``isolated``, a long
+message's Markdown) runs in one of a few small child processes (``python -m
+app.platform.isolated``, which loads the called function's module and nothing of Flask, the
+database or the SDK). Parent and child speak one JSON line each way per call. A child that
+overruns the call's time limit is killed and the next call starts a fresh one; one that dies
+is replaced the same way. Each process has its own children, started on first use.
 """
 from __future__ import annotations
 
@@ -20,21 +21,28 @@ import sys
 import threading
 import time
 
-from app.tools.base import Tool, ToolError
-
 CHILDREN = 2
-ENVIRONMENT_KEPT = ("PATH", "LANG", "LC_ALL", "PYTHONPATH")  # nothing secret reaches a tool's process
+ENVIRONMENT_KEPT = ("PATH", "LANG", "LC_ALL", "PYTHONPATH")  # nothing secret reaches a child
 
 
-class ToolTimeout(ToolError):
-    """The tool overran its time limit; its process was killed."""
+class IsolatedError(Exception):
+    """The call did not answer: ``kind`` is the name of the exception it raised, or
+    ``Timeout`` (its process was killed) or ``Died`` (its process ended before it answered)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+def _died() -> IsolatedError:
+    return IsolatedError("Died", "The process ended before it answered.")
 
 
 class _Child:
     def __init__(self) -> None:
         environment = {name: os.environ[name] for name in ENVIRONMENT_KEPT if name in os.environ}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.tools.processes"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-m", "app.platform.isolated"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=environment, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
                 os.path.abspath(__file__)))))
 
@@ -47,7 +55,7 @@ class _Child:
             return None
         line = self.process.stdout.readline()
         if not line:
-            raise ToolError("The tool's process ended before it answered.")
+            raise _died()
         return json.loads(line)
 
     def end(self) -> None:
@@ -58,7 +66,7 @@ class _Child:
         self.process.stdout.close()
 
 
-class ToolProcesses:
+class IsolatedCalls:
     """At most ``size`` child processes, each running one call at a time; callers beyond that
     wait for one to be free."""
 
@@ -73,26 +81,24 @@ class ToolProcesses:
         with self._lock:
             return [c.process.pid for c in self._idle], [c.process.pid for c in self._busy]
 
-    def run(self, tool: Tool, arguments: dict, timeout: float) -> str:
-        """The result of ``tool`` on ``arguments``, or :class:`ToolError` saying why not (its own
-        error, a timeout, a process that died)."""
+    def run(self, function: str, arguments: list, timeout: float):
+        """``function`` (``module:name``, a module of the app) called with ``arguments`` (JSON),
+        its result (JSON); :class:`IsolatedError` saying why not."""
         deadline = time.monotonic() + timeout
-        request = {"module": tool.run.__module__, "arguments": arguments}
+        request = {"function": function, "arguments": arguments}
         with self._places:
             child = self._take()
             try:
                 answer = child.ask(request, max(0.0, deadline - time.monotonic()))
-            except (ToolError, OSError, ValueError) as exc:
+            except (IsolatedError, OSError, ValueError) as exc:
                 self._forget(child)  # died or garbled: never reused
-                if isinstance(exc, ToolError):
-                    raise
-                raise ToolError("The tool's process ended before it answered.") from None
+                raise exc if isinstance(exc, IsolatedError) else _died() from None
             if answer is None:
                 self._forget(child)
-                raise ToolTimeout(f"The tool took longer than {timeout:g} s and was stopped.")
+                raise IsolatedError("Timeout", f"It took longer than {timeout:g} s and was stopped.")
             self._give_back(child)
         if "error" in answer:
-            raise ToolError(answer["error"])
+            raise IsolatedError(answer["error"]["kind"], answer["error"]["message"])
         return answer["result"]
 
     def close(self) -> None:
@@ -124,33 +130,28 @@ class ToolProcesses:
         child.end()
 
 
-_processes: dict[int, ToolProcesses] = {}
+_calls: dict[int, IsolatedCalls] = {}
 _creating = threading.Lock()
 
 
-def tool_processes() -> ToolProcesses:
-    """This process's tool processes (a forked worker process gets its own)."""
+def isolated_calls() -> IsolatedCalls:
+    """This process's children (a forked worker process gets its own)."""
     with _creating:
-        return _processes.setdefault(os.getpid(), ToolProcesses())
+        return _calls.setdefault(os.getpid(), IsolatedCalls())
 
 
 def serve() -> None:
-    """The child's side: answer each call on stdin with one line on stdout. A call names the
-    module of its tool, which defines it as ``TOOL``; only that module is loaded."""
+    """The child's side: answer each call on stdin with one line on stdout. Only the called
+    function's module is loaded."""
     for line in sys.stdin.buffer:
         try:
             request = json.loads(line)
-            module = request["module"]
-            if not module.startswith("app.tools."):
-                raise ToolError(f"{module} is not a tool.")
-            tool = importlib.import_module(module).TOOL
-            if not tool.isolated:
-                raise ToolError(f"{tool.name} does not run in a process of its own.")
-            answer = {"result": tool.run(request["arguments"], None)}
-        except ToolError as exc:
-            answer = {"error": str(exc)}
-        except Exception as exc:  # a tool's own bug: the model hears of it
-            answer = {"error": f"The tool failed: {type(exc).__name__}: {exc}"}
+            module, _, name = request["function"].partition(":")
+            if not module.startswith("app."):
+                raise ValueError(f"{module} is not a module of the app.")
+            answer = {"result": getattr(importlib.import_module(module), name)(*request["arguments"])}
+        except Exception as exc:  # the caller decides what the model or the reader hears of it
+            answer = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 

@@ -2,7 +2,7 @@
 
 ``create_app`` builds the Flask app (``factory.py``). Importing this package loads nothing
 else, so a process that needs one small part of Confab (a tool's own process,
-``app/tools/processes.py``) does not load Flask, the database layer or the SDK.
+``app/platform/isolated.py``) does not load Flask, the database layer or the SDK.
 """
 from __future__ import annotations
 

@@ -98,6 +98,10 @@ class Config:
     CHATS_PER_PAGE = 30
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", 15))
+    # What one API token or one person may hold open in one web process (which takes about a
+    # thousand connections in all): past these, a new event stream gets a 429, a new socket is refused.
+    MAX_EVENT_STREAMS_PER_TOKEN = int(os.environ.get("MAX_EVENT_STREAMS_PER_TOKEN", 10))
+    MAX_SOCKETS_PER_USER = int(os.environ.get("MAX_SOCKETS_PER_USER", 20))
 
     # Streaming (SPEC §4): write a streaming reply to the DB at most every 0.5 s and 200 new characters.
     STREAM_FLUSH_SECONDS = float(os.environ.get("CONFAB_STREAM_FLUSH_SECONDS", 0.5))

@@ -39,6 +39,10 @@ def chat_events(chat_id: int):
     user, token = api_user(), api_token()
     chat = chat_or_404(chat_id, user)
     hub = current_app.extensions["confab.streams"]
+    limit = current_app.config["MAX_EVENT_STREAMS_PER_TOKEN"]
+    if hub.count_for_token(token.id) >= limit:  # no wait between this and subscribing: one green thread
+        return api_error(429, f"This token already has {limit} event streams open; close one first.",
+                         "too_many_streams")
     subscriber = hub.subscribe(chat.id, user.id, chat.account_id, token.id)
     try:
         missed = None if last_event_id is None else since(get_redis(), chat.id, last_event_id)

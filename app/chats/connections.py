@@ -50,6 +50,12 @@ def opened(sid: str, credentials: Credentials) -> None:
     _sockets[sid] = credentials
 
 
+def open_for(user_id: int) -> int:
+    """The user's sockets open in this web process (that Socket.IO still holds)."""
+    manager = socketio.server.manager
+    return sum(1 for sid, c in list(_sockets.items()) if c.user_id == user_id and manager.is_connected(sid, "/"))
+
+
 def closed(sid: str) -> set[int]:
     """Forget the socket; returns the chats it was in."""
     _sockets.pop(sid, None)

@@ -43,6 +43,9 @@ def on_connect(auth=None):
         credentials = connections.Credentials(token.user_id, token_id=token.id)
     else:
         raise ConnectionRefusedError("unauthorized")
+    limit = current_app.config["MAX_SOCKETS_PER_USER"]
+    if connections.open_for(credentials.user_id) >= limit:
+        raise ConnectionRefusedError(f"too many connections: at most {limit} at once; close a tab first")
     session["socket_credentials"] = credentials.as_dict()
     connections.opened(request.sid, credentials)
     if credentials.session_id is not None and (membership := current_membership()) is not None:

@@ -11,6 +11,7 @@ is replaced the same way. Each process has its own children, started on first us
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import json
@@ -138,6 +139,14 @@ def isolated_calls() -> IsolatedCalls:
     """This process's children (a forked worker process gets its own)."""
     with _creating:
         return _calls.setdefault(os.getpid(), IsolatedCalls())
+
+
+@atexit.register
+def _end_children() -> None:
+    """A process that exits ends its children (they would end at their stdin's EOF anyway)."""
+    calls = _calls.get(os.getpid())
+    if calls is not None:
+        calls.close()
 
 
 def serve() -> None:

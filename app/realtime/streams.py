@@ -56,6 +56,10 @@ class StreamHub:
     def count(self) -> int:
         return sum(len(streams) for streams in self._by_chat.values())
 
+    def count_for_token(self, token_id: int) -> int:
+        """The streams open here with ``token_id``."""
+        return sum(1 for streams in self._by_chat.values() for s in streams if s.token_id == token_id)
+
     def deliver(self, name: str, chat_id: int, payload: dict, event_id: str | None) -> None:
         """Queue one event for every stream of ``chat_id`` here (encoded once)."""
         streams = self._by_chat.get(chat_id)

@@ -307,3 +307,19 @@ def test_a_body_nested_within_the_limit_reaches_the_usual_checks(api):
         nested = {"title": "Deep", "instructions": None, "x": nested}
     response = api.post("/api/v1/chats", json=nested)
     assert response.status_code == 422 and response.get_json()["error"]["code"] != "too_deep"
+
+
+def test_one_token_holds_at_most_the_set_number_of_event_streams_and_a_closed_one_frees_its_place(api, chat, app):
+    app.config["MAX_EVENT_STREAMS_PER_TOKEN"] = 2
+    url = f"/api/v1/chats/{chat['id']}/events"
+    first, second = (api.get(url, buffered=False) for _ in range(2))
+    assert first.status_code == second.status_code == 200
+    refused = api.get(url, buffered=False)
+    assert refused.status_code == 429
+    assert refused.get_json()["error"] == {
+        "code": "too_many_streams", "message": "This token already has 2 event streams open; close one first."}
+    second.close()  # the stream ends: its place is free again
+    third = api.get(url, buffered=False)
+    assert third.status_code == 200
+    first.close()
+    third.close()

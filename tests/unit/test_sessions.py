@@ -117,3 +117,17 @@ def test_revoking_an_api_token_disconnects_its_sockets_at_once(app, client, auth
     assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 302
     assert not script.is_connected()
     assert not socketio.test_client(app, headers={"Authorization": f"Bearer {plain}"}).is_connected()
+
+
+def test_one_person_holds_at_most_the_set_number_of_sockets_and_a_closed_one_frees_its_place(app, client, auth):
+    app.config["MAX_SOCKETS_PER_USER"] = 2
+    auth.signup()
+    first, second = (socketio.test_client(app, flask_test_client=client) for _ in range(2))
+    assert first.is_connected() and second.is_connected()
+    third = socketio.test_client(app, flask_test_client=client)
+    assert not third.is_connected()  # refused: "too many connections"
+    second.disconnect()
+    fourth = socketio.test_client(app, flask_test_client=client)
+    assert fourth.is_connected()
+    first.disconnect()
+    fourth.disconnect()

@@ -56,6 +56,7 @@ class Stack:
             "CONFAB_STREAM_SWEEP_SECONDS": "1",
             "SSE_HEARTBEAT_SECONDS": "1",
             "API_RATE_LIMIT": "6000 per minute",  # the contract run sends hundreds a minute
+            "MAX_SOCKETS_PER_USER": "200",  # the suites and the bench open many sockets as one member
             "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
             "RQ_QUEUE": self.queue_name,
             "WORKERS": str(self.workers),

@@ -57,6 +57,7 @@ class ProductionPacedStack(Stack):
         for name in ("CONFAB_STREAM_HEARTBEAT_SECONDS", "CONFAB_STREAM_HEARTBEAT_TTL", "CONFAB_STREAM_SWEEP_SECONDS",
                      "SSE_HEARTBEAT_SECONDS"):
             env.pop(name)
+        env["MAX_SOCKETS_PER_USER"] = "10000"  # every client socket is the one bench member's
         return env
 
 

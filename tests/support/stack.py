@@ -56,7 +56,10 @@ class Stack:
             "CONFAB_STREAM_SWEEP_SECONDS": "1",
             "SSE_HEARTBEAT_SECONDS": "1",
             "API_RATE_LIMIT": "6000 per minute",  # the contract run sends hundreds a minute
-            "MAX_SOCKETS_PER_USER": "200",  # the suites and the bench open many sockets as one member
+            # The suites and the bench open many sockets and streams as one member (the caps' own
+            # tests are unit tests).
+            "MAX_SOCKETS_PER_USER": "200",
+            "MAX_EVENT_STREAMS_PER_TOKEN": "100",
             "CONFAB_LLM_RETRY_BASE_SECONDS": "0.1",
             "RQ_QUEUE": self.queue_name,
             "WORKERS": str(self.workers),

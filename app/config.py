@@ -90,6 +90,12 @@ class Config:
     STORAGE_ROOT = os.environ.get("CONFAB_STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
     MAX_UPLOAD_BYTES = int(os.environ.get("CONFAB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     MAX_MESSAGE_CHARS = int(os.environ.get("CONFAB_MAX_MESSAGE_CHARS", 100_000))
+    # Reading a PDF's text (a job, in a process of its own): at most so many pages and
+    # characters, for at most so many seconds, in so much memory; what is read by then is kept.
+    PDF_MAX_PAGES = int(os.environ.get("CONFAB_PDF_MAX_PAGES", 1000))
+    PDF_MAX_CHARS = int(os.environ.get("CONFAB_PDF_MAX_CHARS", 400_000))
+    PDF_READ_SECONDS = float(os.environ.get("CONFAB_PDF_READ_SECONDS", 30))
+    PDF_READ_MEMORY_BYTES = int(os.environ.get("CONFAB_PDF_READ_MEMORY_BYTES", 1024 * 1024 * 1024))
     MAX_FILES_PER_MESSAGE = int(os.environ.get("CONFAB_MAX_FILES_PER_MESSAGE", 10))
     MAX_MESSAGE_UPLOAD_BYTES = int(os.environ.get("CONFAB_MAX_MESSAGE_UPLOAD_BYTES", 50 * 1024 * 1024))
     # Whole request bodies (room for several files) and text fields (a maximal message in UTF-8).

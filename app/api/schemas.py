@@ -39,6 +39,11 @@ class AttachmentOut(BaseModel):
     byte_size: int
     kind: Literal["image", "audio", "pdf", "text"]
     url: str = Field(description="The file for a signed-in browser; API clients fetch `/api/v1/attachments/{id}`.")
+    read_state: Literal["reading", "read", "partial", "unreadable"] | None = Field(
+        description="PDFs only (else null): `reading` until a job has read its text (the reply waits for it), "
+                    "then `read`, `partial` (a cap or a damaged part stopped it) or `unreadable`.")
+    read_note: str | None = Field(description="What a partial or failed read left out, for people.")
+    page_count: int | None = Field(description="A PDF's pages, once read.")
 
 
 class ToolCallOut(BaseModel):

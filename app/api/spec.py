@@ -63,8 +63,9 @@ EVENTS_DESCRIPTION = """\
 Server-Sent Events (`text/event-stream`): every event of the chat's room, with the same
 names and JSON payloads as Socket.IO (SPEC §5): `message.created`, `message.delta`
 (`seq`, `text`, `channel`), `message.completed`, `message.failed`, `message.cancelled`,
-`message.interrupted`, `message.tool_call`, `chat.updated`, `chat.path`, `chat.deleted`,
-`presence`, `typing`. Each has an `id:` line.
+`message.interrupted`, `message.tool_call`, `attachment.read` (`message_id`, `attachment`: a
+PDF's text has been read, or could not be; the reply waits for it), `chat.updated`,
+`chat.path`, `chat.deleted`, `presence`, `typing`. Each has an `id:` line.
 
 A new stream opens with `ready`: `{"chat_id", "unfinished": [{"message": MESSAGE, "seq": N}]}`,
 the text so far of every reply still streaming; the events after it continue from there.
@@ -82,7 +83,7 @@ SSE_EVENT = {
     "properties": {
         "event": {"type": "string", "enum": [
             "ready", "reset", "message.created", "message.delta", "message.completed", "message.failed",
-            "message.cancelled", "message.interrupted", "message.tool_call", "chat.updated", "chat.path",
+            "message.cancelled", "message.interrupted", "message.tool_call", "attachment.read", "chat.updated", "chat.path",
             "chat.deleted", "presence", "typing"]},
         "data": {"type": "string", "contentMediaType": "application/json"},
         "id": {"type": "string", "pattern": r"^[0-9]{1,20}-[0-9]{1,20}$"},

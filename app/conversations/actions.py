@@ -19,7 +19,8 @@ from app.extensions import db
 from app.files import uploads
 from app.identity.scoping import chat_or_404, message_or_404
 from app.models import Message, User
-from app.platform.queue import enqueue_replies
+from app.models.chats import READING
+from app.platform.queue import enqueue_reading, enqueue_replies
 from app.platform.redis_client import get_redis
 
 
@@ -68,11 +69,15 @@ def _finish(chat, created: list[Message]) -> Changed:
 def _announce_and_enqueue(summary: dict, created: list[dict], *, enqueue: bool = True,
                           new_leaf_id: int | None = None) -> None:
     """Tell the room about the new messages and queue their reply, in one Redis round trip;
-    the events go first, so the room hears of a reply before any of its deltas."""
+    the events go first, so the room hears of a reply before any of its deltas. A question
+    with documents to read queues their reading instead, which queues the reply when done."""
+    reading = [m["id"] for m in created if any(a["read_state"] == READING for a in m.get("attachments", []))]
     with get_redis().pipeline() as pipe:
         pipe.multi()  # before the first command: RQ's enqueue asks for a transaction begun
         realtime.messages_created(summary, created, new_leaf_id=new_leaf_id, pipeline=pipe)
-        if enqueue:
+        for message_id in reading:
+            enqueue_reading(message_id, pipeline=pipe)
+        if enqueue and not reading:
             enqueue_replies(summary["chat_id"], pipeline=pipe)
         pipe.execute()
 

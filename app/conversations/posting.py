@@ -17,7 +17,7 @@ from app.extensions import db
 from app.files import storage, uploads
 from app.models import Attachment, Chat, LlmModel, Message, User
 from app.models.base import utcnow
-from app.models.chats import CANCELLED, COMPLETED, PENDING, STREAMING
+from app.models.chats import CANCELLED, COMPLETED, PENDING, READING, STREAMING
 from app.platform.validators import has_visible_text
 
 _messages = Message.__table__
@@ -225,11 +225,11 @@ def post_image_request(chat: Chat, user: User, content: str, has_files: bool = F
 
 
 def store_attachment(upload: uploads.Upload) -> Attachment:
-    """The file in storage (written before the row is committed) and its row."""
+    """The file in storage (written before the row is committed) and its row; a PDF is
+    ``reading`` until the reading job has read it."""
     key = storage.save(upload.data)
     return Attachment(filename=upload.filename, content_type=upload.content_type, byte_size=len(upload.data),
-                      sha256=key, storage_key=key, extracted_text=upload.text if upload.kind == "pdf" else None,
-                      page_count=upload.pages)
+                      sha256=key, storage_key=key, read_state=READING if upload.kind == "pdf" else None)
 
 
 def cancel_reply(message: Message) -> bool:

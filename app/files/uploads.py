@@ -3,12 +3,13 @@
 The client's file name and Content-Type are never trusted: ``filetype`` reads the magic
 bytes, each image and audio format's structure is checked beyond its first bytes (a PNG
 signature in front of an HTML page is not a PNG), text must be UTF-8 without NULs and not
-markup, and PDFs must open with pypdf, unencrypted. The name is kept only when it is a
-plain file name. Text is extracted here, once, for models that cannot read the file itself.
+markup, and PDFs must have a PDF's frame (a cross-reference and an end) and no encryption.
+The name is kept only when it is a plain file name. A PDF's text is read later, by a job in a
+process of its own (``reading.py``): parsing one here would hold the web process for as long
+as the file wants.
 """
 from __future__ import annotations
 
-import io
 import json
 import re
 import unicodedata
@@ -44,8 +45,7 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
-    text: str | None = None  # the text of text files, or of PDFs (None when a PDF has none)
-    pages: int | None = None
+    text: str | None = None  # the text of text files (a PDF's is read later)
 
     @property
     def kind(self) -> str:
@@ -88,8 +88,8 @@ def inspect(raw_name: str | None, data: bytes, max_bytes: int) -> Upload:
             raise UploadError(f"“{name}” starts like a {guessed.extension.upper()} file but is not one.")
         return Upload(name, mime, data)
     if mime == PDF:
-        text, pages = _pdf_text(name, data)
-        return Upload(name, PDF, data, text=text, pages=pages)
+        _check_pdf_frame(name, data)
+        return Upload(name, PDF, data)
     if mime is None:
         return _text_upload(name, data)
     raise UploadError(f"“{name}” is a file of type {guessed.extension.upper()}. Confab takes {ACCEPTED_LIST} files.")
@@ -119,23 +119,17 @@ def _text_upload(name: str, data: bytes) -> Upload:
     return Upload(name, content_type, data, text=text)
 
 
-def _pdf_text(name: str, data: bytes) -> tuple[str | None, int]:
-    """The PDF's text and page count; a PDF that will not open, or is encrypted, is refused."""
-    from pypdf import PdfReader  # imported when a PDF arrives: processes that never see one stay smaller
-    from pypdf.errors import PdfReadError
+PDF_END = re.compile(rb"startxref\s+\d+\s+%%EOF")
+PDF_ENCRYPTED = re.compile(rb"/Encrypt\s*(\d+\s+\d+\s+R|<<)")
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UploadError(f"“{name}” is password-protected. Remove the password and attach it again.")
-        pages = len(reader.pages)
-        text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
-    except UploadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
-            AssertionError, ZeroDivisionError):
-        raise UploadError(f"“{name}” is a damaged PDF that cannot be read.") from None
-    return (text or None), pages
+
+def _check_pdf_frame(name: str, data: bytes) -> None:
+    """A PDF must end as one does and must not be encrypted: two scans of the bytes, no
+    parsing (a damaged inside is found by the reading job, which says so on the file)."""
+    if not PDF_END.search(data, max(0, len(data) - 4096)):
+        raise UploadError(f"“{name}” is a damaged PDF that cannot be read.")
+    if PDF_ENCRYPTED.search(data):
+        raise UploadError(f"“{name}” is password-protected. Remove the password and attach it again.")
 
 
 def _well_formed(mime: str, data: bytes) -> bool:

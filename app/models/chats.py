@@ -18,6 +18,8 @@ PENDING, STREAMING, COMPLETED, FAILED, CANCELLED, INTERRUPTED = (
     "pending", "streaming", "completed", "failed", "cancelled", "interrupted",
 )
 UNFINISHED = (PENDING, STREAMING)
+# How far an attached document has been read (``Attachment.read_state``).
+READING, READ, PARTLY_READ, UNREADABLE = "reading", "read", "partial", "unreadable"
 
 
 class Chat(TimestampMixin, db.Model):
@@ -192,9 +194,13 @@ class Attachment(TimestampMixin, db.Model):
     byte_size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     storage_key: Mapped[str] = mapped_column(sa.String(255), index=True)
-    # PDFs: the text pypdf found (None for a scan without any) and the page count.
+    # PDFs: the text pypdf found (None for a scan without any) and the page count, read by a
+    # job after the upload (``app/files/reading.py``): ``read_state`` is READING until then,
+    # and ``read_note`` says what a partial or failed read left out. None for other files.
     extracted_text: Mapped[str | None] = mapped_column(sa.Text)
     page_count: Mapped[int | None] = mapped_column()
+    read_state: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    read_note: Mapped[str | None] = mapped_column(sa.Text)
 
     message: Mapped[Message] = relationship(back_populates="attachments")
 
@@ -206,6 +212,9 @@ class Attachment(TimestampMixin, db.Model):
             "byte_size": self.byte_size,
             "kind": self.kind,
             "url": f"/attachments/{self.id}",
+            "read_state": self.read_state,
+            "read_note": self.read_note,
+            "page_count": self.page_count,
         }
 
     @property

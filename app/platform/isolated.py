@@ -7,7 +7,10 @@ message's Markdown) runs in one of a few small child processes (``python -m
 app.platform.isolated``, which loads the called function's module and nothing of Flask, the
 database or the SDK). Parent and child speak one JSON line each way per call. A child that
 overruns the call's time limit is killed and the next call starts a fresh one; one that dies
-is replaced the same way. Each process has its own children, started on first use.
+is replaced the same way. Each process has its own children, started on first use, in
+pools by purpose: ``calls`` (tools, Markdown) and ``documents`` (reading PDFs, which may take
+the whole of their limit); a pool's children may run at a lower CPU priority, so that reading
+a document never slows the web process or the streams beside it.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import sys
 import threading
 import time
 
-CHILDREN = 2
+POOLS = {"calls": (2, 0), "documents": (2, 10)}  # pool: (children, niceness)
 ENVIRONMENT_KEPT = ("PATH", "LANG", "LC_ALL", "PYTHONPATH")  # nothing secret reaches a child
 
 
@@ -40,10 +43,10 @@ def _died() -> IsolatedError:
 
 
 class _Child:
-    def __init__(self) -> None:
+    def __init__(self, nice: int) -> None:
         environment = {name: os.environ[name] for name in ENVIRONMENT_KEPT if name in os.environ}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.platform.isolated"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-m", "app.platform.isolated", str(nice)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=environment, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
                 os.path.abspath(__file__)))))
 
@@ -71,7 +74,8 @@ class IsolatedCalls:
     """At most ``size`` child processes, each running one call at a time; callers beyond that
     wait for one to be free."""
 
-    def __init__(self, size: int = CHILDREN) -> None:
+    def __init__(self, size: int, nice: int = 0) -> None:
+        self._nice = nice
         self._places = threading.BoundedSemaphore(size)
         self._idle: list[_Child] = []
         self._busy: set[_Child] = set()
@@ -116,7 +120,7 @@ class IsolatedCalls:
                     self._busy.add(child)
                     return child
                 child.end()
-            child = _Child()
+            child = _Child(self._nice)
             self._busy.add(child)
             return child
 
@@ -131,27 +135,32 @@ class IsolatedCalls:
         child.end()
 
 
-_calls: dict[int, IsolatedCalls] = {}
+_calls: dict[tuple[int, str], IsolatedCalls] = {}
 _creating = threading.Lock()
 
 
-def isolated_calls() -> IsolatedCalls:
-    """This process's children (a forked worker process gets its own)."""
+def isolated_calls(pool: str = "calls") -> IsolatedCalls:
+    """This process's children of ``pool`` (a forked worker process gets its own)."""
     with _creating:
-        return _calls.setdefault(os.getpid(), IsolatedCalls())
+        key = (os.getpid(), pool)
+        if key not in _calls:
+            _calls[key] = IsolatedCalls(*POOLS[pool])
+        return _calls[key]
 
 
 @atexit.register
 def _end_children() -> None:
     """A process that exits ends its children (they would end at their stdin's EOF anyway)."""
-    calls = _calls.get(os.getpid())
-    if calls is not None:
-        calls.close()
+    for (pid, _), calls in list(_calls.items()):
+        if pid == os.getpid():
+            calls.close()
 
 
-def serve() -> None:
+def serve(nice: int = 0) -> None:
     """The child's side: answer each call on stdin with one line on stdout. Only the called
     function's module is loaded."""
+    if nice:
+        os.nice(nice)
     for line in sys.stdin.buffer:
         try:
             request = json.loads(line)
@@ -166,4 +175,4 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

@@ -10,6 +10,7 @@ from rq import Queue
 from app.platform.redis_client import get_redis
 
 REPLY_JOB_TIMEOUT = 3600
+READING_JOB_TIMEOUT = 900  # ten PDFs at their limit, and a wait for a reading process
 
 
 def queue() -> Queue:
@@ -30,6 +31,13 @@ def enqueue_replies(chat_id: int, pipeline: Pipeline | None = None) -> None:
     """Ask a worker to answer the chat's pending messages, in order."""
     _enqueue("app.jobs.replies.answer_pending_messages", chat_id, pipeline=pipeline,
              job_timeout=REPLY_JOB_TIMEOUT, result_ttl=60, failure_ttl=86400, description=f"answer chat {chat_id}")
+
+
+def enqueue_reading(message_id: int, pipeline: Pipeline | None = None) -> None:
+    """Ask a worker to read the documents of a message (its reply is queued once they are read)."""
+    _enqueue("app.jobs.documents.read_documents", message_id, pipeline=pipeline,
+             job_timeout=READING_JOB_TIMEOUT, result_ttl=60, failure_ttl=86400,
+             description=f"read the documents of message {message_id}")
 
 
 def enqueue_title(chat_id: int) -> None:

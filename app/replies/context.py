@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from app.files import storage
 from app.models import Attachment, Message
-from app.models.chats import CANCELLED, COMPLETED, FAILED, INTERRUPTED
+from app.models.chats import CANCELLED, COMPLETED, FAILED, INTERRUPTED, PARTLY_READ, UNREADABLE
 
 NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -60,14 +60,23 @@ def _attachment_part(attachment: Attachment, capabilities: frozenset[str]) -> tu
         part = {"type": "file", "file": {"filename": name, "file_data": f"data:application/pdf;base64,{data}"}}
         return part, PDF_PAGE_TOKENS * (attachment.page_count or 1), {**report, "sent_as": "file",
                                                                       "pages": attachment.page_count}
+    if kind == "pdf" and attachment.read_state == UNREADABLE:
+        note = f"[{name}: a PDF that could not be read. {attachment.read_note}]"
+        return _text_part(note), estimate_tokens(note), {**report, "sent_as": "nothing",
+                                                        "reason": attachment.read_note}
     if kind == "pdf":
         if not attachment.extracted_text:
-            note = f"[{name}: a PDF of {attachment.page_count} pages with no text in it (a scan?); it could not be read]"
+            note = f"[{name}: a PDF of {_pages(attachment.page_count)} with no text in it (a scan?); it could not be read]"
             return _text_part(note), estimate_tokens(note), {**report, "sent_as": "nothing", "pages": attachment.page_count,
                                                             "reason": "no text in the PDF"}
-        text = f"[{name}, text extracted from a PDF of {attachment.page_count} pages]\n{attachment.extracted_text}"
-        return _text_part(text), estimate_tokens(text), {**report, "sent_as": "text", "pages": attachment.page_count,
-                                                         "chars": len(attachment.extracted_text)}
+        partly = attachment.read_state == PARTLY_READ
+        heading = f"{name}, text extracted from a PDF of {_pages(attachment.page_count)}"
+        text = f"[{heading}. {attachment.read_note}]" if partly else f"[{heading}]"
+        text += f"\n{attachment.extracted_text}"
+        sent = {**report, "sent_as": "text", "pages": attachment.page_count, "chars": len(attachment.extracted_text)}
+        if partly:
+            sent["partial"] = attachment.read_note
+        return _text_part(text), estimate_tokens(text), sent
     if kind == "text":
         body = raw.decode("utf-8-sig", "replace")
         text = f"[{name}]\n{body}"
@@ -75,6 +84,10 @@ def _attachment_part(attachment: Attachment, capabilities: frozenset[str]) -> tu
     needed = "vision" if kind == "image" else "audio"
     note = f"[{name}: left out, this model cannot take {kind}]"
     return _text_part(note), estimate_tokens(note), {**report, "sent_as": "nothing", "reason": f"the model has no {needed}"}
+
+
+def _pages(count: int | None) -> str:
+    return "unknown pages" if count is None else f"{count:,} page" + ("" if count == 1 else "s")
 
 
 def _text_part(text: str) -> dict:

@@ -23,7 +23,7 @@ from app.conversations.tree import siblings_of
 from app.extensions import db
 from app.models import Attachment, Chat, LlmModel, LlmProvider, Message, ToolCall, User
 from app.models.base import utcnow
-from app.models.chats import PENDING, STREAMING
+from app.models.chats import PENDING, READING, STREAMING
 from app.platform.db_pool import autocommit_connection
 
 _messages = Message.__table__
@@ -57,15 +57,24 @@ def _run(statement: sa.Executable, params: dict | list[dict]) -> sa.CursorResult
     return db.session.connection().execute(statement, params)
 
 
-def _oldest_pending() -> sa.Select:
+def _oldest_pending() -> sa.ScalarSelect:
     return (sa.select(sa.func.min(_messages.c.id))
             .where(_messages.c.chat_id == sa.bindparam("in_chat"), _messages.c.role == "assistant",
-                   _messages.c.status == PENDING))
+                   _messages.c.status == PENDING).scalar_subquery())
 
 
-_NEXT_PENDING = _oldest_pending()
+def question_is_read(reply: sa.FromClause) -> sa.ColumnElement[bool]:
+    """The reply's question has no document still being read (the reading job queues the
+    reply again once it has read them)."""
+    return ~sa.exists().where(_attachments.c.message_id == reply.c.reply_to_id,
+                              _attachments.c.read_state == READING)
+
+
+# The oldest pending reply of a chat, when it can be answered: replies are answered in order,
+# so one that waits for its documents holds back the chat's later ones.
+_NEXT_PENDING = sa.select(_messages.c.id).where(_messages.c.id == _oldest_pending(), question_is_read(_messages))
 _CLAIM = (sa.update(_messages)
-          .where(_messages.c.id == _oldest_pending().scalar_subquery(), _messages.c.status == PENDING)
+          .where(_messages.c.id == _oldest_pending(), _messages.c.status == PENDING, question_is_read(_messages))
           .values(status=STREAMING, updated_at=sa.bindparam("now", type_=_messages.c.updated_at.type))
           .returning(_messages.c.id, _messages.c.chat_id, _messages.c.parent_id, _messages.c.reply_to_id,
                      _messages.c.model_id))
@@ -93,7 +102,7 @@ _CLAIM_AND_READ = _what_it_needs(_CLAIM.cte("claimed"))  # PostgreSQL: a data-mo
 
 def claim_next(chat_id: int) -> Claimed | None:
     """Mark the chat's oldest pending reply streaming and return it with what it needs (None
-    if there is none): one statement on PostgreSQL, an UPDATE and a SELECT on SQLite.
+    if there is none, or it waits for its documents): one statement on PostgreSQL, an UPDATE and a SELECT on SQLite.
 
     The claim is left in the session's transaction, with the read of :func:`history` (one
     connection checkout); the caller commits it once the reply's model request is on its way."""
@@ -105,7 +114,8 @@ def claim_next(chat_id: int) -> Claimed | None:
 
 
 def next_pending(chat_id: int) -> int | None:
-    """The id of the chat's oldest pending reply, if any (one round trip on PostgreSQL)."""
+    """The id of the chat's oldest pending reply, if any and unless it waits for its documents
+    (one round trip on PostgreSQL)."""
     with autocommit_connection() as alone:
         if alone is not None:
             return alone.execute(_NEXT_PENDING, {"in_chat": chat_id}).scalar()

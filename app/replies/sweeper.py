@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Message
 from app.models.base import utcnow
 from app.models.chats import INTERRUPTED, PENDING, STREAMING
+from app.replies.store import question_is_read
 from app.platform.queue import enqueue_replies
 from app.platform.redis_client import get_redis
 
@@ -30,7 +31,8 @@ class SweepResult:
 
 def sweep() -> SweepResult:
     """Mark streaming replies without a live heartbeat ``interrupted`` (keeping their text),
-    and re-queue chats whose pending replies nobody is answering."""
+    and re-queue chats whose pending replies nobody is answering (but for those waiting for
+    their documents to be read)."""
     client = get_redis()
     result = SweepResult()
     stale_before = utcnow() - timedelta(seconds=current_app.config["STREAM_HEARTBEAT_TTL"])
@@ -56,8 +58,8 @@ def sweep() -> SweepResult:
             result.interrupted += 1
     waiting = db.session.execute(
         sa.select(Message.chat_id).where(
-            Message.status == PENDING, Message.role == "assistant", Message.created_at < utcnow() - PENDING_GRACE
-        ).distinct()
+            Message.status == PENDING, Message.role == "assistant", Message.created_at < utcnow() - PENDING_GRACE,
+            question_is_read(Message.__table__)).distinct()
     ).scalars().all()
     for chat_id in waiting:
         if not client.exists(chat_lock_key(chat_id)):

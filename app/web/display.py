@@ -1,5 +1,5 @@
 """How a message's facts read on the page: its tokens and cost, what the model was sent,
-a file's size (Jinja globals, set up by the application factory)."""
+a file's size and reading (Jinja globals, set up by the application factory)."""
 from __future__ import annotations
 
 from app.costs.usage import exact_money
@@ -45,8 +45,13 @@ def _attachment_report(item: dict) -> str:
         if item.get("chars"):
             pages = f", {_plural(item['pages'], 'page')}" if item.get("pages") else ""
             extra = f" ({_plural(item['chars'], 'character')}{pages})"
-        return f"{name} sent as text{extra}"
+        partly = f", partly read: {item['partial']}" if item.get("partial") else ""
+        return f"{name} sent as text{extra}{partly}"
     return f"{name} left out: {item.get('reason') or 'not sent'}"
+
+
+# How a document's reading shows on its file chip (the same as ``static/js/attachments.js``).
+READ_STATE_LABELS = {"reading": "reading…", "partial": "partly read", "unreadable": "could not be read"}
 
 
 def file_size(size: int) -> str:

@@ -124,8 +124,12 @@ export function acceptDropsAndPastes(zone, textarea, pending) {
 }
 
 // A stored attachment in a message: a thumbnail that opens the picture, a player, or a chip.
+// How a document's reading shows on its chip (the same as app/web/display.py).
+const READ_STATE_LABELS = { reading: "reading…", partial: "partly read", unreadable: "could not be read" };
+
 export function attachmentElement(a) {
   const item = el("li", `attachment kind-${a.kind}`);
+  item.dataset.attachmentId = a.id;
   if (a.kind === "image") {
     const link = el("a", "thumb-link");
     link.href = a.url;
@@ -149,9 +153,18 @@ export function attachmentElement(a) {
     link.download = a.filename;
     link.append(el("span", "file-badge", a.filename.split(".").pop().toUpperCase().slice(0, 4)));
     const label = el("span", "file-label");
-    label.append(el("span", "file-name", a.filename), el("span", "file-size", fileSize(a.byte_size)));
+    const pages = a.page_count ? ` · ${a.page_count.toLocaleString("en-US")} page${a.page_count === 1 ? "" : "s"}` : "";
+    label.append(el("span", "file-name", a.filename), el("span", "file-size", fileSize(a.byte_size) + pages));
+    if (READ_STATE_LABELS[a.read_state]) label.append(el("span", `read-state ${a.read_state}`, READ_STATE_LABELS[a.read_state]));
     link.append(label);
     item.append(link);
+    if (a.read_note) item.append(el("p", "read-note", a.read_note));
   }
   return item;
+}
+
+// A document read after its upload (the "attachment.read" event): its chip shows the outcome.
+export function showReading(root, a) {
+  const shown = root.querySelector(`[data-attachment-id="${a.id}"]`);
+  if (shown) shown.replaceWith(attachmentElement(a));
 }

@@ -1,4 +1,5 @@
 // The chat page: wires the live connection to the message list, header, composer and presence.
+import { showReading } from "./attachments.js";
 import { ChatHeader } from "./chat-header.js";
 import { Composer } from "./composer.js";
 import { socket } from "./live.js";
@@ -106,6 +107,7 @@ for (const name of ["completed", "failed", "cancelled", "interrupted"]) {
     list.finish(data.message);
   });
 }
+socket.on("attachment.read", (data) => data.chat_id === chatId && showReading(document, data.attachment));
 socket.on("message.tool_call", (data) => data.chat_id === chatId && list.addToolCall(data));
 socket.on("chat.updated", (data) => data.chat_id === chatId && header.apply(data));
 socket.on("chat.path", (data) => data.chat_id === chatId && list.reloadPath());

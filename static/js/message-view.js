@@ -47,7 +47,7 @@ function attachmentReport(item) {
     case "image": return `${item.filename} sent as an image`;
     case "audio": return `${item.filename} sent as audio`;
     case "file": return `${item.filename} sent as a PDF file`;
-    case "text": return `${item.filename} sent as text${chars}`;
+    case "text": return `${item.filename} sent as text${chars}${item.partial ? `, partly read: ${item.partial}` : ""}`;
     default: return `${item.filename} left out: ${item.reason || "not sent"}`;
   }
 }

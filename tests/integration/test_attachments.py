@@ -41,7 +41,7 @@ def test_a_model_without_pdf_or_vision_gets_the_pdfs_text_and_no_image(ann, chat
     posted = send(ann, chat_id, "Summarise", ("report.pdf", files.pdf(["Revenue rose", "Costs fell"])),
                   ("scan.pdf", files.pdf())).json()
     done = ann.finished(chat_id, posted["assistant_message"]["id"])
-    assert "1. text [report.pdf, text extracted from a PDF of 1 pages], first line “Revenue rose”" in done["content"]
+    assert "1. text [report.pdf, text extracted from a PDF of 1 page], first line “Revenue rose”" in done["content"]
     report = {a["filename"]: a for a in done["context"]["attachments"]}
     assert report["report.pdf"]["sent_as"] == "text" and report["report.pdf"]["chars"] == len("Revenue rose\nCosts fell")
     assert report["scan.pdf"]["sent_as"] == "nothing" and report["scan.pdf"]["reason"] == "no text in the PDF"

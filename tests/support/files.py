@@ -48,18 +48,8 @@ def wav(frames: int = 800) -> bytes:
     return out.getvalue()
 
 
-def pdf(lines: list[str] | None = None) -> bytes:
-    """A one-page PDF with ``lines`` of text (none: a page with no text, like a scan)."""
-    text = "".join(f"({line}) Tj T* " for line in (lines or []))
-    stream = f"BT /F1 12 Tf 14 TL 72 720 Td {text}ET".encode() if lines else b""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def _pdf_of(objects: list[bytes]) -> bytes:
+    """A PDF of ``objects`` (numbered from 1, the first the catalog) with its cross-reference table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -72,6 +62,21 @@ def pdf(lines: list[str] | None = None) -> bytes:
         out.write(b"%010d 00000 n \n" % offset)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def pdf(lines: list[str] | None = None) -> bytes:
+    """A one-page PDF with ``lines`` of text (none: a page with no text, like a scan)."""
+    text = "".join(f"({line}) Tj T* " for line in (lines or []))
+    stream = f"BT /F1 12 Tf 14 TL 72 720 Td {text}ET".encode() if lines else b""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return _pdf_of(objects)
 
 
 def encrypted_pdf() -> bytes:
@@ -90,3 +95,34 @@ PNG_HEADER_THEN_HTML = b"\x89PNG\r\n\x1a\n<html><body><script>alert(1)</script><
 DOCX = b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 22 + b"[Content_Types].xml" + b"\x00" * 64
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 32
+
+
+def many_pages_pdf(pages: int = 20_000, text: str = "page") -> bytes:
+    """A PDF of ``pages`` tiny pages sharing one content stream (issue 30: 20,000 of them
+    took pypdf 20 s)."""
+    stream = f"BT /F1 4 Tf 1 5 Td ({text}) Tj ET".encode()
+    first_page = 5
+    kids = b" ".join(b"%d 0 R" % (first_page + index) for index in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>"
+    return _pdf_of(objects + [page] * pages)
+
+
+def dense_page_pdf(operators: int = 8_000_000) -> bytes:
+    """One page whose compressed content stream holds ``operators`` text operators (issue 30:
+    a 91 KB file that held pypdf 9.5 s before it gave up)."""
+    stream = zlib.compress(b"BT /F1 4 Tf " + b"(a) Tj " * operators + b"ET", 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return _pdf_of(objects)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.files import storage
+from app.files import reading, storage
 from app.models import Attachment, Chat, Message
 from app.replies import store
 from app.replies.context import build_request
@@ -147,6 +147,7 @@ def test_files_reach_the_model_as_the_parts_its_capabilities_allow(client, chat)
     response = send(client, chat.id, "All of them", ("dot.png", files.png()), ("voice.wav", files.wav()),
                     ("report.pdf", files.pdf(["Quarterly report"])), ("scan.pdf", files.pdf()),
                     ("table.csv", b"name,amount\nann,3\n"))
+    reading.read_message_documents(response.get_json()["user_message"]["id"])
     reply = db.session.get(Message, response.get_json()["assistant_message"]["id"])
     everything = build_request(store.history(reply.parent_id), None, 32000, 1000)
     parts = everything.messages[-1]["content"]
@@ -161,7 +162,7 @@ def test_files_reach_the_model_as_the_parts_its_capabilities_allow(client, chat)
     text_only = build_request(store.history(reply.parent_id), None, 32000, 1000, frozenset({"streaming"}))
     parts = text_only.messages[-1]["content"]
     assert [p["type"] for p in parts] == ["text"] * 6
-    assert parts[3]["text"] == "[report.pdf, text extracted from a PDF of 1 pages]\nQuarterly report"
+    assert parts[3]["text"] == "[report.pdf, text extracted from a PDF of 1 page]\nQuarterly report"
     assert "no text in it (a scan?)" in parts[4]["text"]
     report = {a["filename"]: a for a in text_only.report["attachments"]}
     assert report["dot.png"] == {**report["dot.png"], "sent_as": "nothing", "reason": "the model has no vision"}

@@ -45,6 +45,28 @@ def test_an_image_and_a_pdf_picked_in_the_composer_reach_both_members_and_the_mo
     watcher.screenshot("attachments-message")
 
 
+def test_a_long_pdf_shows_its_reading_live_and_the_reply_says_what_was_left_out(people, ann, stack):
+    chat_id = ann.new_chat("A long document")
+    url = f"{stack.web_url}/chats/{chat_id}"
+    sender, watcher = people("ann@example.com"), people("bob@example.com")
+    sender.open_chat(url)
+    watcher.open_chat(url)
+    sender.page.set_input_files("#attach-input", files=[
+        {"name": "archive.pdf", "mimeType": "application/pdf", "buffer": files.many_pages_pdf(3000)}])
+    sender.page.fill("#composer-input", "Summarise the archive")
+    sender.page.keyboard.press("Enter")
+    note = "Only the first 1,000 pages of 3,000 were read (Confab reads at most 1,000 pages of a PDF)."
+    for person in (sender, watcher):
+        document = person.page.locator("article.role-user .attachment.kind-pdf").last
+        expect(document.locator(".read-state")).to_have_text("partly read", timeout=20_000)
+        expect(document.locator(".file-size")).to_contain_text("3,000 pages")
+        expect(document.locator(".read-note")).to_have_text(note)
+        reply = person.page.locator("article.role-assistant").last
+        expect(reply).to_have_attribute("data-status", "completed", timeout=20_000)
+        expect(reply.locator(".context-report")).to_contain_text("archive.pdf sent as a PDF file")
+    watcher.screenshot("attachments-partly-read")
+
+
 def test_a_refused_file_is_named_before_anything_is_sent(people, ann, stack):
     chat_id = ann.new_chat("Refusals")
     person = people("ann@example.com")

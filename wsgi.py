@@ -32,11 +32,57 @@ app = create_app(role="web")
 heap.settle()
 
 
+def eventlet_server_options(header_seconds: float, idle_seconds: float) -> dict:
+    """eventlet's server with two deadlines: a connection that sends nothing for
+    ``idle_seconds`` (an idle keep-alive one included) is closed, and once a request's first
+    byte arrives its line and headers must all arrive within ``header_seconds`` (a slow sender
+    gets a 408): otherwise each such client holds a connection and a green thread for ever.
+    The body, the answer and a WebSocket's life have no such deadline. Body writes under 4 KB
+    are not held back: an event stream must flush each event."""
+    from eventlet import Timeout
+    from eventlet.wsgi import HttpProtocol
+
+    class HeadersWithinDeadline(HttpProtocol):
+        def handle_one_request(self):
+            try:
+                self.connection.settimeout(idle_seconds)
+                started = bool(self.rfile.peek(1))  # b"" once the client has closed
+            except OSError:  # idle for too long, or reset
+                started = False
+            if not started:
+                self.close_connection = 1
+                return
+            self.connection.settimeout(self.server.socket_timeout)
+            self.headers_deadline = Timeout(header_seconds)
+            try:
+                super().handle_one_request()
+            except Timeout as timeout:  # the request line itself did not arrive in time
+                if timeout is not self.headers_deadline:
+                    raise
+                self.close_connection = 1
+            finally:
+                self.headers_deadline.cancel()
+
+        def parse_request(self):
+            try:
+                return super().parse_request()
+            except Timeout as timeout:
+                if timeout is not self.headers_deadline:
+                    raise
+                self.wfile.write(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                self.close_connection = 1
+                return False
+            finally:
+                self.headers_deadline.cancel()  # the body and the answer take as long as they take
+
+    return {"minimum_chunk_size": 0, "protocol": HeadersWithinDeadline}
+
+
 if __name__ == "__main__":
     port = int(app.config["PORT"])
     with app.app_context():
         wait_for_redis()
     app.logger.info("Confab web on http://127.0.0.1:%s (%s)", port, ASYNC_MODE)
-    # eventlet's server holds back body writes under 4 KB; an event stream must flush each event.
-    flush_each_write = {"minimum_chunk_size": 0} if ASYNC_MODE == "eventlet" else {}
-    socketio.run(app, host=app.config["HOST"], port=port, log_output=False, **flush_each_write)
+    options = (eventlet_server_options(app.config["HEADER_TIMEOUT_SECONDS"], app.config["IDLE_CONNECTION_SECONDS"])
+               if ASYNC_MODE == "eventlet" else {})
+    socketio.run(app, host=app.config["HOST"], port=port, log_output=False, **options)

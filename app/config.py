@@ -103,6 +103,10 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 4 * MAX_MESSAGE_CHARS + 64 * 1024
     CHATS_PER_PAGE = 30
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    # Once a request starts, its line and headers must arrive within HEADER_TIMEOUT_SECONDS (a
+    # slow sender gets a 408); a connection silent for IDLE_CONNECTION_SECONDS is closed.
+    HEADER_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_HEADER_TIMEOUT_SECONDS", 10))
+    IDLE_CONNECTION_SECONDS = float(os.environ.get("CONFAB_IDLE_CONNECTION_SECONDS", 60))
     SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", 15))
     # What one API token or one person may hold open in one web process (which takes about a
     # thousand connections in all): past these, a new event stream gets a 429, a new socket is refused.

@@ -55,6 +55,8 @@ class Stack:
             "CONFAB_STREAM_HEARTBEAT_TTL": "4",
             "CONFAB_STREAM_SWEEP_SECONDS": "1",
             "SSE_HEARTBEAT_SECONDS": "1",
+            "CONFAB_HEADER_TIMEOUT_SECONDS": "2",
+            "CONFAB_IDLE_CONNECTION_SECONDS": "6",
             "API_RATE_LIMIT": "6000 per minute",  # the contract run sends hundreds a minute
             # The suites and the bench open many sockets and streams as one member (the caps' own
             # tests are unit tests).

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app import realtime
@@ -12,8 +12,9 @@ from app.accounts import bp
 from app.accounts.forms import AddMemberForm, BudgetForm, TokenForm
 from app.extensions import db
 from app.identity.accounts import AccountError, add_member_by_email, remove_member
-from app.identity.scoping import current_account, membership_or_404, switch_account
+from app.identity.scoping import current_account, member_chat, membership_or_404, switch_account
 from app.models import ApiToken, Membership
+from app.platform.ids import parse_id
 from app.platform.redis_client import get_redis
 
 
@@ -95,8 +96,13 @@ def budget(account_id: int):
 @bp.post("/accounts/<id:account_id>/switch")
 @login_required
 def switch(account_id: int):
+    """Work in another account; with ``chat_id`` (a chat of that account), open that chat."""
     account = switch_account(account_id)
     flash(f"Now working in {account.name}.", "info")
+    chat_id = parse_id(request.form.get("chat_id"))
+    chat = member_chat(chat_id, current_user) if chat_id is not None else None
+    if chat is not None and chat.account_id == account.id:
+        return redirect(url_for("chats.show", chat_id=chat.id))
     return redirect(url_for("chats.index"))
 
 

@@ -15,7 +15,7 @@ from app.conversations import chats as chat_service
 from app.conversations.actions import Refused
 from app.costs import usage
 from app.extensions import db
-from app.identity.scoping import chat_or_404, current_account, work_in
+from app.identity.scoping import chat_or_404, current_account
 from app.models import Chat, LlmModel
 from app.models.base import utcnow
 from app.platform.ids import parse_id, parse_page
@@ -107,7 +107,9 @@ def create():
 @login_required
 def show(chat_id: int):
     chat = chat_or_404(chat_id)
-    work_in(chat.account_id)
+    account = current_account()
+    if chat.account_id != account.id:  # switching accounts is a POST: this page only offers it
+        return render_template("chats/elsewhere.html", chat=chat, account=account)
     messages = tree.shown_path(chat)
     models = registry.enabled_models("chat")
     model_form = ModelForm(model_id=chat.model_id)

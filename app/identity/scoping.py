@@ -66,7 +66,8 @@ def current_membership(memberships: list[Membership] | None = None) -> Membershi
         return None
     wanted = session.get(SESSION_ACCOUNT_KEY)
     chosen = next((m for m in memberships if m.account_id == wanted), memberships[0])
-    session[SESSION_ACCOUNT_KEY] = chosen.account_id
+    if wanted != chosen.account_id:  # the first account until the user switches (or leaves this one)
+        session[SESSION_ACCOUNT_KEY] = chosen.account_id
     return chosen
 
 
@@ -78,14 +79,10 @@ def current_account() -> Account:
 
 
 def switch_account(account_id: int) -> Account:
+    """Make ``account_id``, one of the user's, the current account (a POST's doing, never a GET's)."""
     membership = membership_or_404(account_id)
-    work_in(membership.account_id)
+    session[SESSION_ACCOUNT_KEY] = membership.account_id
     return membership.account
-
-
-def work_in(account_id: int) -> None:
-    """Make ``account_id`` the current account; the caller has checked membership."""
-    session[SESSION_ACCOUNT_KEY] = account_id
 
 
 def _chats_of(user_id: int | sa.BindParameter) -> sa.Select:

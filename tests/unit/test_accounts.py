@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Account, Membership, User
+from app.models import Account, Chat, Membership, User
 
 
 @pytest.fixture
@@ -114,3 +114,29 @@ def test_a_new_api_token_never_travels_in_the_session_cookie(client, app, two_ac
     carried = app.session_interface.get_signing_serializer(app).loads(cookie.value)
     token = client.get("/account/tokens").data.decode().split('id="new-token">')[1].split("<")[0]
     assert token.startswith("cfb_") and token not in repr(carried) and token not in cookie.value
+
+
+def test_opening_a_chat_of_another_account_offers_a_switch_and_changes_nothing(client, auth, two_accounts):
+    a, b = two_accounts
+    client.post(f"/accounts/{b.id}/members", data={"email": "ann@example.com", "role": "member"})
+    client.post("/chats", data={"model_id": "demo-chat", "title": "Bob's plans"})
+    chat_id = db.session.execute(sa.select(Chat.id).where(Chat.title == "Bob's plans")).scalar_one()
+    auth.logout()
+    auth.login("ann@example.com")  # she works in her own account, A
+    page = client.get(f"/chats/{chat_id}")  # a link, or a Markdown image pointing at the chat
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "This chat is in <strong>Bob Stone&#39;s account</strong>; you are working in Ann Lee&#39;s account." in text
+    assert f'action="/accounts/{b.id}/switch"' in text and f'name="chat_id" value="{chat_id}"' in text
+    assert "Chats in Ann Lee&#39;s account" in client.get("/chats").get_data(as_text=True)  # still in A
+
+    opened = client.post(f"/accounts/{b.id}/switch", data={"chat_id": str(chat_id)})
+    assert opened.headers["Location"] == f"/chats/{chat_id}"
+    assert 'id="composer-input"' in client.get(f"/chats/{chat_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("chat_id", ["", "abc", "99999999999999999999", "-1"])
+def test_a_switch_with_an_odd_or_foreign_chat_id_goes_to_the_account_home(client, two_accounts, chat_id):
+    _, b = two_accounts
+    response = client.post(f"/accounts/{b.id}/switch", data={"chat_id": chat_id})
+    assert response.status_code == 302 and response.headers["Location"] == "/chats"

@@ -1,14 +1,30 @@
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import DecimalField, EmailField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.identity.invitations import MAX_LINK_USES
 from app.models.accounts import ROLES
 from app.platform.validators import EmailAddress
 
 
-class AddMemberForm(FlaskForm):
+ROLE_CHOICES = [SelectChoice(r, r.title()) for r in ROLES]
+
+
+class InviteForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter an email."), EmailAddress()])
-    role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES], default="member")
+    role = SelectField("Role", choices=ROLE_CHOICES, default="member")
+
+
+class InviteLinkForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, default="member")
+    max_uses = IntegerField("Can be used", default=10, validators=[
+        InputRequired("Say how many times."), NumberRange(min=1, max=MAX_LINK_USES, message=f"1 to {MAX_LINK_USES} times.")])
+    days = SelectField("Works for", coerce=int, default=7,
+                       choices=[SelectChoice(1, "a day"), SelectChoice(7, "a week"), SelectChoice(30, "a month")])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
 
 
 class BudgetForm(FlaskForm):

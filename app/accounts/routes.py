@@ -1,7 +1,7 @@
-"""Views for account pages; every account id is checked against the user's memberships."""
+"""Views for account pages (the page, budgets, switching, API tokens); every account id is
+checked against the user's memberships. Members and invitations are ``people.py``'s; the
+invited person's side, ``joining.py``'s."""
 from __future__ import annotations
-
-import secrets
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -9,20 +9,15 @@ from flask_login import current_user, login_required
 
 from app import realtime
 from app.accounts import bp
-from app.accounts.forms import AddMemberForm, BudgetForm, TokenForm
+from app.accounts.forms import BudgetForm, InviteForm, InviteLinkForm, RoleForm, TokenForm
 from app.extensions import db
-from app.identity.accounts import AccountError, add_member_by_email, remove_member
-from app.identity.scoping import current_account, member_chat, membership_or_404, switch_account
-from app.models import ApiToken, Membership
+from app.identity import invitations, passwords
+from app.identity.accounts import last_owner_reason
+from app.identity.scoping import (current_account, member_chat, membership_or_404, owner_membership_or_403,
+                                  switch_account)
+from app.models import ApiToken
 from app.platform.ids import parse_id
-from app.platform.redis_client import get_redis
-
-
-def _owner_membership_or_403(account_id: int) -> Membership:
-    membership = membership_or_404(account_id)
-    if not membership.is_owner:
-        abort(403)
-    return membership
+from app.web.handover import hand_over, take_handed_over
 
 
 @bp.get("/account")
@@ -37,51 +32,22 @@ def show(account_id: int):
     membership = membership_or_404(account_id)
     account = membership.account
     budget = BudgetForm(obj=account)
+    owner = membership.is_owner
     return render_template(
-        "accounts/show.html", account=account, membership=membership,
-        add_form=AddMemberForm(), budget_form=budget,
+        "accounts/show.html", account=account, membership=membership, budget_form=budget,
+        invite_form=InviteForm(), link_form=InviteLinkForm(), role_form=RoleForm(),
+        invitations=invitations.open_of(account) if owner else [],
+        new_link=take_handed_over("invitation link") if owner else None,
+        reset_link=take_handed_over("reset link") if owner else None,
+        resettable={m.user_id for m in account.memberships if owner and passwords.may_reset(current_user, m.user)},
+        last_owner_reasons={m.user_id: last_owner_reason(account, m) for m in account.memberships},
     )
-
-
-@bp.post("/accounts/<id:account_id>/members")
-@login_required
-def add_member(account_id: int):
-    account = _owner_membership_or_403(account_id).account
-    form = AddMemberForm()
-    if form.validate_on_submit():
-        try:
-            member = add_member_by_email(account, form.email.data, form.role.data)
-        except AccountError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(f"{member.user.name} is now a {member.role} of {account.name}.", "success")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    return redirect(url_for("accounts.show", account_id=account.id))
-
-
-@bp.post("/accounts/<id:account_id>/members/<id:user_id>/remove")
-@login_required
-def remove(account_id: int, user_id: int):
-    account = _owner_membership_or_403(account_id).account
-    try:
-        remove_member(account, user_id)
-    except AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        realtime.membership_ended(user_id, account.id)
-        flash("Member removed.", "success")
-    return redirect(url_for("accounts.show", account_id=account.id))
 
 
 @bp.post("/accounts/<id:account_id>/budget")
 @login_required
 def budget(account_id: int):
-    account = _owner_membership_or_403(account_id).account
+    account = owner_membership_or_403(account_id).account
     form = BudgetForm()
     if form.validate_on_submit():
         account.monthly_limit_usd = form.monthly_limit_usd.data
@@ -98,6 +64,7 @@ def budget(account_id: int):
 def switch(account_id: int):
     """Work in another account; with ``chat_id`` (a chat of that account), open that chat."""
     account = switch_account(account_id)
+    db.session.commit()
     flash(f"Now working in {account.name}.", "info")
     chat_id = parse_id(request.form.get("chat_id"))
     chat = member_chat(chat_id, current_user) if chat_id is not None else None
@@ -114,38 +81,12 @@ def _my_tokens() -> list[ApiToken]:
     )
 
 
-NEW_TOKEN_KEY = "new_api_token"
-NEW_TOKEN_SECONDS = 300
-
-
-def _hand_over(plain: str) -> None:
-    """Keep a token just created for the page after the redirect: in Redis, for a few minutes,
-    under a random name that the session carries (a signed cookie is readable, so the token
-    itself never goes in it)."""
-    handle = secrets.token_urlsafe(16)
-    get_redis().set(f"confab:new-token:{handle}", plain, ex=NEW_TOKEN_SECONDS)
-    session[NEW_TOKEN_KEY] = handle
-
-
-def _take_handed_over() -> str | None:
-    """The token handed over to this session, once; None when there is none (or it expired)."""
-    handle = session.pop(NEW_TOKEN_KEY, None)
-    if not isinstance(handle, str):
-        return None
-    key = f"confab:new-token:{handle}"
-    pipe = get_redis().pipeline()
-    pipe.get(key)
-    pipe.delete(key)
-    plain, _ = pipe.execute()
-    return plain.decode() if plain else None
-
-
 @bp.get("/account/tokens")
 @login_required
 def tokens():
     """The token list; a token just created is shown once (taken out of the session), so a
     reload neither shows it again nor mints another."""
-    new_token = _take_handed_over()
+    new_token = take_handed_over("api token")
     return render_template("accounts/tokens.html", tokens=_my_tokens(), form=TokenForm(), new_token=new_token)
 
 
@@ -156,7 +97,7 @@ def create_token():
     if form.validate_on_submit():
         _, plain = ApiToken.issue(current_user, form.name.data.strip())
         db.session.commit()
-        _hand_over(plain)
+        hand_over("api token", plain)
     else:
         for errors in form.errors.values():
             for error in errors:

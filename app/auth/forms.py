@@ -18,3 +18,17 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=256)])
+
+
+class NameForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter your name."), Length(max=120)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."),
+                                                                      Length(max=256)])
+    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=256)])
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=256)])

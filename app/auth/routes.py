@@ -9,8 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, devices
 from app.auth.forms import LoginForm, SignupForm
 from app.extensions import db, limiter
-from app.identity import sessions
+from app.identity import invitations, sessions
 from app.identity.accounts import AccountError, authenticate, create_user, password_problem
+from app.identity.scoping import SESSION_ACCOUNT_KEY
 from app.models import normalise_email
 
 WRONG_CREDENTIALS = "That email and password do not match an account."
@@ -39,7 +40,10 @@ def _safe_next(target: str | None) -> str:
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("chats.index"))
+    invitation = invitations.by_secret(request.args.get("invite"))
     form = SignupForm()
+    if request.method == "GET" and invitation is not None and invitation.email:
+        form.email.data = invitation.email
     if form.validate_on_submit():
         problem = password_problem(form.password.data)
         if problem:
@@ -47,7 +51,9 @@ def signup():
         else:
             try:
                 user = create_user(form.email.data, form.name.data, form.password.data)
+                joined = invitations.accept(invitation, user) if invitation is not None else None
             except AccountError as exc:
+                db.session.rollback()
                 form.email.errors.append(str(exc))
             else:
                 session.clear()
@@ -55,10 +61,12 @@ def signup():
                 db.session.commit()
                 login_user(user)
                 current_app.logger.info("user %s signed up", user.id)
-                flash("Welcome to Confab.", "success")
+                if joined is not None:
+                    session[SESSION_ACCOUNT_KEY] = joined.account_id
+                flash(f"Welcome to {joined.account.name}." if joined else "Welcome to Confab.", "success")
                 return redirect(url_for("chats.index"))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/signup.html", form=form), status
+    return render_template("auth/signup.html", form=form, invitation=invitation), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

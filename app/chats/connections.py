@@ -94,9 +94,19 @@ def _disconnect(matches) -> None:
 
 
 def end_session_sockets(ended: dict) -> None:
-    """A session ended (``session_id`` None: every session of the user)."""
-    user_id, session_id = ended.get("user_id"), ended.get("session_id")
-    _disconnect(lambda c: c.user_id == user_id and (session_id is None or c.session_id == session_id))
+    """A session ended; ``session_id`` None: every session of the user, and their token sockets,
+    or, with ``kept`` (a password change), every other browser session."""
+    user_id, session_id, kept = ended.get("user_id"), ended.get("session_id"), ended.get("kept")
+
+    def ended_here(c: Credentials) -> bool:
+        if c.user_id != user_id:
+            return False
+        if session_id is not None:
+            return c.session_id == session_id
+        if kept is not None:
+            return c.session_id is not None and c.session_id != kept
+        return True
+    _disconnect(ended_here)
 
 
 def end_token_sockets(revoked: dict) -> None:

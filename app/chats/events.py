@@ -3,7 +3,7 @@ sockets are open here, and ending them when access ends, in ``app/chats/connecti
 who is in a room, in ``app/realtime/presence.py``.
 
 A browser socket also joins its account's room on connect, where the sidebar hears chats
-being created, renamed, touched and deleted."""
+being created, renamed, touched and deleted, and its person's room, where invitations arrive."""
 from __future__ import annotations
 
 from flask import current_app, request, session
@@ -48,8 +48,10 @@ def on_connect(auth=None):
         raise ConnectionRefusedError(f"too many connections: at most {limit} at once; close a tab first")
     session["socket_credentials"] = credentials.as_dict()
     connections.opened(request.sid, credentials)
-    if credentials.session_id is not None and (membership := current_membership()) is not None:
-        join_room(realtime.account_room(membership.account_id))
+    if credentials.session_id is not None:
+        join_room(realtime.user_room(credentials.user_id))
+        if (membership := current_membership()) is not None:
+            join_room(realtime.account_room(membership.account_id))
     current_app.logger.info("user %s connected socket %s", credentials.user_id, request.sid)
 
 

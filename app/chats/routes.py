@@ -10,7 +10,7 @@ from app import realtime
 from app.catalog import registry
 from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
-from app.conversations import chat_actions, posting, tree
+from app.conversations import chat_actions, posting, search, tree
 from app.conversations import chats as chat_service
 from app.conversations.actions import Refused
 from app.costs import usage
@@ -23,6 +23,8 @@ from app.platform.validators import normalised
 from app.tools.registry import all_tools
 from app.web.errors import error_response, wants_json
 from app.web.files import send_export
+
+MESSAGE_HITS = 8  # messages a sidebar search shows beside the matching titles
 
 
 def _model_choices(models: list[LlmModel] | None = None) -> list[SelectChoice]:
@@ -68,8 +70,12 @@ def index():
         after_id = parse_id(after) if after else None
         if after and after_id is None:
             abort(404)
-        chats, next_after = chat_service.list_chats(account, search=request.args.get("q", ""), after_id=after_id)
-        return {"chats": [realtime.chat_summary(c) for c in chats], "next_after": next_after}
+        query = request.args.get("q", "")
+        chats, next_after = chat_service.list_chats(account, search=query, after_id=after_id)
+        found = {"chats": [realtime.chat_summary(c) for c in chats], "next_after": next_after}
+        if query and not after:  # a search's first page: the messages that say it, too
+            found["messages"] = search.search(account.id, current_user.id, query[:200], limit=MESSAGE_HITS)
+        return found
     page = parse_page(request.args.get("page"))
     if page is None:
         abort(404)

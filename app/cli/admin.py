@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.catalog import registry
 from app.extensions import db
+from app.identity import passwords
 from app.identity.accounts import AccountError, add_member_by_email, create_user, find_user
 from app.models import Account, ApiToken, LlmModel
 from app.models.accounts import ROLES
@@ -66,6 +67,18 @@ def create_user_command(email: str, name: str, password: str, account_name: str 
     db.session.commit()
     accounts = ", ".join(m.account.name for m in user.memberships)
     click.echo(f"Created user {user.email} (id {user.id}) in: {accounts}")
+
+
+@users_cli.command("reset-link")
+@click.argument("email")
+def reset_link(email: str) -> None:
+    """Print a one-time link (valid an hour) that sets EMAIL's password."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email!r}.")
+    secret = passwords.reset_link_secret(user)
+    db.session.commit()
+    click.echo(f"/reset/{secret}  (open it on your Confab's address; it works once, for an hour)")
 
 
 @accounts_cli.command("add-member")

@@ -1,4 +1,5 @@
-"""Sign-up and team membership workflows."""
+"""Sign-up, and the workflows of membership once in an account: roles, removing, leaving
+(joining is by invitation: ``invitations.py``)."""
 from __future__ import annotations
 
 import secrets
@@ -9,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import ROLE_MEMBER, ROLE_OWNER, Account, Membership, User, normalise_email
+from app.models.accounts import ROLES
 from app.platform.validators import normalised
 
 MIN_PASSWORD_LENGTH = 8
@@ -77,16 +79,50 @@ def create_user(email: str, name: str, password: str, account_name: str | None =
 
 
 def add_member_by_email(account: Account, email: str, role: str = ROLE_MEMBER) -> Membership:
+    """The operator's direct way in (``flask accounts add-member``); in the app, people join
+    only by accepting an invitation."""
     user = find_user(email)
     if user is None:
         raise AccountError("No Confab user has that email. Ask them to sign up first.")
     return account.add_member(user, role)
 
 
-def remove_member(account: Account, user_id: int) -> None:
+def _membership(account: Account, user_id: int) -> Membership:
     membership = next((m for m in account.memberships if m.user_id == user_id), None)
     if membership is None:
         raise AccountError("That person is not a member of this account.")
+    return membership
+
+
+def last_owner_reason(account: Account, membership: Membership) -> str | None:
+    """Why ``membership`` cannot stop being an owner (leave, be removed or demoted), or None."""
     if membership.is_owner and len(account.owners()) == 1:
-        raise AccountError("An account needs at least one owner.")
+        return f"{membership.user.name} is the only owner. Make someone else an owner first."
+    return None
+
+
+def remove_member(account: Account, user_id: int) -> None:
+    membership = _membership(account, user_id)
+    if reason := last_owner_reason(account, membership):
+        raise AccountError(reason)
+    account.memberships.remove(membership)
+
+
+def change_role(account: Account, user_id: int, role: str) -> Membership:
+    if role not in ROLES:
+        raise AccountError("Choose a role: member or owner.")
+    membership = _membership(account, user_id)
+    if role != ROLE_OWNER and (reason := last_owner_reason(account, membership)):
+        raise AccountError(reason)
+    membership.role = role
+    return membership
+
+
+def leave(account: Account, user: User) -> None:
+    """``user`` leaves ``account``: not its last owner, and not their only account."""
+    membership = _membership(account, user.id)
+    if reason := last_owner_reason(account, membership):
+        raise AccountError(reason.replace(f"{user.name} is", "You are"))
+    if len(user.memberships) == 1:
+        raise AccountError("This is your only account, so you cannot leave it.")
     account.memberships.remove(membership)

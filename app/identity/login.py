@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from app.extensions import login_manager
-from app.identity import sessions
+from app.identity import invitations, sessions
 from app.identity.scoping import current_membership, memberships_of
 from app.models import User
 from app.platform.ids import parse_id
@@ -35,4 +35,5 @@ def register(app: Flask) -> None:
             "current_membership": membership,
             "current_account": membership.account if membership else None,
             "my_memberships": memberships,
+            "pending_invitations": len(invitations.pending_for(current_user)),
         }

@@ -64,11 +64,19 @@ def current_membership(memberships: list[Membership] | None = None) -> Membershi
         memberships = memberships_of(current_user)
     if not memberships:
         return None
-    wanted = session.get(SESSION_ACCOUNT_KEY)
+    wanted = session.get(SESSION_ACCOUNT_KEY, current_user.last_account_id)
     chosen = next((m for m in memberships if m.account_id == wanted), memberships[0])
     if wanted != chosen.account_id:  # the first account until the user switches (or leaves this one)
         session[SESSION_ACCOUNT_KEY] = chosen.account_id
     return chosen
+
+
+def owner_membership_or_403(account_id: int) -> Membership:
+    """The current user's membership of ``account_id``: 404 if none, 403 unless an owner's."""
+    membership = membership_or_404(account_id)
+    if not membership.is_owner:
+        abort(403)
+    return membership
 
 
 def current_account() -> Account:
@@ -79,9 +87,11 @@ def current_account() -> Account:
 
 
 def switch_account(account_id: int) -> Account:
-    """Make ``account_id``, one of the user's, the current account (a POST's doing, never a GET's)."""
+    """Make ``account_id``, one of the user's, the current account (a POST's doing, never a
+    GET's), and the one their next sign-in starts in; the caller commits."""
     membership = membership_or_404(account_id)
     session[SESSION_ACCOUNT_KEY] = membership.account_id
+    current_user.last_account_id = membership.account_id
     return membership.account
 
 

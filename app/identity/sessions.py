@@ -69,6 +69,16 @@ def end(user_id: int, session_id: str | None) -> None:
     realtime.publish([[ENDED_EVENT, None, {"user_id": user_id, "session_id": session_id}]])
 
 
+def end_others(user_id: int, keep_session_id: str | None) -> None:
+    """End every session of the user but ``keep_session_id`` (a password change)."""
+    query = sa.delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_session_id:
+        query = query.where(UserSession.id_hash != hash_session_id(keep_session_id))
+    db.session.execute(query)
+    db.session.commit()
+    realtime.publish([[ENDED_EVENT, None, {"user_id": user_id, "session_id": None, "kept": keep_session_id}]])
+
+
 def end_all(user_id: int) -> None:
     """End every session of the user (sign out everywhere)."""
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id))

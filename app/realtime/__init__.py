@@ -23,9 +23,9 @@ from flask import current_app
 
 from app.models import Chat
 from app.models.base import as_utc
-from app.realtime.rooms import MEMBERSHIP_ENDED, TOKEN_REVOKED, Event, account_room, room_for
+from app.realtime.rooms import MEMBERSHIP_ENDED, TOKEN_REVOKED, Event, account_room, room_for, user_room
 
-__all__ = ["MEMBERSHIP_ENDED", "TOKEN_REVOKED", "account_room", "room_for"]
+__all__ = ["MEMBERSHIP_ENDED", "TOKEN_REVOKED", "account_room", "room_for", "user_room"]
 
 
 def publish(events: list[Event], pipeline: redis.client.Pipeline | None = None) -> None:
@@ -90,6 +90,11 @@ def typing_event(chat_id: int, user: dict) -> None:
 def token_revoked(token_id: int) -> None:
     """Tell every web process: disconnect the sockets that authenticated with this API token."""
     publish([[TOKEN_REVOKED, None, {"token_id": token_id}]])
+
+
+def invitation_received(user_id: int, payload: dict) -> None:
+    """``invitation.received`` to every browser of ``user_id``: the sidebar shows it at once."""
+    publish([["invitation.received", [user_room(user_id)], payload]])
 
 
 def membership_ended(user_id: int, account_id: int) -> None:

@@ -13,6 +13,11 @@ def room_for(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+def user_room(user_id: int) -> str:
+    """Every browser socket of one person: what is for them alone (an invitation)."""
+    return f"user:{user_id}"
+
+
 def account_room(account_id: int) -> str:
     """Every socket of a member working in the account: the sidebar's live chat list."""
     return f"{ACCOUNT_ROOM_PREFIX}{account_id}"

@@ -120,4 +120,14 @@ socket.on("chat.deleted", (data) => {
   window.setTimeout(() => window.location.assign("/chats"), 1500);
 });
 
-list.scrollDown(true);
+// A search result opens the chat at its message (#message-N), marked; otherwise, at the end.
+function showFound() {
+  const found = /^#message-\d+$/.test(window.location.hash) && document.querySelector(window.location.hash);
+  if (!found) return false;
+  document.querySelectorAll(".message.found").forEach((m) => m.classList.remove("found"));
+  found.classList.add("found");
+  found.scrollIntoView({ block: "center" });
+  return true;
+}
+window.addEventListener("hashchange", showFound);
+if (!showFound()) list.scrollDown(true);

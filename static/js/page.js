@@ -23,7 +23,21 @@ document.addEventListener("click", (event) => {
   if (target.dataset.action === "open-sidebar") setSidebarOpen(true);
   else if (target.dataset.action === "close-sidebar") setSidebarOpen(false);
   else if (target.dataset.action === "dismiss") target.closest(".flash")?.remove();
+  else if (target.dataset.action === "copy") copyFrom(target);
 });
+
+// A "Copy" button next to a secret shown once (a token, an invitation link).
+async function copyFrom(button) {
+  const source = document.querySelector(button.dataset.copyTarget);
+  if (!source) return;
+  try {
+    await navigator.clipboard.writeText(source.textContent.trim());
+    button.textContent = "Copied";
+  } catch {
+    window.getSelection().selectAllChildren(source);
+    button.textContent = "Press Ctrl+C to copy";
+  }
+}
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) setSidebarOpen(false);
 });

@@ -1,4 +1,4 @@
-// The sidebar's chat list: grouped by the viewer's own days, searched by title, loaded page by
+// The sidebar's chat list: grouped by the viewer's own days, searched by title and message text, loaded page by
 // page as it scrolls, and live: chats created, renamed, touched or deleted by any member.
 import { el } from "./dom.js";
 import { getJson } from "./http.js";
@@ -26,6 +26,7 @@ export class Sidebar {
     this.currentChat = Number(nav.dataset.currentChat) || null;
     this.nextAfter = Number(nav.dataset.nextAfter) || null;
     this.query = "";
+    this.hits = [];
     this.loading = false;
     this.chats = new Map(); // id -> {chat_id, title, updated_at, url}
     for (const item of this.list.querySelectorAll(".chat-nav-item")) {
@@ -81,9 +82,10 @@ export class Sidebar {
       item.append(link);
       items.push(item);
     }
+    this.renderHits(items);
     this.list.replaceChildren(...items);
-    this.empty.hidden = sorted.length > 0;
-    this.empty.textContent = this.query ? `No chat titles match “${this.query}”.` : this.empty.dataset.text || this.empty.textContent;
+    this.empty.hidden = items.length > 0;
+    this.empty.textContent = this.query ? `No chat or message matches “${this.query}”.` : this.empty.dataset.text || this.empty.textContent;
     this.empty.dataset.text ||= this.empty.textContent;
   }
 
@@ -106,7 +108,27 @@ export class Sidebar {
     if (asked !== this.query) return; // a newer search is on its way
     this.chats = new Map(page.chats.map((c) => [c.chat_id, c]));
     this.nextAfter = page.next_after;
+    this.hits = page.messages || [];
     this.render();
+  }
+
+  // Messages that say the words, under the matching titles: the snippet with the words marked
+  // (the server marks them «like this»; they become <mark> elements, never HTML).
+  renderHits(items) {
+    if (!this.query || !this.hits.length) return;
+    items.push(el("li", "chat-nav-group", "In messages"));
+    for (const hit of this.hits) {
+      const item = el("li", "chat-nav-item message-hit");
+      const link = el("a");
+      link.href = `/chats/${hit.chat_id}#message-${hit.message_id}`;
+      const snippet = el("span", "hit-snippet");
+      hit.snippet.split(/«|»/).forEach((part, index) => {
+        if (part) snippet.append(index % 2 ? el("mark", null, part) : document.createTextNode(part));
+      });
+      link.append(el("span", "hit-chat", hit.chat), snippet);
+      item.append(link);
+      items.push(item);
+    }
   }
 
   async loadMore() {
@@ -138,11 +160,25 @@ export class Sidebar {
     else this.chats.delete(chat.chat_id);
   }
 
-  // Changes arrive gathered, twice a second at most (app/realtime/sidebar_batch.py).
+  // Changes arrive gathered, twice a second at most (app/realtime/sidebar_batch.py). An
+  // invitation for this person shows above the account switcher at once.
   listen(socket) {
     socket.on("chats.changed", (data) => {
       for (const change of data.changes || []) this.apply(change);
       this.render();
     });
+    socket.on("invitation.received", (data) => showInvitation(data));
   }
+}
+
+const seenInvitations = new Set();
+function showInvitation(data) {
+  const notice = document.getElementById("invitation-notice");
+  if (!notice || seenInvitations.has(data.invitation_id)) return;
+  seenInvitations.add(data.invitation_id);
+  const count = document.getElementById("invitation-count");
+  const waiting = Number.parseInt(count.textContent, 10) + 1;
+  count.textContent = `${waiting} invitation${waiting === 1 ? "" : "s"}`;
+  notice.title = `${data.inviter} invites you to join ${data.account}`;
+  notice.hidden = false;
 }

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.conversations.posting import post_user_message
 from app.extensions import db, socketio
+from app.identity import invitations, passwords
 from app.identity.sessions import SESSION_KEY
 from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, User, UserSession
 from app.models.sessions import hash_session_id
@@ -41,8 +42,28 @@ EXPECTED = {
     ("accounts.show", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.switch", "POST"): {"owner": MOVED, "member": MOVED, "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.budget", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
-    ("accounts.add_member", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.invite", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.invite_by_link", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.revoke_invitation", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.change_role", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.remove", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    # Leaving: the owner, the last one, is refused on the account page (a redirect back).
+    ("accounts.leave", "POST"): {"owner": MOVED, "member": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    # The invitation here is addressed to the outsider's email; the link is the account's.
+    ("accounts.invitations_page", "GET"): {"signed_out": SIGN_IN, "*": OK},
+    ("accounts.accept", "POST"): {"outsider": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.decline", "POST"): {"outsider": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.join", "GET"): {"*": OK},
+    ("accounts.join_accept", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
+    # The member is also in an account of their own: only an administrator may reset them (a
+    # refusal on the account page, a redirect back).
+    ("accounts.reset_link", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("auth.profile", "GET"): {"signed_out": SIGN_IN, "*": OK},
+    ("auth.rename", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
+    ("auth.change_password", "POST"): {"signed_out": SIGN_IN, "*": (400,)},  # no current password given
+    # The member's reset link: whoever holds it sees its form (the form here is incomplete: 400).
+    ("auth.reset_password", "GET"): {"*": OK},
+    ("auth.reset_password", "POST"): {"*": (400,)},
     ("chats.index", "GET"): {"signed_out": SIGN_IN, "*": OK},
     ("chats.create", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
     ("chats.show", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
@@ -84,7 +105,7 @@ EXPECTED = {
 API_BODIES = {"api.create_chat": {"title": "Mine"}, "api.change_chat": {"title": "Renamed"},
               "api.post_message": {"content": "hello"}}
 STREAMS = {"api.chat_events"}
-OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home"}
+OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home", "accounts.join", "auth.reset_password"}
 # Socket.IO events -> roles that may use them on the owner's chat (everyone else is refused).
 EVENTS = {"connect": {"owner", "member", "removed", "outsider"}, "join": {"owner", "member"},
           "leave": {"owner", "member", "removed", "outsider"}, "disconnect": {"owner", "member", "removed", "outsider"},
@@ -132,12 +153,16 @@ def world(app):
     db.session.flush()
     question, reply = post_user_message(chat, owner, "the secret plan")
     token, _ = ApiToken.issue(owner, "owner's script")
+    invitation, _ = invitations.invite_email(account, owner, outsider.email, "member")
+    _, secret = invitations.invite_link(account, owner, "member", 5, 7)
+    reset_secret = passwords.reset_link_secret(member)
     attachment = stored_attachment(question, b"the secret plan, in a file\n", "plan.txt", "text/plain")
     db.session.commit()
     account.memberships.remove(account.membership_of(removed))
     db.session.commit()
     ids = {"chat_id": chat.id, "message_id": reply.id, "account_id": account.id, "user_id": member.id,
-           "token_id": token.id, "attachment_id": attachment.id}
+           "token_id": token.id, "attachment_id": attachment.id, "invitation_id": invitation.id, "secret": secret,
+           "reset_secret": reset_secret}
     return ids, {"owner": owner.id, "member": member.id, "removed": removed.id, "outsider": outsider.id}
 
 

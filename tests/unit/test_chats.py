@@ -11,6 +11,7 @@ from app.replies.context import build_request
 from tests.support.queries import recorded_statements
 from tests.support.routes import CHAT_ROUTES
 from tests.support.trees import grow_branched_chat
+from tests.support.people import add_member
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_member_budget_refuses_only_the_member_past_their_limit(client, auth, an
     auth.signup("Bob Stone", "bob@example.com")
     auth.logout()
     auth.login()
-    client.post(f"/accounts/{ann_chat.account_id}/members", data={"email": "bob@example.com"})
+    add_member(ann_chat.account_id, "bob@example.com")
     post(client, ann_chat.id, "ann asks")
     reply = db.session.execute(sa.select(Message).where(Message.role == "assistant")).scalar_one()
     reply.status, reply.cost = "completed", 0.5
@@ -182,7 +183,7 @@ def test_only_the_creator_and_the_accounts_owners_may_delete_a_chat(app, client,
 
     bob = app.test_client()
     AuthActions(bob).signup("Bob Stone", "bob@example.com")
-    client.post(f"/accounts/{ann_chat.account_id}/members", data={"email": "bob@example.com"})
+    add_member(ann_chat.account_id, "bob@example.com")
     page = bob.get(f"/chats/{ann_chat.id}").data.decode()
     assert "Plans" in page and 'id="delete-form"' not in page
     refused = bob.post(f"/chats/{ann_chat.id}/delete", headers={"X-Requested-With": "fetch"})

@@ -88,10 +88,13 @@ def test_any_text_in_the_sign_in_and_sign_up_forms_is_answered_without_a_server_
 
 
 @FUZZ
-@given(field=st.sampled_from(["monthly_limit_usd", "member_monthly_limit_usd", "email", "role", "name"]),
+@given(field=st.sampled_from(["monthly_limit_usd", "member_monthly_limit_usd", "email", "role", "name", "max_uses",
+                              "days"]),
        value=st.one_of(st.text(max_size=120), anything))
 def test_any_text_in_any_account_form_is_answered_without_a_server_error(client, chat, field, value):
-    for path in (f"/accounts/{chat.account_id}/budget", f"/accounts/{chat.account_id}/members", "/account/tokens"):
+    account = chat.account_id
+    for path in (f"/accounts/{account}/budget", f"/accounts/{account}/invitations", f"/accounts/{account}/invitation-links",
+                 f"/accounts/{account}/members/{chat.creator_id}/role", "/account/tokens"):
         response = client.post(path, data={field: value}, headers={"X-Requested-With": "fetch"})
         assert response.status_code < 500, (path, field, response.status_code)
     _kept(chat.id)

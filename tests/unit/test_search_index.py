@@ -14,7 +14,7 @@ from app.config import TestConfig
 from app.conversations.posting import post_user_message
 from app.conversations.search import search
 from app.extensions import db
-from app.models import Message
+from app.models import Chat, Message
 from app.models.base import utcnow
 from tests.support.chats import member_with_chat
 
@@ -60,13 +60,14 @@ def test_the_migration_takes_drafts_out_of_an_index_made_before_and_its_downgrad
             "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
             "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"))
         registry.seed(app.config["MODELS_FILE"])
-        ann, chat = member_with_chat()
-        # Rows as that revision's app wrote them: a question and its pending reply, then a draft.
+        # Rows as that revision's app wrote them (in SQL: today's models have columns it had not):
+        # a member's chat, a question and its pending reply, then a draft.
+        ann_id, chat_id = rows_of_revision_0009()
         question, reply = (SimpleNamespace(id=db.session.execute(sa.text(
             "INSERT INTO messages (chat_id, user_id, role, content, status, created_at, updated_at) "
             "VALUES (:chat, :user, :role, :content, :status, :now, :now) RETURNING id"),
-            {"chat": chat.id, "user": user, "role": role, "content": content, "status": status, "now": utcnow()},
-        ).scalar_one()) for user, role, content, status in ((ann.id, "user", "Tell me about quokkas", "completed"),
+            {"chat": chat_id, "user": user, "role": role, "content": content, "status": status, "now": utcnow()},
+        ).scalar_one()) for user, role, content, status in ((ann_id, "user", "Tell me about quokkas", "completed"),
                                                              (None, "assistant", "", "pending")))
         db.session.execute(sa.update(Message).where(Message.id == reply.id)
                            .values(content="Quokkas smile", status="streaming"))
@@ -82,3 +83,38 @@ def test_the_migration_takes_drafts_out_of_an_index_made_before_and_its_downgrad
         db.session.commit()
         assert indexed("numbats") == [question.id] and indexed("smile") == [reply.id]
         db.session.remove()
+
+
+def rows_of_revision_0009() -> tuple[int, int]:
+    """A user who owns an account with a chat in it, inserted as revision 0009's tables take them."""
+    def insert(statement: str, **values) -> int:
+        return db.session.execute(sa.text(statement), {"now": utcnow(), **values}).scalar_one()
+    user = insert("INSERT INTO users (email, name, password_hash, created_at, updated_at) "
+                  "VALUES ('ann@example.com', 'Ann Lee', 'unused', :now, :now) RETURNING id")
+    account = insert("INSERT INTO accounts (name, created_at, updated_at) VALUES ('Ann', :now, :now) RETURNING id")
+    insert("INSERT INTO memberships (account_id, user_id, role, created_at, updated_at) "
+           "VALUES (:account, :user, 'owner', :now, :now) RETURNING id", account=account, user=user)
+    chat = insert("INSERT INTO chats (account_id, creator_id, model_id, created_at, updated_at) "
+                  "VALUES (:account, :user, 'demo-chat', :now, :now) RETURNING id", account=account, user=user)
+    return user, chat
+
+
+def test_the_sidebar_search_finds_a_word_inside_a_message_of_this_account_only(client, auth, app):
+    auth.signup("Eve Hart", "eve@example.com")
+    client.post("/chats", data={"model_id": "demo-chat", "title": "Eve's notes"})
+    eve_chat = db.session.execute(sa.select(Chat.id)).scalar_one()
+    client.post(f"/chats/{eve_chat}/messages", data={"content": "the zebrafish codeword is Eve's"},
+                headers={"X-Requested-With": "fetch", "Accept": "application/json"})
+    auth.logout()
+    auth.signup("Ann Lee", "ann@example.com")
+    client.post("/chats", data={"model_id": "demo-chat", "title": "Launch plans"})
+    ann_chat = db.session.execute(sa.select(Chat.id).where(Chat.title == "Launch plans")).scalar_one()
+    posted = client.post(f"/chats/{ann_chat}/messages", data={"content": "We meet where the zebrafish swim"},
+                         headers={"X-Requested-With": "fetch", "Accept": "application/json"}).get_json()
+    found = client.get("/chats?q=zebrafish", headers={"Accept": "application/json"}).get_json()
+    assert found["chats"] == []  # no title says it
+    assert [(m["chat_id"], m["message_id"], m["chat"]) for m in found["messages"]] == [
+        (ann_chat, posted["user_message"]["id"], "Launch plans")]
+    assert "«zebrafish»" in found["messages"][0]["snippet"]
+    more = client.get(f"/chats?q=zebrafish&after={ann_chat}", headers={"Accept": "application/json"}).get_json()
+    assert "messages" not in more  # only a search's first page carries them

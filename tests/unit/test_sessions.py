@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db, socketio
 from app.models import ApiToken, Chat
 from tests.conftest import AuthActions
+from tests.support.people import add_member
 
 
 def _copy_of(app, client):
@@ -88,7 +89,7 @@ def test_a_removed_member_stops_receiving_the_accounts_chats_at_once(app, client
     own_chat = db.session.execute(sa.select(Chat)).scalar_one()
     client.post("/chats", data={"model_id": "demo-chat"})
     chat = db.session.execute(sa.select(Chat).where(Chat.id != own_chat.id)).scalar_one()
-    client.post(f"/accounts/{chat.account_id}/members", data={"email": "bob@example.com"})
+    add_member(chat.account_id, "bob@example.com")
     bob = socketio.test_client(app, flask_test_client=bob_client)
     assert bob.emit("join", {"chat_id": chat.id}, callback=True)["ok"] is True
     assert bob.emit("join", {"chat_id": own_chat.id}, callback=True)["ok"] is True

@@ -28,6 +28,7 @@ from app.realtime import bus
 from app.replies import store, sweeper, titles
 from tests.conftest import AuthActions
 from tests.support.html_safety import executable_parts
+from tests.support.people import add_member
 
 
 class FastRetryConfig(TestConfig):
@@ -52,7 +53,7 @@ def room(app, client, demo_llm):
     ann.signup("Ann Lee", "ann@example.com")
     client.post("/chats", data={"model_id": "demo-chat"})
     chat = db.session.execute(sa.select(Chat)).scalar_one()
-    client.post(f"/accounts/{chat.account_id}/members", data={"email": "bob@example.com"})
+    add_member(chat.account_id, "bob@example.com")
     sockets = []
     for flask_client in (client, bob_client):
         sock = socketio.test_client(app, flask_test_client=flask_client)

@@ -127,7 +127,7 @@ def change_role(account_id: int, user_id: int):
 
     def to_role() -> str:
         membership = accounts.change_role(account, user_id, form.role.data)
-        return f"{membership.user.name} is now a {membership.role}."
+        return f"{membership.user.name} is now {'an owner' if membership.is_owner else 'a member'}."
     return _change(account, to_role)
 
 

@@ -69,7 +69,7 @@ def _postgres(account_id: int, text: str, limit: int):
     query = sa.func.to_tsquery("simple", text)
     rank = sa.func.ts_rank(vector, query)
     snippet = sa.func.ts_headline("simple", Message.content, query,
-                                  "MaxWords=28, MinWords=8, StartSel=«, StopSel=», MaxFragments=1")
+                                  "MaxWords=28, MinWords=12, StartSel=«, StopSel=»")
     return db.session.execute(
         sa.select(Chat.id, Chat.title, Message.id, Message.role, Message.created_at, snippet)
         .join(Chat, Chat.id == Message.chat_id)

@@ -177,8 +177,9 @@ function showInvitation(data) {
   if (!notice || seenInvitations.has(data.invitation_id)) return;
   seenInvitations.add(data.invitation_id);
   const count = document.getElementById("invitation-count");
-  const waiting = Number.parseInt(count.textContent, 10) + 1;
-  count.textContent = `${waiting} invitation${waiting === 1 ? "" : "s"}`;
+  const waiting = Number(count.dataset.count) + 1;
+  count.dataset.count = waiting;
+  count.textContent = `${waiting} invitation${waiting === 1 ? "" : "s"} waiting`;
   notice.title = `${data.inviter} invites you to join ${data.account}`;
   notice.hidden = false;
 }

@@ -27,9 +27,10 @@ def browser():
 
 
 class Person:
-    """One person in their own browser context, signed in through the real form."""
+    """One person in their own browser context, signed in through the real form (a visitor,
+    signed out, without ``email``)."""
 
-    def __init__(self, browser, stack, email: str, **options) -> None:
+    def __init__(self, browser, stack, email: str | None, **options) -> None:
         options.setdefault("viewport", {"width": 1100, "height": 800})
         options.setdefault("timezone_id", TIME_ZONE)
         self.context = browser.new_context(**options)
@@ -38,6 +39,8 @@ class Person:
         self.errors: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        if email is None:
+            return
         self.page.goto(f"{stack.web_url}/login")
         self.page.fill("input[name=email]", email)
         self.page.fill("input[name=password]", PASSWORD)
@@ -60,7 +63,7 @@ class Person:
 def people(browser, stack):
     opened = []
 
-    def open_person(email: str, **options) -> Person:
+    def open_person(email: str | None, **options) -> Person:
         person = Person(browser, stack, email, **options)
         opened.append(person)
         return person

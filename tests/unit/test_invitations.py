@@ -52,7 +52,7 @@ def test_an_invited_user_is_no_member_until_accepting_and_then_works_in_the_acco
     assert members_of(b.id) == {"bob@example.com"}
     auth.logout()
     auth.login("ann@example.com")
-    assert "1 invitation</span> waiting" in client.get("/chats").get_data(as_text=True)
+    assert "1 invitation waiting</span>" in client.get("/chats").get_data(as_text=True)
     assert client.get(f"/chats/{chat_id}").status_code == 404  # invited is not a member
     page = client.get("/invitations").get_data(as_text=True)
     assert "<strong>Bob Stone</strong> invites you to join <strong>Bob Stone&#39;s account</strong> as a member" in page

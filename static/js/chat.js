@@ -120,6 +120,15 @@ socket.on("chat.deleted", (data) => {
   window.setTimeout(() => window.location.assign("/chats"), 1500);
 });
 
+// The delete dialog names the chat as it is now: its title and messages may have changed.
+const deleteForm = document.getElementById("delete-form");
+deleteForm?.addEventListener("submit", () => {
+  const title = document.getElementById("chat-title").textContent.trim();
+  const count = document.querySelectorAll("#messages article.message").length;
+  deleteForm.dataset.confirm = `“${title}” and all of its ${count} message${count === 1 ? "" : "s"} will be deleted `
+    + `for everyone in ${deleteForm.dataset.accountName}. This cannot be undone.`;
+});
+
 // A search result opens the chat at its message (#message-N), marked; otherwise, at the end.
 function showFound() {
   const found = /^#message-\d+$/.test(window.location.hash) && document.querySelector(window.location.hash);

@@ -260,7 +260,7 @@ export function applyFinal(article, m) {
   body.querySelector("[data-action=cancel]").hidden = true;
   body.querySelector(".typing")?.remove();
   const content = body.querySelector(".content");
-  content.classList.remove("live");
+  content.classList.remove("live", "plain");
   if (m.html !== undefined) {
     content.innerHTML = m.html;
     enhance(content);

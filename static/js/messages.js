@@ -71,10 +71,11 @@ export class MessageList {
     return entry;
   }
 
-  // A reply ended. Ignored when it is not on the shown path (someone switched away from it).
+  // A reply ended. Ignored when it is not on the shown path (someone switched away from it),
+  // and for a copy of it still unfinished (a catch-up that raced its stream).
   finish(m) {
     const entry = this.messages.get(m.id);
-    if (!entry || !isUnfinished(entry.status)) return entry;
+    if (!entry || !isUnfinished(entry.status) || isUnfinished(m.status)) return entry;
     const stick = this.nearBottom();
     window.clearTimeout(entry.timer);
     entry.timer = null;

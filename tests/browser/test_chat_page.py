@@ -112,3 +112,25 @@ def test_any_member_can_stop_a_streaming_answer(people, ann, stack):
     ann_page.page.click("#send")
     expect(ann_page.page.locator("article.message.role-assistant").last).to_have_attribute(
         "data-status", "completed", timeout=20_000)
+
+
+def block_layout(page, message_id: int) -> dict:
+    return page.eval_on_selector(f"#message-{message_id} .content", """content => ({
+        whiteSpace: getComputedStyle(content).whiteSpace, height: content.getBoundingClientRect().height,
+        classes: content.className})""")
+
+
+def test_a_reply_completing_after_a_mid_stream_join_is_laid_out_as_after_a_reload(people, ann, stack):
+    chat_id = ann.new_chat("Gaps")
+    reply_id = ann.say(chat_id, "Lists [[slow:60]] [[chunks:40]]\n\n- one\n- two\n\n```python\nx = 1\n```\n\nThe end.")[
+        "assistant_message"]["id"]
+    person = people("bob@example.com")
+    person.open_chat(f"{stack.web_url}/chats/{chat_id}")  # joins while the reply streams
+    reply = person.page.locator(f"#message-{reply_id}")
+    expect(reply).to_have_attribute("data-status", "completed", timeout=20_000)
+    live = block_layout(person.page, reply_id)
+    person.page.reload()
+    expect(reply).to_have_attribute("data-status", "completed")
+    reloaded = block_layout(person.page, reply_id)
+    assert live["whiteSpace"] == reloaded["whiteSpace"] == "normal", (live, reloaded)
+    assert abs(live["height"] - reloaded["height"]) < 2, (live, reloaded)

@@ -146,13 +146,22 @@ def test_deleting_a_chat_asks_first_and_other_sidebars_drop_it(people, ann, stac
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("“Doomed” and all of its 2 messages will be deleted")
     dialog.locator("button[value=cancel]").click()
+    # Renamed and asked again since the page loaded: the dialog says so (issue 32).
+    ann.post(f"/chats/{chat_id}/rename", data={"title": "Doomed plans"})
+    expect(ann_page.page.locator("#chat-title")).to_have_text("Doomed plans")
+    ann_page.page.fill("#composer-input", "a second question")
+    ann_page.page.click("#send")
+    expect(ann_page.page.locator("#messages article.message")).to_have_count(4)
+    ann_page.page.click("#delete-chat")
+    expect(dialog).to_contain_text("“Doomed plans” and all of its 4 messages will be deleted")
+    dialog.locator("button[value=cancel]").click()
     expect(dialog).to_be_hidden()
     assert ann.http.get(url, timeout=10).status_code == 200
 
     ann_page.page.click("#delete-chat")
     dialog.locator("#confirm-ok").click()
     ann_page.page.wait_for_url("**/chats")
-    expect(ann_page.page.locator(".flash-success")).to_contain_text("Deleted “Doomed”")
+    expect(ann_page.page.locator(".flash-success")).to_contain_text("Deleted “Doomed plans”")
     expect(bob_page.page.locator(f"#chat-nav-list [data-chat-id='{chat_id}']")).to_have_count(0)
     assert ann.http.get(url, timeout=10).status_code == 404
     assert ann_page.dialogs == []  # never window.confirm()

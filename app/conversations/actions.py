@@ -13,8 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from app import realtime
 from app.conversations import announce, branches, tree
-from app.conversations.posting import (PostError, cancel_reply, is_image_request, post_image_request, post_user_message,
-                                       rendered_before_locking)
+from app.conversations.posting import PostError, cancel_reply, is_image_request, post_image_request, post_user_message
 from app.conversations.rendering import public_message
 from app.extensions import db
 from app.files import uploads
@@ -103,7 +102,6 @@ def post(user: User, chat_id: int, content: str, files: list[FileStorage] | None
     pending reply, tell the room and queue the reply; both as MESSAGE JSON. A picture request
     (``image``, or ``/image …``) is answered by the image model. :class:`Refused` (413 or 422)
     says why not, before anything is stored."""
-    html = None if is_image_request(content, image) else rendered_before_locking(content)
     chat = chat_or_404(chat_id, user, for_update=True)
     config = current_app.config
     try:
@@ -115,7 +113,7 @@ def post(user: User, chat_id: int, content: str, files: list[FileStorage] | None
             [(f.filename, f.read()) for f in files or [] if f.filename or f.content_length],
             max_files=config["MAX_FILES_PER_MESSAGE"], max_file_bytes=config["MAX_UPLOAD_BYTES"],
             max_total_bytes=config["MAX_MESSAGE_UPLOAD_BYTES"])
-        user_message, reply = post_user_message(chat, user, content, checked, html)
+        user_message, reply = post_user_message(chat, user, content, checked)
     except uploads.UploadError as exc:
         db.session.rollback()
         raise Refused(exc.status, str(exc)) from exc
@@ -153,9 +151,8 @@ def regenerate(user: User, chat_id: int, message_id: int, model_id: str | None =
 
 
 def edit(user: User, chat_id: int, message_id: int, content: str) -> Changed:
-    html = None if is_image_request(content) else rendered_before_locking(content)
     chat, question = _target(user, chat_id, message_id)
-    created = _run(lambda: branches.edit(chat, question, user, content, html))
+    created = _run(lambda: branches.edit(chat, question, user, content))
     return _finish(chat, list(created))
 
 

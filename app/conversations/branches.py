@@ -52,11 +52,9 @@ def regenerate(chat: Chat, reply: Message, user: User, model_id: str | None = No
     return new
 
 
-def edit(chat: Chat, question: Message, user: User, content: str,
-         html: str | None = None) -> tuple[Message, Message]:
-    """A new version of ``question`` with ``content`` (``html`` when already rendered), answered
-    at once; the old question and everything after it stay on their own branch. Only its
-    author may edit a question."""
+def edit(chat: Chat, question: Message, user: User, content: str) -> tuple[Message, Message]:
+    """A new version of ``question`` with ``content``, answered at once; the old question and
+    everything after it stay on their own branch. Only its author may edit a question."""
     if question.role != "user":
         raise BranchError("Only a question can be edited.")
     if question.user_id != user.id:
@@ -65,7 +63,7 @@ def edit(chat: Chat, question: Message, user: User, content: str,
         return ask(chat, user, picture_request_text(content), question.parent_id, drawing_model(chat, user))
     content = clean_content(content)
     model = answering_model(chat, user)
-    return ask(chat, user, content, question.parent_id, model, html)
+    return ask(chat, user, content, question.parent_id, model)
 
 
 def show(chat: Chat, version: Message) -> int:

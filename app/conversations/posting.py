@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog import registry
 from app.conversations.chats import ChatError, usable_model
-from app.conversations.rendering import RENDER_HERE_CHARS, stored_html
+from app.conversations.rendering import as_written
 from app.costs import usage
 from app.engine import live_state
 from app.extensions import db
@@ -125,28 +125,10 @@ def _ask_in_one_statement() -> sa.CompoundSelect:
 _ASK = _ask_in_one_statement()
 
 
-def rendered_before_locking(content: str | None) -> str | None:
-    """A long question's HTML, rendered before its chat's row is locked and with the request's
-    database connection given back: its own process may take seconds over pathological
-    Markdown, and neither the chat nor the connection pool should wait on it. None for text
-    that :func:`ask` renders in a moment, or that will be refused."""
-    try:
-        text = clean_content(content)
-    except PostError:
-        return None
-    if len(text) <= RENDER_HERE_CHARS:
-        return None
-    db.session.commit()  # nothing is written yet: this ends the request's read transaction
-    return stored_html(text)
-
-
-def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmModel,
-        html: str | None = None) -> tuple[Message, Message]:
-    """A user message after ``parent_id`` and its pending reply, which become the shown path's
-    end; ``html`` is the message's, when :func:`rendered_before_locking` rendered it."""
+def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmModel) -> tuple[Message, Message]:
+    """A user message after ``parent_id`` and its pending reply, which become the shown path's end."""
     now = utcnow()
-    if html is None:
-        html = stored_html(content)  # rendered once, here; long text in a process of its own
+    html = as_written(content)  # a person's text is shown as typed: no Markdown, no waiting
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         rows = connection.execute(_ASK, {"chat": chat.id, "user": user.id, "content": content, "html": html,
@@ -165,8 +147,8 @@ def ask(chat: Chat, user: User, content: str, parent_id: int | None, model: LlmM
     return user_message, reply
 
 
-def post_user_message(chat: Chat, user: User, content: str, files: list[uploads.Upload] | None = None,
-                      html: str | None = None) -> tuple[Message, Message]:
+def post_user_message(chat: Chat, user: User, content: str,
+                      files: list[uploads.Upload] | None = None) -> tuple[Message, Message]:
     """Store the user's message (and its checked ``files``) at the end of the shown path, and
     an empty pending reply.
 
@@ -180,7 +162,7 @@ def post_user_message(chat: Chat, user: User, content: str, files: list[uploads.
         uploads.refuse_what_the_model_cannot_take(files, model)
     except uploads.UploadError as exc:
         raise PostError(str(exc)) from exc
-    user_message, reply = ask(chat, user, content, chat.leaf_id, model, html)
+    user_message, reply = ask(chat, user, content, chat.leaf_id, model)
     for upload in files:
         user_message.attachments.append(store_attachment(upload))
     if files:

@@ -122,6 +122,12 @@ def plain_html(text: str | None, note: str | None = None) -> Markup:
     return html + Markup('<p class="render-note">{}</p>\n').format(note) if note else html
 
 
+def as_written(text: str | None) -> str:
+    """The HTML stored for a person's own message: their text as they typed it, escaped, its
+    spaces and line breaks kept (never read as Markdown: ``2**10 + sqrt(16)`` stays as typed)."""
+    return str(Markup('<p class="as-written">{}</p>\n').format(text or ""))
+
+
 def stored_html(text: str | None) -> str:
     """The HTML stored for a finished message's ``text``, rendered once. Short text renders
     here (at most tens of milliseconds, whatever it holds); longer text in a process of its own

@@ -14,7 +14,8 @@ Directives (anywhere in the last user message):
 - ``[[tool:calculator {"expression": "6*7"}]]`` call a tool (when tools are offered); several
   such directives: parallel calls in one response. Arguments that are not JSON, or a name
   that is no tool, are sent as written. Once sent the results it answers in text, unless
-  ``[[toolloop]]`` makes it call the tools again every time.
+  ``[[toolloop]]`` makes it call the tools again every time. ``[[preamble:I'll check]]``
+  streams those words before the calls, as models often do.
 - ``[[cached:100]]`` report 100 cached prompt tokens.
 - ``[[refuse]]`` an image request is refused by the content policy.
 - ``[[tag:abc]]`` name this request, so tests can ask the server what became of it.
@@ -61,6 +62,7 @@ class Plan:
     quirks: bool = False
     history: bool = False
     tool_loop: bool = False
+    preamble: str = ""  # text before the tool calls of a response that makes them
     tag: str = ""
 
 
@@ -116,6 +118,8 @@ def plan_for(prompt: str) -> Plan:
             plan.tool_loop = True
         elif name == "tag" and value:
             plan.tag = value
+        elif name == "preamble" and value:
+            plan.preamble = value
     for name, args in TOOL_DIRECTIVE.findall(prompt):
         plan.tool_calls.append((name, args or "{}"))
     return plan

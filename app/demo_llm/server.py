@@ -170,6 +170,9 @@ class DemoLLM:
                     yield chunk({"content": [{"type": "thinking", "thinking": piece}]})
                 else:
                     yield chunk({plan.reasoning_field: piece, "content": None})
+            if plan.tool_calls and plan.preamble:
+                await asyncio.sleep(pause)
+                yield chunk({"content": plan.preamble})
             for index, (name, arguments) in enumerate(plan.tool_calls):
                 call_id = f"call_{hashlib.sha1(f'{completion_id}{index}'.encode()).hexdigest()[:16]}"
                 await asyncio.sleep(pause)

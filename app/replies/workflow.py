@@ -64,6 +64,7 @@ class Reply:
     usage: Usage | None = None
     finished: bool = False
     round: int = 1
+    new_paragraph: bool = False  # the next text starts a new round's words
     calls: ToolCalls | None = None  # what the round's response ended by asking for
     image_prompt: str | None = None  # an image model's reply: what to draw
     picture: Picture | None = None
@@ -186,6 +187,7 @@ async def _stream_rounds(reply: Reply, watched: WatchedStream, relay: Relay,
     request = reply.request
     for round_number in range(1, max_rounds + 1):
         reply.round, reply.calls, reply.finished = round_number, None, False
+        reply.new_paragraph = round_number > 1  # a round's words never run into the last round's
         text_before = len(reply.draft.content)
         outcome = await _stream_with_retries(reply, request, watched, relay, log, attempts, base)
         if outcome.status != COMPLETED or reply.calls is None or reply.tool_loop is None:
@@ -237,12 +239,23 @@ async def _draw(reply: Reply, watched: WatchedStream, log: logging.LoggerAdapter
     return Outcome(CANCELLED) if reply.picture is None else Outcome(COMPLETED)
 
 
+def _paragraph_break(content: list[str]) -> str:
+    """What puts the next round's text in a paragraph of its own after ``content`` so far."""
+    tail = next((chunk for chunk in reversed(content) if chunk), "")
+    if not tail or tail.endswith("\n\n"):
+        return ""
+    return "\n" if tail.endswith("\n") else "\n\n"
+
+
 def _apply(reply: Reply, event: object, relay: Relay) -> None:
     """One provider event: text goes to the reply's draft and to the relay."""
     kind = type(event)
     if kind is ContentDelta or kind is ReasoningDelta:
         text = event.text
         if kind is ContentDelta:
+            if reply.new_paragraph and text:
+                reply.new_paragraph = False
+                text = _paragraph_break(reply.draft.content) + text
             reply.draft.content.append(text)
             relay.delta(reply.live, "content", text)
         else:

@@ -82,3 +82,18 @@ def test_cancel_stops_the_tool_loop_between_rounds(ann, chat_id, listeners):
     done = watcher.wait_for("message.cancelled", reply_id)["message"]
     assert done["status"] == "cancelled"
     assert 2 <= max(c["round"] for c in done["tool_calls"]) < 10
+
+
+def test_words_before_a_tool_call_and_the_answer_after_it_are_separate_paragraphs(ann, chat_id, listeners):
+    watcher = ann.socket()
+    listeners.append(watcher)
+    assert watcher.join(chat_id)["ok"]
+    prompt = 'Roll it [[preamble:Let me roll the dice for you!]] [[tool:calculator {"expression": "2+3"}]]'
+    reply_id = ann.say(chat_id, prompt)["assistant_message"]["id"]
+    done = watcher.wait_for("message.completed", reply_id)["message"]
+    first, _, rest = done["content"].partition("\n\n")
+    assert first == "Let me roll the dice for you!" and rest.startswith("You said")
+    assert done["html"].startswith("<p>Let me roll the dice for you!</p>\n<p>You said")
+    assert "".join(d["text"] for d in watcher.deltas(reply_id)) == done["content"]  # live viewers got it too
+    exported = ann.http.get(f"{ann.url}/chats/{chat_id}/export?format=md", timeout=10).text
+    assert "Let me roll the dice for you!\n\nYou said" in exported

@@ -107,7 +107,7 @@ def test_posting_stores_user_message_and_pending_reply_and_answers_202(client, a
     body = response.get_json()
     assert body["user_message"]["content"] == "Hello **team**"
     assert body["user_message"]["user"]["initials"] == "AL"
-    assert "<strong>team</strong>" in body["user_message"]["html"]
+    assert body["user_message"]["html"] == '<p class="as-written">Hello **team**</p>\n'  # as typed
     assert body["assistant_message"]["status"] == "pending"
     assert body["assistant_message"]["model_id"] == "demo-chat"
     rows = db.session.execute(sa.select(Message).order_by(Message.id)).scalars().all()

@@ -68,9 +68,10 @@ def _upgrade_and_check(url: str, tmp_path: Path) -> None:
     assert upgrade.returncode == 0, upgrade.stderr
     # Each existing chat became one path: every message follows the one before it.
     assert _tree_of(url) == ({1: None, 2: None, 3: 1, 4: 3, 5: 4}, {1: 5, 2: 2, 3: None})
-    # Every finished message was rendered once, by the migration: no page renders it again.
-    assert _html_of(url) == {1: "<p>q1</p>\n", 2: "<p>a <strong>bold</strong> one</p>\n", 3: "<p>a1</p>\n",
-                             4: "<p>q2</p>\n", 5: "<p>a2</p>\n"}
+    # Every finished message was rendered once, by the migrations: no page renders it again. A
+    # person's own message is stored as typed, a reply as Markdown.
+    assert _html_of(url) == {1: '<p class="as-written">q1</p>\n', 2: '<p class="as-written">a **bold** one</p>\n',
+                             3: "<p>a1</p>\n", 4: '<p class="as-written">q2</p>\n', 5: "<p>a2</p>\n"}
     check = _flask(["db", "check"], url, tmp_path)
     assert check.returncode == 0, check.stderr + check.stdout
     assert "No new upgrade operations detected" in check.stdout + check.stderr

@@ -36,8 +36,8 @@ def _finish_reply(reply_id: int, content: str) -> None:
 
 
 def test_a_message_is_rendered_when_stored_and_every_view_serves_that(client, chat, monkeypatch):
-    question = _post(client, chat.id, "Is **this** bold?")
-    assert question["html"] == "<p>Is <strong>this</strong> bold?</p>\n"
+    question = _post(client, chat.id, "Is 2**10 + sqrt(16) **bold**?\n  indented")
+    assert question["html"] == '<p class="as-written">Is 2**10 + sqrt(16) **bold**?\n  indented</p>\n'  # as typed
     assert db.session.get(Message, question["id"]).html == question["html"]
     reply_id = db.session.execute(sa.select(sa.func.max(Message.id))).scalar_one()
     _finish_reply(reply_id, "| a | b |\n| - | - |\n| 1 | 2 |")
@@ -47,7 +47,7 @@ def test_a_message_is_rendered_when_stored_and_every_view_serves_that(client, ch
 
     monkeypatch.setattr(rendering, "render_markdown", never)
     page = client.get(f"/chats/{chat.id}").data.decode()
-    assert "Is <strong>this</strong> bold?" in page and "<table>" in page
+    assert "Is 2**10 + sqrt(16) **bold**?" in page and "<table>" in page
     path = client.get(f"/chats/{chat.id}/messages", headers=FETCH).get_json()["messages"]
     assert [m["html"] for m in path] == [question["html"], db.session.get(Message, reply_id).html]
     user = db.session.execute(sa.select(User)).scalar_one()
@@ -71,8 +71,8 @@ def test_a_message_stored_before_html_was_is_shown_escaped_never_rendered_on_vie
 def test_markdown_too_slow_to_format_is_stored_as_plain_text_with_a_note(client, chat, monkeypatch):
     monkeypatch.setattr(rendering, "RENDER_SECONDS", 0.0)  # no process answers in no time
     long = "![" * 3_000  # past what renders in the web process itself
-    question = _post(client, chat.id, long)
-    assert question["content"] == long
-    assert question["html"] == f'<p>{"![" * 3_000}</p>\n<p class="render-note">{rendering.TOO_SLOW_TO_FORMAT}</p>\n'
+    assert rendering.stored_html(long) == f'<p>{"![" * 3_000}</p>\n<p class="render-note">{rendering.TOO_SLOW_TO_FORMAT}</p>\n'
+    question = _post(client, chat.id, long)  # a question is stored as typed: nothing to render
+    assert question["content"] == long and question["html"] == f'<p class="as-written">{long}</p>\n'
     monkeypatch.setattr(rendering, "RENDER_SECONDS", 30.0)
     assert rendering.stored_html("**long** " * 600).startswith("<p><strong>long</strong>")  # in its own process

@@ -115,12 +115,14 @@ def end_token_sockets(revoked: dict) -> None:
 
 
 def leave_account_rooms(ended: dict) -> None:
-    """A membership ended: the user's sockets here leave the account's room and the rooms of
-    its chats (and the room's presence)."""
+    """A membership ended: the user's sockets here hear ``access.ended`` and leave the account's
+    room and the rooms of its chats (and the room's presence)."""
     user_id, account_id = ended.get("user_id"), ended.get("account_id")
     mine = [sid for sid, c in list(_sockets.items()) if c.user_id == user_id]
     for sid in mine:
         socketio.server.leave_room(sid, realtime.account_room(account_id), namespace="/")
+        # The page says so at once, rather than "live" until its next post is refused.
+        socketio.emit("access.ended", {"account_id": account_id}, to=sid, namespace="/")
     rooms = {sid: [r for r in socketio.server.rooms(sid, namespace="/") if r.startswith("chat:")] for sid in mine}
     joined = {int(room.split(":", 1)[1]) for names in rooms.values() for room in names}
     if not joined:

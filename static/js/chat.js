@@ -113,6 +113,12 @@ socket.on("chat.updated", (data) => data.chat_id === chatId && header.apply(data
 socket.on("chat.path", (data) => data.chat_id === chatId && list.reloadPath());
 socket.on("presence", (data) => data.chat_id === chatId && presence.show(data.members));
 socket.on("typing", (data) => data.chat_id === chatId && presence.someoneTyping(data.user));
+socket.on("access.ended", (data) => {
+  if (data.account_id !== Number(document.getElementById("chat").dataset.accountId)) return;
+  const why = "You are no longer a member of this chat's account.";
+  setConnection(why, true);
+  composer.setBlocked(why);
+});
 socket.on("chat.deleted", (data) => {
   if (data.chat_id !== chatId) return;
   setConnection("This chat was deleted.", true);

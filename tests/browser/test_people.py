@@ -141,3 +141,20 @@ def test_the_search_finds_a_word_inside_a_message_and_opens_the_chat_there(peopl
     found = person.page.locator("article.message.found")
     expect(found).to_contain_text("The quetzal launch is in May")
     expect(found).to_be_in_viewport()
+
+
+def test_a_removed_members_open_chat_says_so_at_once(people, stack, team):
+    _, chat_id = team
+    stack.flask("users", "create", "--email", "ned@example.com", "--name", "Ned Hale", "--password", PASSWORD)
+    stack.flask("accounts", "add-member", "Gus Wade's account", "ned@example.com")
+    removed = people("ned@example.com")
+    removed.open_chat(f"{stack.web_url}/chats/{chat_id}")
+    owner = people("gus@example.com").page
+    owner.goto(f"{stack.web_url}/account")
+    owner.locator("tr", has_text="ned@example.com").locator("button", has_text="Remove").click()
+    owner.click("#confirm-ok")
+    expect(owner.locator(".flash-success")).to_contain_text("Member removed.")
+    why = "You are no longer a member of this chat's account."
+    expect(removed.page.locator("#connection")).to_have_text(why, timeout=10_000)
+    expect(removed.page.locator("#send")).to_be_disabled()
+    expect(removed.page.locator("#composer-error")).to_have_text(why)

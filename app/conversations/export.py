@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from app.conversations.actions import path_json
-from app.costs.usage import exact_money
+from app.costs.usage import usd
 from app.models import Chat
 from app.models.base import utcnow
 
@@ -81,7 +81,7 @@ def _facts(message: dict) -> str:
         if message["reasoning_tokens"]:
             facts.append(f"{message['reasoning_tokens']:,} reasoning")
     if message["cost"] is not None:
-        facts.append(exact_money(message["cost"]))
+        facts.append(usd(message["cost"]))
     return " · ".join(facts)
 
 
@@ -130,7 +130,7 @@ def as_markdown(chat: Chat) -> str:
         f"- Participants: {', '.join(p['name'] for p in data['participants']) or 'nobody yet'}",
         f"- Started: {_when(data['chat']['created_at'])}",
         f"- Exported: {_when(data['exported_at'])}",
-        f"- Messages: {len(messages):,} · Cost: {exact_money(total_cost)}",
+        f"- Messages: {len(messages):,} · Cost: {usd(total_cost)}",
     ]
     if chat.instructions:
         lines += ["", "Instructions:", "", *[f"> {line}" for line in chat.instructions.splitlines()]]

@@ -247,21 +247,16 @@ def chat_totals(chat_ids: list[int]) -> dict[int, Totals]:
 # -- how money and dates read --------------------------------------------------------------
 
 
-def exact_money(value) -> str:
-    """A reply's exact cost in USD, without trailing zeros ("–" when unknown)."""
+def usd(value) -> str:
+    """An amount in USD, read the same everywhere (a reply, a chat's total, the usage page,
+    exports): dollars and cents from a cent up, and an amount under a cent exactly, to the
+    millionth ("$0.000063": never "$0.00", never "< $0.01"). "–" when unknown."""
     if value is None:
         return "–"
-    return f"${float(value):.6f}".rstrip("0").rstrip(".") if value else "$0"
-
-
-def usd(value) -> str:
-    """Dollars and cents; a non-zero amount under a cent never reads $0.00."""
-    amount = Decimal(str(value or 0))
-    if amount == 0:
-        return "$0.00"
-    if 0 < amount < Decimal("0.01"):
-        return "< $0.01"
-    return f"${amount:,.2f}"
+    amount = Decimal(str(value))
+    if amount == 0 or abs(amount) >= Decimal("0.01"):
+        return f"${amount:,.2f}"
+    return "$" + f"{amount:.6f}".rstrip("0").rstrip(".")
 
 
 def long_date(day: date) -> str:

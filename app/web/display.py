@@ -2,7 +2,7 @@
 a file's size and reading (Jinja globals, set up by the application factory)."""
 from __future__ import annotations
 
-from app.costs.usage import exact_money
+from app.costs.usage import usd
 
 
 def _plural(count: int, word: str) -> str:
@@ -17,7 +17,7 @@ def usage_summary(message) -> str:
     out = f"{(message.output_tokens or 0):,} out"
     if message.reasoning_tokens:
         out += f" ({message.reasoning_tokens:,} reasoning)"
-    return " · ".join([parts[0], out, exact_money(message.cost)])
+    return " · ".join([parts[0], out, usd(message.cost)])
 
 
 def context_summary(report: dict | None) -> str:

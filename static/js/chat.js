@@ -1,5 +1,6 @@
 // The chat page: wires the live connection to the message list, header, composer and presence.
 import { showReading } from "./attachments.js";
+import { money } from "./message-view.js";
 import { ChatHeader } from "./chat-header.js";
 import { Composer } from "./composer.js";
 import { socket } from "./live.js";
@@ -89,7 +90,6 @@ socket.on("message.delta", onDelta);
 // The chat's running total: every reply counts once, whichever version is shown.
 const chatCost = document.getElementById("chat-cost");
 const counted = new Set();
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
 function addToTotal(m) {
   if (counted.has(m.id) || m.cost === null || m.cost === undefined) return;
   counted.add(m.id);
@@ -97,8 +97,7 @@ function addToTotal(m) {
   const tokens = Number(chatCost.dataset.tokens) + (m.input_tokens || 0) + (m.output_tokens || 0);
   chatCost.dataset.cost = cost;
   chatCost.dataset.tokens = tokens;
-  const shown = cost > 0 && cost < 0.01 ? "< $0.01" : usd.format(cost);
-  chatCost.textContent = `${shown} · ${tokens.toLocaleString("en-US")} tokens`;
+  chatCost.textContent = `${money(cost)} · ${tokens.toLocaleString("en-US")} tokens`;
 }
 for (const name of ["completed", "failed", "cancelled", "interrupted"]) {
   socket.on(`message.${name}`, (data) => {

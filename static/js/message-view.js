@@ -15,10 +15,14 @@ export function isUnfinished(status) {
 const number = new Intl.NumberFormat("en-US");
 const plural = (count, word) => `${number.format(count)} ${word}${count === 1 ? "" : "s"}`;
 
-function money(value) {
+// The same as app/costs/usage.py usd: cents from a cent up, an amount under a cent exactly.
+export function money(value) {
   if (value === null || value === undefined) return "–";
-  if (!value) return "$0";
-  return "$" + Number(value).toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
+  const amount = Number(value);
+  if (amount === 0 || Math.abs(amount) >= 0.01) {
+    return "$" + amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+  return "$" + amount.toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
 
 

@@ -24,7 +24,7 @@ def test_two_members_see_the_answer_stream_in_and_complete(people, ann, stack):
 
     for person in (ann_page, bob_page):
         page = person.page
-        expect(page.locator("article.message.role-user").last).to_contain_text("Plan the offsite agenda")
+        expect(page.locator("article.message.role-user").last).to_contain_text("Plan the offsite **agenda**")  # as typed
         expect(page.locator("article.message.role-user .author").last).to_have_text("Ann Lee")
         reply = page.locator("article.message.role-assistant").last
         expect(reply.locator(".typing")).to_be_visible()

@@ -16,6 +16,9 @@ def test_usage_page_draws_its_chart_and_table_and_downloads_the_csv(people, ann,
     person.open_chat(f"{stack.web_url}/chats/{chat_id}")
     expect(person.page.locator(f"#message-{reply}")).to_have_attribute("data-status", "completed", timeout=20_000)
     expect(person.page.locator("#chat-cost")).not_to_have_text("$0.00 · 0 tokens")
+    # One reply: the chat's total and the reply's cost read the same way (issue 32).
+    spent = person.page.locator(f"#message-{reply} .usage").inner_text().rsplit(" · ", 1)[1]
+    assert spent.startswith("$0.0000") and person.page.locator("#chat-cost").inner_text().startswith(f"{spent} · ")
 
     person.page.click("#sidebar a[href='/usage']")
     person.page.wait_for_url("**/usage")
@@ -28,6 +31,8 @@ def test_usage_page_draws_its_chart_and_table_and_downloads_the_csv(people, ann,
                 width: canvas.width, height: canvas.height};
     }""")
     assert drawn["series"] >= 1 and drawn["total"] > 0 and drawn["width"] > 100 and drawn["height"] > 100
+    labels = person.page.evaluate("() => window.confabUsageChart.scales.y.ticks.map((t) => t.label)")
+    assert len(labels) > 2 and len(set(labels)) == len(labels), labels  # no axis label twice
     person.screenshot("usage")
 
     with person.page.expect_download() as download_info:

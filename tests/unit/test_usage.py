@@ -88,7 +88,7 @@ def test_owner_sees_every_member_and_a_member_only_their_own_detail(team, client
     page = client.get("/usage?range=custom&from=2026-11-01&to=2026-11-30").data.decode()
     member_table = page.split('id="per-member"')[1].split("</table>")[0]
     assert "Ann Lee" in member_table and "Bob Stone" in member_table and "Cy Former" in member_table
-    assert "$3.75" in page and "&lt; $0.01" in member_table
+    assert "$3.75" in page and "$0.004" in member_table  # under a cent: exactly, as everywhere
     auth.logout()
     auth.login("bob@example.com")
     page = client.get("/usage?range=custom&from=2026-11-01&to=2026-11-30").data.decode()
@@ -153,7 +153,9 @@ def test_a_chat_shows_its_total_and_the_list_each_chats_cost(team, client):
 
 def test_usage_money_never_shows_a_cost_as_zero():
     assert usage.usd(Decimal("0")) == "$0.00"
-    assert usage.usd(Decimal("0.0001")) == "< $0.01"
+    assert usage.usd(Decimal("0.0001")) == "$0.0001" and usage.usd(Decimal("0.000063")) == "$0.000063"
+    assert usage.usd(Decimal("0.0123")) == "$0.01" and usage.usd(Decimal("1234.5")) == "$1,234.50"
+    assert usage.usd(None) == "–"
     assert usage.usd(Decimal("1234.5")) == "$1,234.50"
 
 

@@ -196,6 +196,17 @@ export class MessageList {
     return response.status < 400 || response.status === 409;
   }
 
+  // What "Copy" puts on the clipboard: the message as written, Markdown and all (a table stays
+  // a table), from the message itself once it is finished.
+  async sourceOf(article) {
+    const id = Number(article.dataset.messageId);
+    const entry = this.messages.get(id);
+    if (entry && entry.text && !isUnfinished(entry.status)) return entry.text;
+    const body = await getJson(`/chats/${this.chatId}/messages?since_id=${id}`);
+    const message = body.messages.find((m) => m.id === id);
+    return message ? message.content : article.querySelector(".content").innerText.trim();
+  }
+
   async onClick(event) {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
@@ -206,11 +217,9 @@ export class MessageList {
       button.disabled = true;
       if (!(await this.cancel(article.dataset.messageId))) button.disabled = false;
     } else if (action === "copy-message") {
-      const content = article.querySelector(".content").cloneNode(true);
-      content.querySelectorAll(".code-head").forEach((head) => head.remove());
       const label = button.querySelector("span");
       try {
-        await copyText(content.innerText.trim());
+        await copyText(await this.sourceOf(article));
         label.textContent = "Copied";
       } catch {
         label.textContent = "Copy failed";

@@ -112,6 +112,16 @@ def test_markdown_table_and_code_render_while_streaming_and_code_copies(people, 
     expect(reply.locator(".code-head button")).to_have_text("Copied")
     copied = person.page.evaluate("navigator.clipboard.readText()")
     assert copied == 'def greet(name):\n    return "hi " + name\n'
+    # "Copy" on the reply gives its Markdown, as stored: the table stays a table (issue 32).
+    reply.locator("[data-action=copy-message]").click()
+    expect(reply.locator("[data-action=copy-message]")).to_contain_text("Copied")
+    stored = [m for m in ann.messages(chat_id) if m["role"] == "assistant"][-1]["content"]
+    assert person.page.evaluate("navigator.clipboard.readText()") == stored and "| rq |" in stored
+    person.page.reload()
+    person.page.locator("article.message.role-assistant").last.locator("[data-action=copy-message]").click()
+    expect(person.page.locator("article.message.role-assistant").last.locator("[data-action=copy-message]")
+           ).to_contain_text("Copied")
+    assert person.page.evaluate("navigator.clipboard.readText()") == stored
 
 
 def test_times_are_shown_in_the_viewers_time_zone(people, ann, stack):

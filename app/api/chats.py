@@ -32,12 +32,14 @@ READ_ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_422": Error, "HTTP_42
 @bp.get("/chats")
 @api.validate(query=ChatQuery, resp=Response(HTTP_200=ChatPage, **READ_ERRORS), tags=["chats"])
 def list_chats():
-    """The account's chats, most recently active first.
+    """The account's chats, most recently active first: every chat with a message, and your
+    own empty ones (another member's chat is listed from its first message on).
 
     Pages of `limit` chats; pass `next_cursor` back as `cursor` for the next page."""
     query: ChatQuery = request.context.query
-    account = account_for(api_user(), query.account_id)
-    chats, next_after = chat_service.list_chats(account, search=query.q or "",
+    user = api_user()
+    account = account_for(user, query.account_id)
+    chats, next_after = chat_service.list_chats(account, user.id, search=query.q or "",
                                                 after_id=int(query.cursor) if query.cursor else None,
                                                 limit=query.limit)
     return {"chats": [c.to_public() for c in chats], "next_cursor": str(next_after) if next_after else None}

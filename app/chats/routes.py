@@ -71,7 +71,7 @@ def index():
         if after and after_id is None:
             abort(404)
         query = request.args.get("q", "")
-        chats, next_after = chat_service.list_chats(account, search=query, after_id=after_id)
+        chats, next_after = chat_service.list_chats(account, current_user.id, search=query, after_id=after_id)
         found = {"chats": [realtime.chat_summary(c) for c in chats], "next_after": next_after}
         if query and not after:  # a search's first page: the messages that say it, too
             found["messages"] = search.search(account.id, current_user.id, query[:200], limit=MESSAGE_HITS)
@@ -79,7 +79,8 @@ def index():
     page = parse_page(request.args.get("page"))
     if page is None:
         abort(404)
-    query = sa.select(Chat).where(Chat.account_id == account.id).order_by(Chat.updated_at.desc(), Chat.id.desc())
+    query = (sa.select(Chat).where(Chat.account_id == account.id, chat_service.listed_to(current_user.id))
+             .order_by(Chat.updated_at.desc(), Chat.id.desc()))
     pagination = db.paginate(query, page=page, per_page=current_app.config["CHATS_PER_PAGE"], error_out=False)
     form = NewChatForm()
     models = registry.enabled_models("chat")
@@ -102,7 +103,8 @@ def create():
                 flash(error, "error")
         return redirect(url_for("chats.index"))
     try:
-        chat = chat_actions.start_chat(current_user, current_account(), form.model_id.data, form.title.data)
+        chat = chat_actions.start_chat(current_user, current_account(), form.model_id.data, form.title.data,
+                                       reuse_draft=True)
     except Refused as exc:
         flash(exc.message, "error")
         return redirect(url_for("chats.index"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
+from flask_login import current_user
 from jinja2 import pass_context
 
 from app.chats import bp
@@ -20,7 +21,7 @@ def sidebar_chats(context) -> SimpleNamespace:
     account = context.get("current_account")
     if account is None:
         return SimpleNamespace(chats=[], next_after=None)
-    chats, next_after = chat_service.list_chats(account)
+    chats, next_after = chat_service.list_chats(account, current_user.id)
     return SimpleNamespace(chats=chats, next_after=next_after)
 
 

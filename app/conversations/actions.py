@@ -125,11 +125,14 @@ def post(user: User, chat_id: int, content: str, files: list[FileStorage] | None
 
 def _posted(chat, user: User, user_message: Message, reply: Message) -> tuple[dict, dict]:
     chat_id = chat.id
+    first = user_message.parent_id is None  # the chat's first message: the account hears of the chat now
     created = [public_message(user_message), public_message(reply)]  # before commit expires them
     summary = realtime.chat_summary(chat)
     user_id = user.id
     db.session.commit()
     current_app.logger.info("user %s posted message %s in chat %s", user_id, created[0]["id"], chat_id)
+    if first:
+        realtime.chat_created(summary)
     _announce_and_enqueue(summary, created)
     return created[0], created[1]
 

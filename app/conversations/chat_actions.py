@@ -5,6 +5,7 @@ user, never the request, and raises :class:`~app.conversations.actions.Refused` 
 reason a person reads."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app import realtime
@@ -20,19 +21,35 @@ NOT_YOURS_TO_DELETE = "Only the chat's creator and the account's owners may dele
 
 
 def start_chat(user: User, account: Account, model_id: str | None, title: str | None = None,
-               instructions: str | None = None) -> Chat:
+               instructions: str | None = None, *, reuse_draft: bool = False) -> Chat:
     """A new chat in ``account`` (whose membership the caller has checked) on ``model_id``, or
-    the default model."""
+    the default model. It is the creator's alone to see until its first message, which
+    announces it to the account (:func:`app.conversations.actions.post`). With
+    ``reuse_draft`` (the pages' "New chat") the creator's untouched chat in the account, if
+    any, is used again, so clicking "New chat" twice leaves one empty chat, not two."""
     try:
-        chat = chats.create_chat(account, user, model_id, title)
+        chat = _draft_of(user, account) if reuse_draft else None
+        if chat is None:
+            chat = chats.create_chat(account, user, model_id, title)
+        else:
+            chats.change_model(chat, model_id or chats.default_model_id())
+            chat.title = chats.clean_title(title)
     except chats.ChatError as exc:
         db.session.rollback()
         raise Refused(422, str(exc)) from exc
     chats.set_instructions(chat, instructions)
     db.session.commit()
-    current_app.logger.info("user %s created chat %s", user.id, chat.id)
-    realtime.chat_created_event(chat)
+    current_app.logger.info("user %s started chat %s", user.id, chat.id)
     return chat
+
+
+def _draft_of(user: User, account: Account) -> Chat | None:
+    """The user's untouched chat in the account: no message, no title, no instructions (a chat
+    someone named or set up is theirs to keep)."""
+    return db.session.execute(
+        sa.select(Chat).where(Chat.account_id == account.id, Chat.creator_id == user.id, Chat.leaf_id.is_(None),
+                              Chat.title.is_(None), Chat.instructions.is_(None))
+        .order_by(Chat.id.desc()).limit(1)).scalar_one_or_none()
 
 
 def change_chat(user: User, chat_id: int, **changes: str | None) -> Chat:

@@ -41,9 +41,14 @@ def default_model_id(models: list[LlmModel] | None = None) -> str | None:
 
 def create_chat(account: Account, creator: User, model_id: str | None, title: str | None = None) -> Chat:
     model = usable_model(model_id or default_model_id())
-    chat = Chat(account=account, creator=creator, model=model, title=normalised(title)[:200] or None)
+    chat = Chat(account=account, creator=creator, model=model, title=clean_title(title))
     db.session.add(chat)
     return chat
+
+
+def clean_title(title: str | None) -> str | None:
+    """A new chat's title as stored (None: untitled, named after its first exchange)."""
+    return normalised(title)[:200] or None
 
 
 def rename(chat: Chat, title: str) -> None:
@@ -99,14 +104,21 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def list_chats(account: Account, *, search: str = "", after_id: int | None = None,
+def listed_to(viewer_id: int) -> sa.ColumnElement[bool]:
+    """Which chats a member's lists show: every chat with a message, and the viewer's own
+    empty ones (a chat reaches everyone else with its first message)."""
+    return sa.or_(Chat.leaf_id.is_not(None), Chat.creator_id == viewer_id)
+
+
+def list_chats(account: Account, viewer_id: int, *, search: str = "", after_id: int | None = None,
                limit: int = SIDEBAR_PAGE) -> tuple[list[Chat], int | None]:
-    """One page of the account's chats, most recently active first, for the sidebar.
+    """One page of the account's chats that ``viewer_id`` is shown (:func:`listed_to`), most
+    recently active first, for the sidebar.
 
     ``search`` matches titles (case-insensitively); ``after_id`` continues after that chat.
     Returns the chats and the id to continue after, or None at the end.
     """
-    query = sa.select(Chat).where(Chat.account_id == account.id)
+    query = sa.select(Chat).where(Chat.account_id == account.id, listed_to(viewer_id))
     search = normalised(search)[:200]
     if search:
         query = query.where(Chat.title.ilike(like_pattern(search), escape="\\"))

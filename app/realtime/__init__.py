@@ -66,8 +66,9 @@ def chat_summary(chat: Chat) -> dict:
     }
 
 
-def chat_created_event(chat: Chat) -> None:
-    publish([["chat.created", [account_room(chat.account_id)], chat_summary(chat)]])
+def chat_created(summary: dict) -> None:
+    """``chat.created`` to every member's sidebar: a chat's first message has been posted."""
+    publish([["chat.created", [account_room(summary["account_id"])], summary]])
 
 
 def chat_updated_event(chat: Chat) -> None:

@@ -29,10 +29,12 @@ def sidebar_titles(person) -> list[str]:
     return person.page.locator("#chat-nav-list .chat-nav-item a").all_inner_texts()
 
 
-def test_one_click_new_chat_shows_up_live_in_another_members_sidebar(people, ann, stack):
+def test_new_chat_reaches_another_members_sidebar_with_its_first_message(people, ann, stack):
     ann.new_chat("Older chat")
     ann_page, bob_page = people("ann@example.com"), people("bob@example.com")
-    bob_page.open_chat(f"{stack.web_url}/chats/{ann.new_chat('Bob is here')}")
+    watched = ann.new_chat("Bob is here")
+    ann.say(watched, "hello")
+    bob_page.open_chat(f"{stack.web_url}/chats/{watched}")
     expect(bob_page.page.locator("#chat-nav-list .chat-nav-group").first).to_have_text("Today")
 
     ann_page.page.click("#new-chat")
@@ -41,9 +43,16 @@ def test_one_click_new_chat_shows_up_live_in_another_members_sidebar(people, ann
     new_id = int(ann_page.page.url.rsplit("/", 1)[1])
     expect(ann_page.page.locator("#chat-title")).to_have_text("New chat")
     expect(ann_page.page.locator("#model-chip-name")).to_have_text("Demo chat")
+    ann_page.page.click("#new-chat")  # a second click opens the same empty chat: nothing piles up
+    ann_page.page.wait_for_selector("#connection:text('live')")
+    assert int(ann_page.page.url.rsplit("/", 1)[1]) == new_id
     bob_item = bob_page.page.locator(f"#chat-nav-list [data-chat-id='{new_id}']")
-    expect(bob_item).to_have_text("New chat")
-    assert sidebar_titles(bob_page)[0] == "New chat"
+    expect(bob_item).to_have_count(0)  # an empty chat is its creator's alone
+
+    ann_page.page.fill("#composer-input", "Our first question")
+    ann_page.page.keyboard.press("Enter")
+    expect(bob_item).to_be_visible()  # live, with the first message
+    assert sidebar_titles(bob_page)[0] in ("New chat", "Our first question")
 
     ann_page.page.fill("#chat-search", "older")
     expect(ann_page.page.locator("#chat-nav-list .chat-nav-item")).to_have_count(1)

@@ -14,10 +14,10 @@ def listening(member, opened):
 def test_sidebar_events_reach_members_on_another_web_process_and_no_outsider(ann, bob_elsewhere, eve, listeners):
     bob_side, eve_side = listening(bob_elsewhere, listeners), listening(eve, listeners)
     chat_id = ann.new_chat("Quarterly numbers")
+    ann.say(chat_id, "hello sidebar")  # a chat reaches the account with its first message
     created = bob_side.wait_for_sidebar("chat.created", chat_id)
     assert created["title"] == "Quarterly numbers" and created["url"] == f"/chats/{chat_id}"
-
-    ann.say(chat_id, "hello sidebar")
+    ann.say(chat_id, "and again")
     touched = bob_side.wait_for_sidebar("chat.touched", chat_id)
     assert touched["updated_at"] >= created["updated_at"]
 

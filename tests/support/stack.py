@@ -21,6 +21,7 @@ from tests.support.processes import free_port, start, start_demo_llm, stop, wait
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 FORM_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CURRENT_ACCOUNT = re.compile(r'id="chat-nav" data-account-id="(\d+)"')
 
 
 class Stack:
@@ -172,6 +173,7 @@ class Member:
         self.stack = stack
         self.email = email
         self.url = web_url or stack.web_url
+        self._token: str | None = None
         self.http = requests.Session()
         if cookies is not None:
             self.http.cookies.update(cookies)
@@ -201,11 +203,17 @@ class Member:
         return response.json()
 
     def new_chat(self, title: str = "") -> int:
+        """A new chat in the account this member works in, through the API (the pages' "New
+        chat" opens the member's empty chat again rather than making another)."""
         page = self.http.get(f"{self.url}/chats", timeout=10).text
-        token = FORM_CSRF.search(page).group(1)
-        response = self.http.post(f"{self.url}/chats", data={"model_id": "demo-chat", "title": title, "csrf_token": token},
-                                  allow_redirects=False, timeout=10)
-        return int(response.headers["Location"].rsplit("/", 1)[1])
+        account_id = int(CURRENT_ACCOUNT.search(page).group(1))
+        if self._token is None:
+            self._token = self.stack.flask("tokens", "create", self.email, "--name", "new chats").strip()
+        response = requests.post(f"{self.url}/api/v1/chats", headers={"Authorization": f"Bearer {self._token}"},
+                                 json={"account_id": account_id, "model_id": "demo-chat", "title": title or None},
+                                 timeout=10)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
 
     def messages(self, chat_id: int) -> list[dict]:
         return self.http.get(f"{self.url}/chats/{chat_id}/messages", timeout=10).json()["messages"]

@@ -40,9 +40,18 @@ def all_chats_pane(html: str) -> str:
     return html.split('class="card recent"', 1)[1]
 
 
+def started_chat(client, title: str) -> int:
+    """A chat with its first message (an empty one would be used again by the next "New chat")."""
+    chat_id = int(client.post("/chats", data={"model_id": "demo-chat", "title": title}).headers["Location"]
+                  .rsplit("/", 1)[1])
+    post(client, chat_id, "hello")
+    return chat_id
+
+
 def test_chat_list_is_paginated_most_recent_first(client, ann_chat, app):
+    post(client, ann_chat.id, "hello")
     for i in range(35):
-        client.post("/chats", data={"model_id": "demo-chat", "title": f"chat {i:02d}"})
+        started_chat(client, f"chat {i:02d}")
     first = all_chats_pane(client.get("/chats").data.decode())
     assert "chat 34" in first and "Plans" not in first and "Older" in first
     second = all_chats_pane(client.get("/chats?page=2").data.decode())
@@ -56,8 +65,9 @@ def sidebar_page(client, query: str = "") -> dict:
 
 
 def test_sidebar_lists_chats_newest_first_page_by_page_and_searches_titles(client, ann_chat):
+    post(client, ann_chat.id, "hello")
     for i in range(45):
-        client.post("/chats", data={"model_id": "demo-chat", "title": f"Topic {i:02d}"})
+        started_chat(client, f"Topic {i:02d}")
     first = sidebar_page(client)
     titles = [c["title"] for c in first["chats"]]
     assert titles[:2] == ["Topic 44", "Topic 43"] and len(titles) == 40
@@ -270,3 +280,29 @@ def test_a_model_change_answers_with_whether_the_member_may_send(client, ann_cha
                  "instructions": None},
         "send_blocked": None,
     }
+
+
+def test_new_chat_twice_leaves_one_empty_chat_that_others_see_only_from_its_first_message(client, auth, app):
+    from tests.conftest import AuthActions
+
+    auth.signup("Ann Lee", "ann@example.com")
+    first = client.post("/chats", data={"model_id": "demo-chat"}).headers["Location"]
+    again = client.post("/chats", data={"model_id": "demo-fast", "title": "Plans"}).headers["Location"]
+    assert first == again  # the same empty chat, now on the model and title asked for
+    chat = db.session.execute(sa.select(Chat)).scalar_one()
+    assert (chat.model_id, chat.title) == ("demo-fast", "Plans")
+    named = client.post("/chats", data={"model_id": "demo-chat"}).headers["Location"]
+    assert named != first  # a chat someone named is kept, empty or not
+    client.post(f"/chats/{named.rsplit('/', 1)[1]}/delete")
+    bob = app.test_client()
+    AuthActions(bob).signup("Bob Stone", "bob@example.com")
+    add_member(chat.account_id, "bob@example.com")
+    bob.post(f"/accounts/{chat.account_id}/switch")
+
+    def listed(person) -> list[int]:
+        return [c["chat_id"] for c in person.get("/chats", headers={"Accept": "application/json"}).get_json()["chats"]]
+    assert listed(bob) == [] and listed(client) == [chat.id]  # an empty chat is its creator's alone
+    assert "Plans" not in bob.get("/chats").get_data(as_text=True)
+    post(client, chat.id, "Now it starts")
+    assert listed(bob) == [chat.id]
+    assert client.post("/chats", data={"model_id": "demo-chat"}).headers["Location"] != first  # a new draft

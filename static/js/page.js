@@ -1,10 +1,13 @@
 // What every page does: local times, the sidebar (and its drawer on narrow screens),
-// dismissible notices, and a confirmation dialog before any form marked `data-confirm`.
+// dismissible notices, copy buttons, keyboard shortcuts, and a confirmation dialog before
+// any form marked `data-confirm`.
 import { socket } from "./live.js";
+import { listenForShortcuts } from "./shortcuts.js";
 import { Sidebar } from "./sidebar.js";
 import { keepFresh } from "./times.js";
 
 keepFresh();
+listenForShortcuts();
 
 const nav = document.getElementById("chat-nav");
 if (nav) new Sidebar(nav, socket);

@@ -316,3 +316,43 @@ def test_the_workspace_works_with_the_keyboard_alone(people, ann, stack):
     page.keyboard.type("Keyboard only")
     page.keyboard.press("Enter")
     expect(page.locator("#chat-title")).to_have_text("Keyboard only")
+
+
+def test_the_keyboard_reaches_everything_a_mouse_does(people, ann, stack):
+    chat_id = ann.new_chat("Keys")
+    ann.say(chat_id, "hello keys")
+    person = people("ann@example.com")
+    person.open_chat(f"{stack.web_url}/chats/{chat_id}")
+    page = person.page
+    page.evaluate("""() => {  // back to the top of the page, as after a load without the composer's autofocus
+        document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute("tabindex"); }""")
+    page.keyboard.press("Tab")  # the first stop is the skip link
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#composer-input")).to_be_focused()
+
+    page.locator("body").click(position={"x": 600, "y": 200})
+    page.keyboard.press("?")
+    sheet = page.locator("#shortcuts-dialog")
+    expect(sheet).to_be_visible()
+    person.screenshot("shortcut-sheet")
+    page.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
+
+    page.keyboard.press("Control+k")
+    expect(page.locator("#chat-search")).to_be_focused()
+    page.keyboard.press("Shift+Escape")
+    expect(page.locator("#composer-input")).to_be_focused()
+
+    page.fill("#composer-input", "A long answer please [[slow:100]] [[chunks:100]]")
+    page.keyboard.press("Enter")
+    reply = page.locator("article.message.role-assistant").last
+    expect(reply).to_have_attribute("data-status", "streaming", timeout=10_000)
+    expect(page.locator("#composer-input")).to_be_focused()  # focus stays where the person types
+    page.keyboard.press("Escape")
+    expect(reply).to_have_attribute("data-status", "cancelled", timeout=10_000)
+
+    page.keyboard.press("Control+Shift+O")
+    page.wait_for_url(re.compile(r".*/chats/\d+$"))
+    assert int(page.url.rsplit("/", 1)[1]) != chat_id
+    expect(page.locator("#chat-title")).to_have_text("New chat")

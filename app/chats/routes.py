@@ -129,7 +129,7 @@ def show(chat_id: int):
         "chats/show.html", chat=chat, messages=messages, versions=tree.versions(chat.id, messages),
         totals=usage.chat_totals([chat.id]).get(chat.id) or usage.Totals(),
         budget_warning=next((b.caution() for b in budgets if b.warning), None),
-        models=models,
+        models=models, model_names=dict(db.session.execute(sa.select(LlmModel.id, LlmModel.name)).all()),
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),

@@ -7,6 +7,8 @@ import { enhance } from "./markdown.js";
 import { localise } from "./times.js";
 
 const UNFINISHED = new Set(["pending", "streaming"]);
+// Which model wrote a reply, by name: the chat page's list of them (#chat data-model-names).
+const modelNames = JSON.parse(document.getElementById("chat")?.dataset.modelNames || "{}");
 
 export function isUnfinished(status) {
   return UNFINISHED.has(status);
@@ -135,7 +137,11 @@ export function buildMessage(m, myId) {
   const body = el("div", "body");
   const meta = el("div", "meta");
   meta.append(el("span", "author", authorName(m)));
-  if (m.model_id) meta.append(el("span", "model", m.model_id));
+  if (m.model_id) {
+    const model = el("span", "model", modelNames[m.model_id] || m.model_id);
+    model.title = m.model_id;
+    meta.append(model);
+  }
   const time = el("time");
   time.dateTime = m.created_at;
   localise(time);

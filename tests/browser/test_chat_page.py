@@ -134,3 +134,4 @@ def test_a_reply_completing_after_a_mid_stream_join_is_laid_out_as_after_a_reloa
     reloaded = block_layout(person.page, reply_id)
     assert live["whiteSpace"] == reloaded["whiteSpace"] == "normal", (live, reloaded)
     assert abs(live["height"] - reloaded["height"]) < 2, (live, reloaded)
+    expect(reply.locator(".meta .model")).to_have_text("Demo chat")

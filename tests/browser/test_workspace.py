@@ -348,6 +348,7 @@ def test_the_keyboard_reaches_everything_a_mouse_does(people, ann, stack):
     page.keyboard.press("Enter")
     reply = page.locator("article.message.role-assistant").last
     expect(reply).to_have_attribute("data-status", "streaming", timeout=10_000)
+    expect(reply.locator(".meta .model")).to_have_text("Demo chat")  # the model's name, not its id
     expect(page.locator("#composer-input")).to_be_focused()  # focus stays where the person types
     page.keyboard.press("Escape")
     expect(reply).to_have_attribute("data-status", "cancelled", timeout=10_000)

@@ -21,7 +21,7 @@ from tests.support.processes import free_port, start, start_demo_llm, stop, wait
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 FORM_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-CURRENT_ACCOUNT = re.compile(r'id="chat-nav" data-account-id="(\d+)"')
+CURRENT_ACCOUNT = re.compile(r'id="chat-nav"[^>]*data-account-id="(\d+)"')
 
 
 class Stack:

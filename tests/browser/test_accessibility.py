@@ -56,6 +56,8 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(browser, stac
                 for path in paths:
                     person.page.goto(f"{stack.web_url}{path}")
                     person.page.wait_for_load_state("networkidle")
+                    if width == "phone" and email and path.startswith(("/chats/", "/accounts/")):
+                        person.screenshot(f"phone-{theme}-{path.split('/')[1]}")
                     checked += 1
                     for found in violations(person.page):
                         impacts[found["impact"]] += 1

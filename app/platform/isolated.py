@@ -8,9 +8,10 @@ app.platform.isolated``, which loads the called function's module and nothing of
 database or the SDK). Parent and child speak one JSON line each way per call. A child that
 overruns the call's time limit is killed and the next call starts a fresh one; one that dies
 is replaced the same way. Each process has its own children, started on first use, in
-pools by purpose: ``calls`` (tools, Markdown) and ``documents`` (reading PDFs, which may take
-the whole of their limit); a pool's children may run at a lower CPU priority, so that reading
-a document never slows the web process or the streams beside it.
+pools by purpose: ``calls`` (tools, long replies' Markdown) and ``documents`` (reading PDFs,
+which may take the whole of their limit). Their children run at a lower CPU priority than
+the web and worker processes, documents lowest, so that neither slows the pages or the
+streams beside them.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import sys
 import threading
 import time
 
-POOLS = {"calls": (2, 0), "documents": (2, 10)}  # pool: (children, niceness)
+POOLS = {"calls": (2, 5), "documents": (2, 10)}  # pool: (children, niceness)
 PIPE_CHUNK = 1 << 20
 ENVIRONMENT_KEPT = ("PATH", "LANG", "LC_ALL", "PYTHONPATH")  # nothing secret reaches a child
 

@@ -62,7 +62,9 @@ def test_a_removed_member_connected_to_another_web_process_hears_nothing_more(st
         seen = len(far.events)  # the bus delivers the removal before anything Ann publishes after it
         reply_id = ann.say(chat_id, "a plan Fay must not see")["assistant_message"]["id"]
         ann_live.wait_for("message.completed", reply_id)
-        assert far.events[seen:] == []
+        # Fay's page is told her access ended (issue 32), and hears nothing of the chat after it.
+        assert ("access.ended", {"account_id": account_id}) in far.events
+        assert [name for name, _ in far.events[seen:] if name != "access.ended"] == []
         assert far.client.connected
         assert fay.http.get(f"{fay.url}/chats/{chat_id}", timeout=10).status_code == 404
         assert far.join(chat_id) == {"ok": False, "error": "Chat not found."}

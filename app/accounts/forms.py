@@ -18,7 +18,8 @@ class InviteForm(FlaskForm):
 class InviteLinkForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default="member")
     max_uses = IntegerField("Can be used", default=10, validators=[
-        InputRequired("Say how many times."), NumberRange(min=1, max=MAX_LINK_USES, message=f"1 to {MAX_LINK_USES} times.")])
+        InputRequired("Say how many times."),
+        NumberRange(min=1, max=MAX_LINK_USES, message=f"1 to {MAX_LINK_USES} times.")])
     days = SelectField("Works for", coerce=int, default=7,
                        choices=[SelectChoice(1, "a day"), SelectChoice(7, "a week"), SelectChoice(30, "a month")])
 

@@ -53,7 +53,8 @@ def create_chat():
     user = api_user()
     account = account_for(user, body.account_id)
     try:
-        chat = chat_actions.start_chat(user, account, body.model_id, body.title, body.instructions)
+        chat = chat_actions.start_chat(user, account, body.model_id, body.title, body.instructions,
+                                       private=body.private)
     except Refused as exc:
         return api_error(exc.status, exc.message, "invalid")
     return chat.to_public(), 201

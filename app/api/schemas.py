@@ -112,6 +112,7 @@ class ChatOut(BaseModel):
     instructions: str | None
     creator: UserOut | None
     leaf_id: int | None = Field(description="The last message of the shown path.")
+    private: bool = Field(description="Only its creator sees it.")
     created_at: datetime
     updated_at: datetime
 
@@ -139,6 +140,8 @@ class NewChat(Strict):
     model_id: str | None = Field(None, max_length=120, description="Default: the default chat model.")
     title: str | None = Field(None, max_length=200)
     instructions: str | None = Field(None, max_length=20_000)
+    private: bool = Field(False, description="Only you see it (no other member, not even an owner) until you share it "
+                                             "(`POST /chats/{id}/share` on the pages).")
 
 
 def _no_default(schema: dict) -> None:

@@ -65,7 +65,8 @@ names and JSON payloads as Socket.IO (SPEC §5): `message.created`, `message.del
 (`seq`, `text`, `channel`), `message.completed`, `message.failed`, `message.cancelled`,
 `message.interrupted`, `message.tool_call`, `attachment.read` (`message_id`, `attachment`: a
 PDF's text has been read, or could not be; the reply waits for it), `chat.updated`,
-`chat.path`, `chat.deleted`, `presence`, `typing`. Each has an `id:` line.
+`chat.path`, `chat.moved` (`account_id`: its creator moved it to another account; ask for the
+chat again), `chat.deleted`, `presence`, `typing`. Each has an `id:` line.
 
 A new stream opens with `ready`: `{"chat_id", "unfinished": [{"message": MESSAGE, "seq": N}]}`,
 the text so far of every reply still streaming; the events after it continue from there.
@@ -83,7 +84,8 @@ SSE_EVENT = {
     "properties": {
         "event": {"type": "string", "enum": [
             "ready", "reset", "message.created", "message.delta", "message.completed", "message.failed",
-            "message.cancelled", "message.interrupted", "message.tool_call", "attachment.read", "chat.updated", "chat.path",
+            "message.cancelled", "message.interrupted", "message.tool_call", "attachment.read", "chat.updated",
+            "chat.path", "chat.moved",
             "chat.deleted", "presence", "typing"]},
         "data": {"type": "string", "contentMediaType": "application/json"},
         "id": {"type": "string", "pattern": r"^[0-9]{1,20}-[0-9]{1,20}$"},

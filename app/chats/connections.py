@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from app import realtime
 from app.extensions import db, socketio
 from app.identity import sessions
-from app.models import ApiToken, Chat
-from app.realtime import presence
+from app.models import ApiToken, Chat, Membership
+from app.realtime import presence, room_for
 from app.realtime.delivery import on_control
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,28 @@ def leave_account_rooms(ended: dict) -> None:
                     realtime.presence_event(chat_id, presence.left(chat_id, sid))
 
 
+def leave_moved_chat(moved: dict) -> None:
+    """A chat moved to another account: the sockets here of people who may not see it there
+    leave its room (and its presence)."""
+    chat_id, account_id = moved.get("chat_id"), moved.get("account_id")
+    room = room_for(chat_id)
+    present = [sid for sid in list(_sockets) if room in socketio.server.rooms(sid, namespace="/")]
+    if not present:
+        return
+    with db.engine.connect() as connection:  # not the session: this may run in the bus listener
+        chat = connection.execute(sa.select(Chat.private, Chat.creator_id).where(Chat.id == chat_id)).first()
+        members = set(connection.execute(
+            sa.select(Membership.user_id).where(Membership.account_id == account_id)).scalars())
+    for sid in present:
+        credentials = _sockets.get(sid)
+        user_id = credentials.user_id if credentials else None
+        if chat is None or user_id not in members or (chat.private and chat.creator_id != user_id):
+            socketio.server.leave_room(sid, room, namespace="/")
+            if left(sid, chat_id):
+                realtime.presence_event(chat_id, presence.left(chat_id, sid))
+
+
 on_control(sessions.ENDED_EVENT, end_session_sockets)
 on_control(realtime.TOKEN_REVOKED, end_token_sockets)
 on_control(realtime.MEMBERSHIP_ENDED, leave_account_rooms)
+on_control(realtime.CHAT_MOVED, leave_moved_chat)

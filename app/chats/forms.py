@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.platform.validators import Visible
@@ -8,6 +8,7 @@ from app.platform.validators import Visible
 class NewChatForm(FlaskForm):
     model_id = SelectField("Model", validators=[DataRequired("Choose a model.")])
     title = StringField("Title", validators=[Optional(), Length(max=200)])
+    private = BooleanField("Private: only I see it (I can share it later)")
 
 
 class RenameForm(FlaskForm):

@@ -15,7 +15,7 @@ from app.conversations import chats as chat_service
 from app.conversations.actions import Refused
 from app.costs import usage
 from app.extensions import db
-from app.identity.scoping import chat_or_404, current_account
+from app.identity.scoping import chat_or_404, current_account, switch_account
 from app.models import Chat, LlmModel
 from app.models.base import utcnow
 from app.platform.ids import parse_id, parse_page
@@ -104,7 +104,7 @@ def create():
         return redirect(url_for("chats.index"))
     try:
         chat = chat_actions.start_chat(current_user, current_account(), form.model_id.data, form.title.data,
-                                       reuse_draft=True)
+                                       private=form.private.data, reuse_draft=not form.private.data)
     except Refused as exc:
         flash(exc.message, "error")
         return redirect(url_for("chats.index"))
@@ -179,6 +179,41 @@ def delete(chat_id: int):
         return {"deleted": chat_id}
     flash(f"Deleted “{title}” and all of its messages.", "success")
     return redirect(url_for("chats.index"))
+
+
+@bp.post("/chats/<id:chat_id>/share")
+@login_required
+def share(chat_id: int):
+    """Share a private chat with everyone in its account (its creator only)."""
+    try:
+        chat = chat_actions.share_chat(current_user, chat_id)
+    except Refused as exc:
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "info")
+        return redirect(url_for("chats.show", chat_id=chat_id))
+    flash(f"Shared with everyone in {chat.account.name}.", "success")
+    return redirect(url_for("chats.show", chat_id=chat_id))
+
+
+@bp.post("/chats/<id:chat_id>/move")
+@login_required
+def move(chat_id: int):
+    """Move a chat its creator made into another of their accounts (``account_id``)."""
+    account_id = parse_id(request.form.get("account_id"))
+    if account_id is None:
+        abort(404)
+    try:
+        chat = chat_actions.move_chat(current_user, chat_id, account_id)
+    except Refused as exc:
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "info")
+        return redirect(url_for("chats.show", chat_id=chat_id))
+    switch_account(chat.account_id)
+    db.session.commit()
+    flash(f"Moved to {chat.account.name}; you are working there now.", "success")
+    return redirect(url_for("chats.show", chat_id=chat_id))
 
 
 @bp.get("/chats/<id:chat_id>/export")

@@ -13,7 +13,7 @@ from app.conversations import chats
 from app.conversations.actions import Refused
 from app.extensions import db
 from app.files import storage
-from app.identity.scoping import chat_or_404
+from app.identity.scoping import chat_or_404, membership_or_404
 from app.models import Account, Chat, User
 
 CHANGEABLE = ("title", "model_id", "instructions")
@@ -21,10 +21,11 @@ NOT_YOURS_TO_DELETE = "Only the chat's creator and the account's owners may dele
 
 
 def start_chat(user: User, account: Account, model_id: str | None, title: str | None = None,
-               instructions: str | None = None, *, reuse_draft: bool = False) -> Chat:
+               instructions: str | None = None, *, private: bool = False, reuse_draft: bool = False) -> Chat:
     """A new chat in ``account`` (whose membership the caller has checked) on ``model_id``, or
     the default model. It is the creator's alone to see until its first message, which
     announces it to the account (:func:`app.conversations.actions.post`). With
+    ``private``, only its creator sees it until they share it (:func:`share_chat`). With
     ``reuse_draft`` (the pages' "New chat") the creator's untouched chat in the account, if
     any, is used again, so clicking "New chat" twice leaves one empty chat, not two."""
     try:
@@ -38,17 +39,54 @@ def start_chat(user: User, account: Account, model_id: str | None, title: str | 
         db.session.rollback()
         raise Refused(422, str(exc)) from exc
     chats.set_instructions(chat, instructions)
+    chat.private = private
     db.session.commit()
     current_app.logger.info("user %s started chat %s", user.id, chat.id)
     return chat
 
 
+def share_chat(user: User, chat_id: int) -> Chat:
+    """Share a private chat into its account (its creator only): from now on every member sees
+    it, and their sidebars hear of it at once when it has messages."""
+    chat = chat_or_404(chat_id, user)
+    if chat.creator_id != user.id:
+        raise Refused(403, "Only the chat's creator can share it.")
+    if not chat.private:
+        raise Refused(409, "This chat is already shared with everyone in its account.")
+    chat.private = False
+    summary = realtime.chat_summary(chat)
+    db.session.commit()
+    if summary["private_to"] is None and chat.leaf_id is not None:
+        realtime.chat_created(summary)
+    return chat
+
+
+def move_chat(user: User, chat_id: int, account_id: int) -> Chat:
+    """Move a chat its creator made into another account of theirs, with all of its messages
+    and files: its old account's members stop seeing it at once (their sidebars drop it and
+    their sockets leave its room), the new account's see it (unless it is private)."""
+    chat = chat_or_404(chat_id, user)
+    if chat.creator_id != user.id:
+        raise Refused(403, "Only the chat's creator can move it.")
+    target = membership_or_404(account_id, user).account
+    if target.id == chat.account_id:
+        raise Refused(409, f"This chat is already in {target.name}.")
+    before = realtime.chat_summary(chat)
+    chat.account_id = target.id
+    db.session.flush()
+    after = realtime.chat_summary(chat)
+    db.session.commit()
+    current_app.logger.info("user %s moved chat %s to account %s", user.id, chat_id, target.id)
+    realtime.chat_moved(before, after)
+    return chat
+
+
 def _draft_of(user: User, account: Account) -> Chat | None:
-    """The user's untouched chat in the account: no message, no title, no instructions (a chat
-    someone named or set up is theirs to keep)."""
+    """The user's untouched chat in the account: no message, no title, no instructions, not
+    private (a chat someone named or set up is theirs to keep)."""
     return db.session.execute(
         sa.select(Chat).where(Chat.account_id == account.id, Chat.creator_id == user.id, Chat.leaf_id.is_(None),
-                              Chat.title.is_(None), Chat.instructions.is_(None))
+                              Chat.title.is_(None), Chat.instructions.is_(None), Chat.private.is_(False))
         .order_by(Chat.id.desc()).limit(1)).scalar_one_or_none()
 
 
@@ -80,10 +118,10 @@ def delete_chat(user: User, chat_id: int) -> str:
     chat = chat_or_404(chat_id, user)
     if not chats.may_delete(chat, user):
         raise Refused(403, NOT_YOURS_TO_DELETE)
-    title, account_id = chat.display_title, chat.account_id
+    title, summary = chat.display_title, realtime.chat_summary(chat)
     files = chats.delete_chat(chat)
     db.session.commit()
     storage.remove_unreferenced(files)
     current_app.logger.info("user %s deleted chat %s", user.id, chat_id)
-    realtime.chat_deleted_event(chat_id, account_id)
+    realtime.chat_deleted_event(summary)
     return title

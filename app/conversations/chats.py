@@ -7,6 +7,7 @@ from flask import current_app
 from app.catalog import registry
 from app.engine import live_state
 from app.extensions import db
+from app.identity.scoping import visible_to
 from app.models import ROLE_OWNER, Account, Attachment, Chat, LlmModel, Membership, Message, User
 from app.models.chats import UNFINISHED
 from app.platform.validators import has_visible_text, normalised
@@ -106,8 +107,9 @@ def like_pattern(text: str) -> str:
 
 def listed_to(viewer_id: int) -> sa.ColumnElement[bool]:
     """Which chats a member's lists show: every chat with a message, and the viewer's own
-    empty ones (a chat reaches everyone else with its first message)."""
-    return sa.or_(Chat.leaf_id.is_not(None), Chat.creator_id == viewer_id)
+    empty ones (a chat reaches everyone else with its first message); never another member's
+    private chat."""
+    return sa.and_(sa.or_(Chat.leaf_id.is_not(None), Chat.creator_id == viewer_id), visible_to(viewer_id))
 
 
 def list_chats(account: Account, viewer_id: int, *, search: str = "", after_id: int | None = None,

@@ -4,7 +4,8 @@ PostgreSQL ranks with its own text search (``to_tsvector``/``to_tsquery`` of the
 index); the embedded SQLite default with FTS5 (``messages_fts``, kept in step with the messages
 table by triggers). Either way the index holds finished messages only: a streaming reply's
 text is rewritten every half second, and indexing each draft cost the database CPU at every
-write. Only the account's chats are searched, only for one of its members.
+write. Only the account's chats are searched, only for one of its members, and never another
+member's private chat.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.identity.scoping import is_member
+from app.identity.scoping import is_member, visible_to
 from app.models import Chat, Message
 from app.models.chats import UNFINISHED
 
@@ -56,15 +57,15 @@ def search(account_id: int, user_id: int | None, query: str, limit: int = 5) -> 
     if not is_member(user_id, account_id):
         return []
     if db.engine.dialect.name == "postgresql":
-        rows = _postgres(account_id, " | ".join(words), limit)
+        rows = _postgres(account_id, user_id, " | ".join(words), limit)
     else:
-        rows = _sqlite(account_id, " OR ".join(f'"{w}"' for w in words), limit)
+        rows = _sqlite(account_id, user_id, " OR ".join(f'"{w}"' for w in words), limit)
     return [{"chat_id": chat_id, "chat": title or "New chat", "message_id": message_id, "role": role,
              "date": created_at.strftime("%Y-%m-%d") if hasattr(created_at, "strftime") else str(created_at)[:10],
              "snippet": " ".join(snippet.split())} for chat_id, title, message_id, role, created_at, snippet in rows]
 
 
-def _postgres(account_id: int, text: str, limit: int):
+def _postgres(account_id: int, user_id: int, text: str, limit: int):
     vector = sa.func.to_tsvector("simple", Message.content)
     query = sa.func.to_tsquery("simple", text)
     rank = sa.func.ts_rank(vector, query)
@@ -73,20 +74,21 @@ def _postgres(account_id: int, text: str, limit: int):
     return db.session.execute(
         sa.select(Chat.id, Chat.title, Message.id, Message.role, Message.created_at, snippet)
         .join(Chat, Chat.id == Message.chat_id)
-        .where(Chat.account_id == account_id, Message.role.in_(("user", "assistant")), _FINISHED,
-               vector.op("@@")(query))
+        .where(Chat.account_id == account_id, visible_to(user_id), Message.role.in_(("user", "assistant")),
+               _FINISHED, vector.op("@@")(query))
         .order_by(rank.desc(), Message.id.desc()).limit(limit)
     ).all()
 
 
-def _sqlite(account_id: int, match: str, limit: int):
+def _sqlite(account_id: int, user_id: int, match: str, limit: int):
     return db.session.execute(sa.text(
         "SELECT c.id, c.title, m.id, m.role, m.created_at, snippet(messages_fts, 0, '«', '»', '…', 16) "
         "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN chats c ON c.id = m.chat_id "
-        "WHERE messages_fts MATCH :match AND c.account_id = :account AND m.role IN ('user', 'assistant') "
+        "WHERE messages_fts MATCH :match AND c.account_id = :account AND (NOT c.private OR c.creator_id = :user) "
+        "AND m.role IN ('user', 'assistant') "
         f"AND m.{FINISHED} "
         "ORDER BY bm25(messages_fts), m.id DESC LIMIT :limit"
-    ), {"match": match, "account": account_id, "limit": limit}).all()
+    ), {"match": match, "account": account_id, "user": user_id, "limit": limit}).all()
 
 
 @sa.event.listens_for(Message.__table__, "after_create")

@@ -95,13 +95,18 @@ def switch_account(account_id: int) -> Account:
     return membership.account
 
 
+def visible_to(user_id: int | sa.BindParameter) -> sa.ColumnElement[bool]:
+    """A chat its account's members see: shared, or private and theirs (SPEC §4, issue 32)."""
+    return sa.or_(Chat.private.is_(False), Chat.creator_id == user_id)
+
+
 def _chats_of(user_id: int | sa.BindParameter) -> sa.Select:
     member_accounts = sa.select(Membership.account_id).where(Membership.user_id == user_id)
-    return sa.select(Chat).where(Chat.account_id.in_(member_accounts))
+    return sa.select(Chat).where(Chat.account_id.in_(member_accounts), visible_to(user_id))
 
 
 def member_chats_query(user: User) -> sa.Select:
-    """Chats in every account ``user`` belongs to."""
+    """Chats ``user`` may see, in every account they belong to."""
     return _chats_of(user.id)
 
 

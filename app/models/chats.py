@@ -37,6 +37,8 @@ class Chat(TimestampMixin, db.Model):
     instructions: Mapped[str | None] = mapped_column(sa.Text)
     # The last message of the path everyone in the chat is shown (see Message.parent_id).
     leaf_id: Mapped[int | None] = mapped_column()
+    # Private: its creator's alone (no other member sees it, not even an owner) until shared.
+    private: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     account: Mapped[Account] = relationship()
     creator: Mapped[User | None] = relationship()
@@ -61,6 +63,7 @@ class Chat(TimestampMixin, db.Model):
             "instructions": self.instructions,
             "creator": self.creator.to_public() if self.creator else None,
             "leaf_id": self.leaf_id,
+            "private": self.private,
             "created_at": as_utc(self.created_at).isoformat(),
             "updated_at": as_utc(self.updated_at).isoformat(),
         }

@@ -23,9 +23,9 @@ from flask import current_app
 
 from app.models import Chat
 from app.models.base import as_utc
-from app.realtime.rooms import MEMBERSHIP_ENDED, TOKEN_REVOKED, Event, account_room, room_for, user_room
+from app.realtime.rooms import CHAT_MOVED, MEMBERSHIP_ENDED, TOKEN_REVOKED, Event, account_room, room_for, user_room
 
-__all__ = ["MEMBERSHIP_ENDED", "TOKEN_REVOKED", "account_room", "room_for", "user_room"]
+__all__ = ["CHAT_MOVED", "MEMBERSHIP_ENDED", "TOKEN_REVOKED", "account_room", "room_for", "user_room"]
 
 
 def publish(events: list[Event], pipeline: redis.client.Pipeline | None = None) -> None:
@@ -50,15 +50,21 @@ def messages_created(summary: dict, messages: list[dict], *, new_leaf_id: int | 
               for m in messages]
     if new_leaf_id is not None:
         events.append(["chat.path", chat_id, {"chat_id": chat_id, "leaf_id": new_leaf_id}])
-    events.append(["chat.touched", [account_room(summary["account_id"])], summary])
+    events.append(["chat.touched", [sidebar_room(summary)], summary])
     publish(events, pipeline)
 
 
+def sidebar_room(summary: dict) -> str:
+    """Whose sidebars hear of a chat: its account's members, or its creator alone while it is private."""
+    return user_room(summary["private_to"]) if summary.get("private_to") else account_room(summary["account_id"])
+
+
 def chat_summary(chat: Chat) -> dict:
-    """A chat as the sidebar lists it."""
+    """A chat as the sidebar lists it; ``private_to`` is its creator's id while it is private."""
     return {
         "chat_id": chat.id,
         "account_id": chat.account_id,
+        "private_to": chat.creator_id if chat.private else None,
         "title": chat.display_title,
         "model_id": chat.model_id,
         "updated_at": as_utc(chat.updated_at).isoformat(),
@@ -68,14 +74,14 @@ def chat_summary(chat: Chat) -> dict:
 
 def chat_created(summary: dict) -> None:
     """``chat.created`` to every member's sidebar: a chat's first message has been posted."""
-    publish([["chat.created", [account_room(summary["account_id"])], summary]])
+    publish([["chat.created", [sidebar_room(summary)], summary]])
 
 
 def chat_updated_event(chat: Chat) -> None:
     """``chat.updated`` (SPEC §5) to the chat's room and every member's sidebar."""
     payload = {**chat_summary(chat), "title": chat.title, "display_title": chat.display_title,
                "instructions": chat.instructions}
-    publish([["chat.updated", [room_for(chat.id), account_room(chat.account_id)], payload]])
+    publish([["chat.updated", [room_for(chat.id), sidebar_room(payload)], payload]])
 
 
 def presence_event(chat_id: int, members: list[dict]) -> None:
@@ -103,6 +109,19 @@ def membership_ended(user_id: int, account_id: int) -> None:
     publish([[MEMBERSHIP_ENDED, None, {"user_id": user_id, "account_id": account_id}]])
 
 
-def chat_deleted_event(chat_id: int, account_id: int) -> None:
-    publish([["chat.deleted", [room_for(chat_id), account_room(account_id)],
-              {"chat_id": chat_id, "account_id": account_id}]])
+def chat_moved(before: dict, after: dict) -> None:
+    """A chat moved to another account: the old sidebars drop it, the new ones list it, and
+    every web process makes the sockets that may no longer see it leave its room
+    (``CHAT_MOVED``, handled by ``app/chats/connections.py``); its room hears ``chat.moved``."""
+    chat_id = before["chat_id"]
+    publish([["chat.deleted", [sidebar_room(before)], {"chat_id": chat_id, "account_id": before["account_id"]}],
+             ["chat.created", [sidebar_room(after)], after],
+             ["chat.moved", chat_id, {"chat_id": chat_id, "account_id": after["account_id"]}],
+             [CHAT_MOVED, None, {"chat_id": chat_id, "account_id": after["account_id"]}]])  # after the room heard
+
+
+def chat_deleted_event(summary: dict) -> None:
+    """``chat.deleted`` to its room and to the sidebars that listed it (``summary``: the chat's,
+    taken before it was deleted)."""
+    publish([["chat.deleted", [room_for(summary["chat_id"]), sidebar_room(summary)],
+              {"chat_id": summary["chat_id"], "account_id": summary["account_id"]}]])

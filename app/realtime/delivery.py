@@ -12,10 +12,16 @@ from collections.abc import Callable
 import redis
 
 from app.realtime import event_log
-from app.realtime.rooms import ACCOUNT_ROOM_PREFIX, Event, room_for
+from app.realtime.rooms import ACCOUNT_ROOM_PREFIX, USER_ROOM_PREFIX, Event, room_for
 from app.realtime.sidebar_batch import SidebarBatch, send_at_once
 
 _controls: dict[str, list[Callable[[dict], None]]] = {}
+SIDEBAR_EVENTS = frozenset({"chat.created", "chat.touched", "chat.updated", "chat.deleted"})
+
+
+def is_sidebar(room: str, name: str) -> bool:
+    """Events for sidebars: an account's room, or one person's for a private chat of theirs."""
+    return room.startswith(ACCOUNT_ROOM_PREFIX) or (room.startswith(USER_ROOM_PREFIX) and name in SIDEBAR_EVENTS)
 
 
 def on_control(name: str, handler: Callable[[dict], None]) -> None:
@@ -28,7 +34,7 @@ def local_delivery(socketio, sidebar: SidebarBatch | None = None, streams=None) 
     """Emit to this process's own Socket.IO rooms and event streams (the web side of the
     bus, and unit tests).
 
-    Events for an account's room (the sidebars) go to ``sidebar``, which sends them in
+    Events for sidebars (:func:`is_sidebar`) go to ``sidebar``, which sends them in
     batches (``sidebar_batch.py``); without one, each is sent at once. Every chat event
     also goes to ``streams`` (``streams.py``) with its log id.
     """
@@ -48,13 +54,13 @@ def local_delivery(socketio, sidebar: SidebarBatch | None = None, streams=None) 
             if not isinstance(target, list):
                 socketio.emit(name, payload, to=room_for(target), namespace="/")
                 continue
-            chat_rooms = [room for room in target if not room.startswith(ACCOUNT_ROOM_PREFIX)]
+            sidebars = [room for room in target if is_sidebar(room, name)]
+            chat_rooms = [room for room in target if room not in sidebars]
             if chat_rooms:
                 socketio.emit(name, payload, to=chat_rooms, namespace="/")
-            for room in target:
-                if room.startswith(ACCOUNT_ROOM_PREFIX):
-                    if sidebar is not None:
-                        sidebar.add(room, name, payload)
-                    else:
-                        send_at_once(socketio, room, name, payload)
+            for room in sidebars:
+                if sidebar is not None:
+                    sidebar.add(room, name, payload)
+                else:
+                    send_at_once(socketio, room, name, payload)
     return deliver

@@ -5,7 +5,9 @@ from __future__ import annotations
 Event = list  # [event name, target, payload], and on the bus the event's log id when it has one
 
 ACCOUNT_ROOM_PREFIX = "account:"
+USER_ROOM_PREFIX = "user:"
 MEMBERSHIP_ENDED = "membership.ended"
+CHAT_MOVED = "chat.moved.control"
 TOKEN_REVOKED = "token.revoked"
 
 
@@ -15,7 +17,7 @@ def room_for(chat_id: int) -> str:
 
 def user_room(user_id: int) -> str:
     """Every browser socket of one person: what is for them alone (an invitation)."""
-    return f"user:{user_id}"
+    return f"{USER_ROOM_PREFIX}{user_id}"
 
 
 def account_room(account_id: int) -> str:

@@ -118,6 +118,8 @@ socket.on("access.ended", (data) => {
   setConnection(why, true);
   composer.setBlocked(why);
 });
+// Moved to another account: the page asks again (this person may see it there, or not).
+socket.on("chat.moved", (data) => data.chat_id === chatId && window.location.reload());
 socket.on("chat.deleted", (data) => {
   if (data.chat_id !== chatId) return;
   setConnection("This chat was deleted.", true);

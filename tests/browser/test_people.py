@@ -48,6 +48,9 @@ def test_an_invited_user_sees_the_invitation_live_and_the_chats_only_after_accep
 
 
 def test_a_new_person_signs_up_through_an_invite_link_and_lands_in_the_account(people, stack, team):
+    gus, _ = team
+    hidden = gus.new_chat("Gus's private notes", private=True)
+    gus.finished(hidden, gus.say(hidden, "only for me")["assistant_message"]["id"])
     owner = people("gus@example.com")
     owner.page.goto(f"{stack.web_url}/account")
     owner.page.fill("#invite-link-form input[name=max_uses]", "2")
@@ -65,6 +68,8 @@ def test_a_new_person_signs_up_through_an_invite_link_and_lands_in_the_account(p
     newcomer.page.click("button[type=submit]")
     expect(newcomer.page.locator(".flash-success")).to_contain_text("Welcome to Gus Wade's account.")
     expect(newcomer.page.locator("#chat-nav-list")).to_contain_text("Gus's roadmap")
+    expect(newcomer.page.locator("#chat-nav-list")).not_to_contain_text("Gus's private notes")
+    assert newcomer.page.request.get(f"{stack.web_url}/chats/{hidden}").status == 404
     newcomer.screenshot("people-joined-by-link")
 
 
@@ -158,3 +163,25 @@ def test_a_removed_members_open_chat_says_so_at_once(people, stack, team):
     expect(removed.page.locator("#connection")).to_have_text(why, timeout=10_000)
     expect(removed.page.locator("#send")).to_be_disabled()
     expect(removed.page.locator("#composer-error")).to_have_text(why)
+
+
+def test_a_private_chat_shared_into_the_account_appears_for_the_others_at_once(people, stack, team):
+    gus, _ = team
+    stack.flask("users", "create", "--email", "oli@example.com", "--name", "Oli Park", "--password", PASSWORD)
+    stack.flask("accounts", "add-member", "Gus Wade's account", "oli@example.com")
+    account_id = gus.http.get(f"{stack.web_url}/account", timeout=10).url.rsplit("/", 1)[1]
+    assert Member(stack, "oli@example.com", PASSWORD).post(f"/accounts/{account_id}/switch").status_code == 200
+    hidden = gus.new_chat("Draft budget", private=True)
+    gus.finished(hidden, gus.say(hidden, "numbers nobody sees yet")["assistant_message"]["id"])
+    other = people("oli@example.com")
+    expect(other.page.locator("#chat-nav-list")).to_contain_text("Gus's roadmap")
+    expect(other.page.locator("#chat-nav-list")).not_to_contain_text("Draft budget")
+
+    owner = people("gus@example.com")
+    owner.open_chat(f"{stack.web_url}/chats/{hidden}")
+    expect(owner.page.locator("#private-badge")).to_contain_text("Private")
+    owner.page.click("#share-chat")
+    owner.page.click("#confirm-ok")
+    expect(owner.page.locator(".flash-success")).to_contain_text("Shared with everyone in Gus Wade's account.")
+    expect(owner.page.locator("#private-badge")).to_have_count(0)
+    expect(other.page.locator("#chat-nav-list")).to_contain_text("Draft budget")  # live

@@ -202,7 +202,7 @@ class Member:
         assert response.status_code == 202, response.text
         return response.json()
 
-    def new_chat(self, title: str = "") -> int:
+    def new_chat(self, title: str = "", *, private: bool = False) -> int:
         """A new chat in the account this member works in, through the API (the pages' "New
         chat" opens the member's empty chat again rather than making another)."""
         page = self.http.get(f"{self.url}/chats", timeout=10).text
@@ -210,7 +210,8 @@ class Member:
         if self._token is None:
             self._token = self.stack.flask("tokens", "create", self.email, "--name", "new chats").strip()
         response = requests.post(f"{self.url}/api/v1/chats", headers={"Authorization": f"Bearer {self._token}"},
-                                 json={"account_id": account_id, "model_id": "demo-chat", "title": title or None},
+                                 json={"account_id": account_id, "model_id": "demo-chat", "title": title or None,
+                                       "private": private},
                                  timeout=10)
         assert response.status_code == 201, response.text
         return response.json()["id"]

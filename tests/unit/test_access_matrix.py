@@ -71,6 +71,10 @@ EXPECTED = {
     ("chats.change_model", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("chats.instructions", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("chats.delete", "POST"): {"owner": OK, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    # The owner's chat is shared already (its creator hears so); only a creator may share.
+    ("chats.share", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    # No account_id in the form: nowhere to move it to.
+    ("chats.move", "POST"): {"signed_out": SIGN_IN, "*": DENIED},
     ("messages.since", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("messages.create", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("messages.cancel", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},

@@ -20,5 +20,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("chats") as batch:
-        batch.drop_column("private")
+    op.drop_column("chats", "private")  # SQLite 3.35+ drops a column in place, as PostgreSQL does

@@ -12,8 +12,9 @@ Id = Field(ge=1, le=MAX_ID)
 
 
 class Strict(BaseModel):
-    """A request body: unknown fields are refused rather than ignored."""
-    model_config = ConfigDict(extra="forbid")
+    """A JSON request body: unknown fields are refused rather than ignored, and no value is
+    coerced (``0`` is not ``false``, ``"5"`` is not ``5``)."""
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ErrorDetail(BaseModel):
@@ -151,7 +152,7 @@ def _no_default(schema: dict) -> None:
 
 class ChatChanges(Strict):
     """Only the fields sent change; send at least one."""
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
     title: str = Field(None, min_length=1, max_length=200, json_schema_extra=_no_default)
     model_id: str = Field(None, min_length=1, max_length=120, json_schema_extra=_no_default)

@@ -323,3 +323,16 @@ def test_one_token_holds_at_most_the_set_number_of_event_streams_and_a_closed_on
     assert third.status_code == 200
     first.close()
     third.close()
+
+
+@pytest.mark.parametrize("body", [{"private": 0}, {"private": "true"}, {"account_id": "1"}, {"title": 5}])
+def test_a_json_body_value_of_the_wrong_type_is_refused_not_coerced(api, body):
+    response = api.post("/api/v1/chats", json=body)
+    assert response.status_code == 422
+    assert api.get("/api/v1/chats").get_json()["chats"] == []
+
+
+def test_a_message_asking_for_a_picture_with_a_number_is_refused(api, chat):
+    response = api.post(f"/api/v1/chats/{chat['id']}/messages", json={"content": "a cat", "image": 1})
+    assert response.status_code == 422
+    assert api.get(f"/api/v1/chats/{chat['id']}").get_json()["messages"] == []

@@ -86,6 +86,15 @@ class Config:
     SIGNUP_LIMIT_PER_ADDRESS = os.environ.get("SIGNUP_LIMIT_PER_ADDRESS", "5 per minute;30 per hour")
     RATELIMIT_HEADERS_ENABLED = True  # a 429 says when to try again (Retry-After)
 
+    # Mail (optional): with a server set, invitations and password-reset links are also emailed.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or ""
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)  # STARTTLS on a plain connection
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)  # TLS from the first byte (port 465)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or ""
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or ""
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "Confab <confab@localhost>"
+
     MODELS_FILE = os.environ.get("CONFAB_MODELS_FILE", str(BASE_DIR / "app" / "ai_models.yml"))
     STORAGE_ROOT = os.environ.get("CONFAB_STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
     MAX_UPLOAD_BYTES = int(os.environ.get("CONFAB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))

@@ -12,9 +12,10 @@ from app import realtime
 from app.accounts import bp
 from app.accounts.forms import InviteForm, InviteLinkForm, RoleForm
 from app.extensions import db, limiter
-from app.identity import accounts, invitations, passwords
+from app.identity import accounts, invitations, mailing, passwords
 from app.identity.scoping import membership_or_404, owner_membership_or_403
 from app.models import Account
+from app.models.accounts import with_article
 from app.web.handover import hand_over
 
 INVITE_LIMIT = "30 per hour"  # per owner: the form is no way to test which emails are registered
@@ -62,9 +63,14 @@ def invite(account_id: int):
         realtime.invitation_received(invited.id, {"invitation_id": invitation.id, "account": account.name,
                                                   "inviter": current_user.name, "role": invitation.role})
     current_app.logger.info("user %s invited someone to account %s", current_user.id, account.id)
-    hand_over("invitation link", _link(secret))
-    flash(f"{invitation.email} is invited as a {invitation.role}. If they use Confab they see the invitation "
-          "there; or send them the link below.", "success")
+    link = _link(secret)
+    hand_over("invitation link", link)
+    if mailing.mail_invitation(invitation.email, account.name, current_user.name, invitation.role, link):
+        flash(f"{invitation.email} is invited as {with_article(invitation.role)}: the link is on its way to them by email, "
+              "and if they use Confab they see the invitation there too.", "success")
+    else:
+        flash(f"{invitation.email} is invited as {with_article(invitation.role)}. If they use Confab they see the invitation "
+              "there; or send them the link below.", "success")
     return _back(account)
 
 
@@ -171,6 +177,12 @@ def reset_link(account_id: int, user_id: int):
         return _back(account)
     secret = passwords.reset_link_secret(membership.user)
     db.session.commit()
-    hand_over("reset link", url_for("auth.reset_password", reset_secret=secret, _external=True))
-    flash(f"A password-reset link for {membership.user.name}, valid for an hour and once: give it to them.", "success")
+    link = url_for("auth.reset_password", reset_secret=secret, _external=True)
+    hand_over("reset link", link)
+    if mailing.mail_reset_link(membership.user.email, current_user.name, link):
+        flash(f"A password-reset link for {membership.user.name}, valid for an hour and once, is on its way to "
+              f"{membership.user.email}; it is below too.", "success")
+    else:
+        flash(f"A password-reset link for {membership.user.name}, valid for an hour and once: give it to them.",
+              "success")
     return _back(account)

@@ -6,9 +6,10 @@ from app.platform.validators import Visible
 
 
 class NewChatForm(FlaskForm):
+    """The home page's composer settings; the first message itself is the composer's ``content``
+    and ``files``, read by the posting use case."""
     model_id = SelectField("Model", validators=[DataRequired("Choose a model.")])
-    title = StringField("Title", validators=[Optional(), Length(max=200)])
-    private = BooleanField("Private: only I see it (I can share it later)")
+    private = BooleanField("Private")
 
 
 class RenameForm(FlaskForm):

@@ -63,7 +63,9 @@ def home():
 @bp.get("/chats")
 @login_required
 def index():
-    """The home pane; to fetch callers, a page of the sidebar's chat list (``q``, ``after``)."""
+    """The home pane, where "New chat" leads: an empty composer (nothing is stored until the
+    first message) above the account's chats. To fetch callers, a page of the sidebar's chat
+    list (``q``, ``after``)."""
     account = current_account()
     if wants_json():
         after = request.args.get("after")
@@ -79,36 +81,52 @@ def index():
     page = parse_page(request.args.get("page"))
     if page is None:
         abort(404)
-    query = (sa.select(Chat).where(Chat.account_id == account.id, chat_service.listed_to(current_user.id))
-             .order_by(Chat.updated_at.desc(), Chat.id.desc()))
-    pagination = db.paginate(query, page=page, per_page=current_app.config["CHATS_PER_PAGE"], error_out=False)
     form = NewChatForm()
     models = registry.enabled_models("chat")
     form.model_id.choices = _model_choices(models)
     form.model_id.data = chat_service.default_model_id(models)
+    return _home(form, page)
+
+
+def _home(form: NewChatForm, page: int = 1, content: str = "", status: int = 200):
+    """The home page with ``form`` (and the ``content`` typed, when a start was refused)."""
+    account = current_account()
+    query = (sa.select(Chat).where(Chat.account_id == account.id, chat_service.listed_to(current_user.id))
+             .order_by(Chat.updated_at.desc(), Chat.id.desc()))
+    pagination = db.paginate(query, page=page, per_page=current_app.config["CHATS_PER_PAGE"], error_out=False)
     costs = usage.chat_totals([chat.id for chat in pagination.items])
-    return render_template("chats/index.html", pagination=pagination, form=form, account=account, costs=costs)
+    budgets = usage.budgets(account, current_user, utcnow().date())
+    return render_template("chats/index.html", pagination=pagination, form=form, account=account, costs=costs,
+                           content=content, image_model=next(iter(registry.enabled_models("image")), None),
+                           model_names=dict(db.session.execute(sa.select(LlmModel.id, LlmModel.name)).all()),
+                           budget_warning=next((b.caution() for b in budgets if b.warning), None)), status
 
 
 @bp.post("/chats")
 @login_required
 def create():
+    """Start a chat with its first message (``content``, ``files``, ``mode``, on ``model_id``,
+    ``private`` or not): the chat is stored with that message, or not at all."""
     form = NewChatForm()
     form.model_id.choices = _model_choices()
-    if not form.model_id.data:  # one click from the sidebar: the default model
+    if not form.model_id.data:
         form.model_id.data = chat_service.default_model_id()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return redirect(url_for("chats.index"))
+    content = request.form.get("content", "")
     try:
-        chat = chat_actions.start_chat(current_user, current_account(), form.model_id.data, form.title.data,
-                                       private=form.private.data, reuse_draft=not form.private.data)
+        if not form.validate_on_submit():
+            raise Refused(422, next(iter(form.model_id.errors), "Your session expired. Reload the page."))
+        chat, question, reply = chat_actions.start_with_message(
+            current_user, current_account(), form.model_id.data, content, request.files.getlist("files"),
+            private=form.private.data, image=request.form.get("mode") == "image")
     except Refused as exc:
+        if wants_json():
+            return error_response(exc.status, exc.message, "too_large" if exc.status == 413 else "invalid")
         flash(exc.message, "error")
-        return redirect(url_for("chats.index"))
-    return redirect(url_for("chats.show", chat_id=chat.id))
+        return _home(form, content=content, status=exc.status)
+    url = url_for("chats.show", chat_id=chat.id)
+    if wants_json():
+        return {"chat_id": chat.id, "url": url, "user_message": question, "assistant_message": reply}, 202
+    return redirect(url)
 
 
 @bp.get("/chats/<id:chat_id>")

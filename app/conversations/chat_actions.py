@@ -5,11 +5,11 @@ user, never the request, and raises :class:`~app.conversations.actions.Refused` 
 reason a person reads."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
+from werkzeug.datastructures import FileStorage
 
 from app import realtime
-from app.conversations import chats
+from app.conversations import actions, chats
 from app.conversations.actions import Refused
 from app.extensions import db
 from app.files import storage
@@ -21,27 +21,45 @@ NOT_YOURS_TO_DELETE = "Only the chat's creator and the account's owners may dele
 
 
 def start_chat(user: User, account: Account, model_id: str | None, title: str | None = None,
-               instructions: str | None = None, *, private: bool = False, reuse_draft: bool = False) -> Chat:
-    """A new chat in ``account`` (whose membership the caller has checked) on ``model_id``, or
-    the default model. It is the creator's alone to see until its first message, which
-    announces it to the account (:func:`app.conversations.actions.post`). With
-    ``private``, only its creator sees it until they share it (:func:`share_chat`). With
-    ``reuse_draft`` (the pages' "New chat") the creator's untouched chat in the account, if
-    any, is used again, so clicking "New chat" twice leaves one empty chat, not two."""
+               instructions: str | None = None, *, private: bool = False) -> Chat:
+    """A new, empty chat in ``account`` (whose membership the caller has checked) on
+    ``model_id``, or the default model: the API's way, where posting is a second call. It is
+    the creator's alone to see until its first message, which announces it to the account
+    (:func:`app.conversations.actions.post`). With ``private``, only its creator sees it
+    until they share it (:func:`share_chat`)."""
+    chat = _new_chat(user, account, model_id, title, instructions, private=private)
+    db.session.commit()
+    current_app.logger.info("user %s started chat %s", user.id, chat.id)
+    return chat
+
+
+def start_with_message(user: User, account: Account, model_id: str | None, content: str,
+                       files: list[FileStorage] | None = None, *, private: bool = False,
+                       image: bool = False) -> tuple[Chat, dict, dict]:
+    """The pages' way: a chat is stored with its first message (and that message's pending
+    reply), or not at all: a refused message (:class:`Refused`) leaves no empty chat behind.
+    Returns the chat and both messages as MESSAGE JSON."""
+    chat = _new_chat(user, account, model_id, None, None, private=private)
     try:
-        chat = _draft_of(user, account) if reuse_draft else None
-        if chat is None:
-            chat = chats.create_chat(account, user, model_id, title)
-        else:
-            chats.change_model(chat, model_id or chats.default_model_id())
-            chat.title = chats.clean_title(title)
+        question, reply = actions.post(user, chat.id, content, files, image=image)
+    except Refused:
+        db.session.rollback()
+        raise
+    current_app.logger.info("user %s started chat %s with message %s", user.id, chat.id, question["id"])
+    return chat, question, reply
+
+
+def _new_chat(user: User, account: Account, model_id: str | None, title: str | None,
+              instructions: str | None, *, private: bool) -> Chat:
+    """The chat, added to the session (flushed, not committed)."""
+    try:
+        chat = chats.create_chat(account, user, model_id, title)
     except chats.ChatError as exc:
         db.session.rollback()
         raise Refused(422, str(exc)) from exc
     chats.set_instructions(chat, instructions)
     chat.private = private
-    db.session.commit()
-    current_app.logger.info("user %s started chat %s", user.id, chat.id)
+    db.session.flush()
     return chat
 
 
@@ -79,15 +97,6 @@ def move_chat(user: User, chat_id: int, account_id: int) -> Chat:
     current_app.logger.info("user %s moved chat %s to account %s", user.id, chat_id, target.id)
     realtime.chat_moved(before, after)
     return chat
-
-
-def _draft_of(user: User, account: Account) -> Chat | None:
-    """The user's untouched chat in the account: no message, no title, no instructions, not
-    private (a chat someone named or set up is theirs to keep)."""
-    return db.session.execute(
-        sa.select(Chat).where(Chat.account_id == account.id, Chat.creator_id == user.id, Chat.leaf_id.is_(None),
-                              Chat.title.is_(None), Chat.instructions.is_(None), Chat.private.is_(False))
-        .order_by(Chat.id.desc()).limit(1)).scalar_one_or_none()
 
 
 def change_chat(user: User, chat_id: int, **changes: str | None) -> Chat:

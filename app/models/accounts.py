@@ -20,6 +20,11 @@ ROLE_MEMBER = "member"
 ROLES = (ROLE_OWNER, ROLE_MEMBER)
 
 
+def with_article(role: str) -> str:
+    """"an owner", "a member": a role in a sentence."""
+    return f"an {role}" if role == ROLE_OWNER else f"a {role}"
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 

@@ -43,3 +43,10 @@ def enqueue_reading(message_id: int, pipeline: Pipeline | None = None) -> None:
 def enqueue_title(chat_id: int) -> None:
     _enqueue("app.jobs.titles.generate_title", chat_id,
              job_timeout=120, result_ttl=60, failure_ttl=86400, description=f"title chat {chat_id}")
+
+
+def enqueue_mail(to: str, subject: str, body: str) -> None:
+    """Ask a worker to send an email. The body holds a secret link: the job is deleted once it
+    has run, and a failed one is kept an hour (the life of a reset link), not a day."""
+    _enqueue("app.jobs.mail.send_mail", to, subject, body,
+             job_timeout=120, result_ttl=0, failure_ttl=3600, description="send an email")

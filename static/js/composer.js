@@ -8,7 +8,7 @@ import { upload } from "./http.js";
 const TYPING_EVERY_MS = 2000;
 
 export class Composer {
-  constructor(form, { chatId, onSent, onStop, onTyping }) {
+  constructor(form, { chatId, onSent, onStop, onTyping, dropZone = document.getElementById("chat") }) {
     this.form = form;
     this.input = form.querySelector("textarea");
     this.send = form.querySelector("#send");
@@ -29,7 +29,7 @@ export class Composer {
       onChange: (count) => { this.input.required = count === 0; },
       onError: (message) => { this.error.textContent = message; },
     });
-    acceptDropsAndPastes(document.getElementById("chat"), this.input, this.pending);
+    acceptDropsAndPastes(dropZone, this.input, this.pending);
     this.imageToggle = form.querySelector("#image-toggle");
     this.mode = form.querySelector("#compose-mode");
     this.placeholder = this.input.placeholder;
@@ -127,7 +127,7 @@ export class Composer {
       this.progress.hidden = true;
       this.send.disabled = Boolean(this.blocked);
     }
-    if (response.status !== 202) {
+    if (response.status !== 202) { // accepted: the message is stored and its reply queued
       const answer = response.body;
       this.restore(content, answer.error ? answer.error.message
         : response.status === 413 ? "Those files are too large to send." : `Sending failed (${response.status}).`);

@@ -37,20 +37,25 @@ def test_new_chat_reaches_another_members_sidebar_with_its_first_message(people,
     bob_page.open_chat(f"{stack.web_url}/chats/{watched}")
     expect(bob_page.page.locator("#chat-nav-list .chat-nav-group").first).to_have_text("Today")
 
-    ann_page.page.click("#new-chat")
-    ann_page.page.wait_for_url(re.compile(r".*/chats/\d+$"))
-    ann_page.page.wait_for_selector("#connection:text('live')")
-    new_id = int(ann_page.page.url.rsplit("/", 1)[1])
-    expect(ann_page.page.locator("#chat-title")).to_have_text("New chat")
-    expect(ann_page.page.locator("#model-chip-name")).to_have_text("Demo chat")
-    ann_page.page.click("#new-chat")  # a second click opens the same empty chat: nothing piles up
-    ann_page.page.wait_for_selector("#connection:text('live')")
-    assert int(ann_page.page.url.rsplit("/", 1)[1]) == new_id
-    bob_item = bob_page.page.locator(f"#chat-nav-list [data-chat-id='{new_id}']")
-    expect(bob_item).to_have_count(0)  # an empty chat is its creator's alone
+    ann_page.page.click("#new-chat")  # an empty composer: nothing is stored, nothing piles up
+    ann_page.page.wait_for_url(re.compile(r".*/chats$"))
+    expect(ann_page.page.locator("#composer-input")).to_be_focused()
+    expect(ann_page.page.locator("#model_id")).to_have_value("demo-chat")
+    ann_page.screenshot("new-chat-composer")
+    with ann_page.page.expect_navigation():  # the same page again, loaded afresh
+        ann_page.page.click("#new-chat")
+    listed = ann.http.get(f"{stack.web_url}/chats", headers={"Accept": "application/json"}, timeout=10).json()
+    assert [c["chat_id"] for c in listed["chats"]][:1] == [watched]  # still no new chat anywhere
 
     ann_page.page.fill("#composer-input", "Our first question")
     ann_page.page.keyboard.press("Enter")
+    ann_page.page.wait_for_url(re.compile(r".*/chats/\d+$"))  # stored with its first message, and opened
+    ann_page.page.wait_for_selector("#connection:text('live')")
+    new_id = int(ann_page.page.url.rsplit("/", 1)[1])
+    expect(ann_page.page.locator("article.message.role-user")).to_have_count(1)
+    expect(ann_page.page.locator("article.message.role-assistant")).to_have_attribute(
+        "data-status", "completed", timeout=20_000)
+    bob_item = bob_page.page.locator(f"#chat-nav-list [data-chat-id='{new_id}']")
     expect(bob_item).to_be_visible()  # live, with the first message
     assert sidebar_titles(bob_page)[0] in ("New chat", "Our first question")
 
@@ -291,20 +296,29 @@ def test_the_streaming_renderer_shows_only_this_apps_attachments_as_images(peopl
     assert '<img src="/attachments/42" alt="chart">' in rendered[2]
 
 
+# Back to the top of the page, as after a load without the composer's autofocus.
+TOP_OF_THE_PAGE = """() => {
+    document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute("tabindex"); }"""
+
+
 def test_the_workspace_works_with_the_keyboard_alone(people, ann, stack):
     person = people("ann@example.com")
     page = person.page
     page.goto(f"{stack.web_url}/chats")
+    expect(page.locator("#composer-input")).to_be_focused()  # the home page is ready to type
+    page.evaluate(TOP_OF_THE_PAGE)
     for _ in range(15):  # Tab through the page until "New chat" has the focus
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "new-chat":
             break
     assert page.evaluate("document.activeElement.id") == "new-chat"
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#connection:text('live')")
-    assert page.evaluate("document.activeElement.id") == "composer-input"  # ready to type
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#composer-input")).to_be_focused()  # ready to type
     page.keyboard.type("Typed without a mouse")
     page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/chats/\d+$"))
+    page.wait_for_selector("#connection:text('live')")
     expect(page.locator("article.message.role-assistant")).to_have_attribute("data-status", "completed", timeout=20_000)
     page.focus("#model-chip")
     page.keyboard.press("Enter")
@@ -324,8 +338,7 @@ def test_the_keyboard_reaches_everything_a_mouse_does(people, ann, stack):
     person = people("ann@example.com")
     person.open_chat(f"{stack.web_url}/chats/{chat_id}")
     page = person.page
-    page.evaluate("""() => {  // back to the top of the page, as after a load without the composer's autofocus
-        document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute("tabindex"); }""")
+    page.evaluate(TOP_OF_THE_PAGE)
     page.keyboard.press("Tab")  # the first stop is the skip link
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Enter")
@@ -354,6 +367,5 @@ def test_the_keyboard_reaches_everything_a_mouse_does(people, ann, stack):
     expect(reply).to_have_attribute("data-status", "cancelled", timeout=10_000)
 
     page.keyboard.press("Control+Shift+O")
-    page.wait_for_url(re.compile(r".*/chats/\d+$"))
-    assert int(page.url.rsplit("/", 1)[1]) != chat_id
-    expect(page.locator("#chat-title")).to_have_text("New chat")
+    page.wait_for_url(re.compile(r".*/chats$"))
+    expect(page.locator("#composer-input")).to_be_focused()

@@ -203,8 +203,8 @@ class Member:
         return response.json()
 
     def new_chat(self, title: str = "", *, private: bool = False) -> int:
-        """A new chat in the account this member works in, through the API (the pages' "New
-        chat" opens the member's empty chat again rather than making another)."""
+        """A new, empty chat in the account this member works in, through the API (the pages
+        store a chat only with its first message)."""
         page = self.http.get(f"{self.url}/chats", timeout=10).text
         account_id = int(CURRENT_ACCOUNT.search(page).group(1))
         if self._token is None:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Account, Chat, Membership, User
 from tests.support.people import add_member
+from tests.support.chats import empty_chat
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_a_new_api_token_never_travels_in_the_session_cookie(client, app, two_ac
 def test_opening_a_chat_of_another_account_offers_a_switch_and_changes_nothing(client, auth, two_accounts):
     a, b = two_accounts
     add_member(b.id, "ann@example.com")
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Bob's plans"})
+    empty_chat(client, title="Bob's plans")
     chat_id = db.session.execute(sa.select(Chat.id).where(Chat.title == "Bob's plans")).scalar_one()
     auth.logout()
     auth.login("ann@example.com")  # she works in her own account, A

@@ -17,6 +17,7 @@ from app.replies import store
 from app.replies.context import build_request
 from app.web.files import FILE_CSP
 from tests.support import files
+from tests.support.chats import empty_chat
 
 ACCEPTED = [
     ("dot.png", files.png(), "image/png", "image"),
@@ -56,7 +57,7 @@ FILE_CSP_AS_SENT = FILE_CSP + " "  # Flask-Talisman rebuilds a policy with a spa
 @pytest.fixture
 def chat(client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Files"})
+    empty_chat(client, title="Files")
     return db.session.execute(sa.select(Chat)).scalar_one()
 
 
@@ -187,7 +188,7 @@ def test_trimming_counts_files_and_reports_the_ones_it_left_out(client, chat):
 def test_deleting_a_chat_removes_files_nothing_else_refers_to(client, chat, auth):
     shared, own = files.png(colour=(1, 2, 3)), b"only in the first chat"
     send(client, chat.id, "", ("shared.png", shared), ("own.txt", own))
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Second"})
+    empty_chat(client, title="Second")
     second = db.session.execute(sa.select(Chat).where(Chat.title == "Second")).scalar_one()
     send(client, second.id, "", ("shared-again.png", shared))
     client.post(f"/chats/{chat.id}/delete")

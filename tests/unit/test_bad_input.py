@@ -13,6 +13,7 @@ from app.platform.ids import parse_id
 from app.web.guards import TOO_DEEP
 from tests.support.html_safety import executable_parts
 from tests.support.xss import XSS_CORPUS
+from tests.support.chats import empty_chat
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ def test_nul_characters_are_refused_before_any_query(client, path, data):
 
 def test_nul_in_a_chat_title_is_refused_as_json_and_the_title_kept(client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Kept"})
+    empty_chat(client, title="Kept")
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     response = client.post(f"/chats/{chat.id}/rename", data={"title": "bad\x00"}, headers={"X-Requested-With": "fetch"})
     assert response.status_code == 400
@@ -42,7 +43,7 @@ def test_nul_in_a_chat_title_is_refused_as_json_and_the_title_kept(client, auth)
 
 def test_an_oversized_request_body_is_refused(client, auth, app):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(client)
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     response = client.post(f"/chats/{chat.id}/messages", data=body, content_type="application/octet-stream",
@@ -59,7 +60,7 @@ def test_malformed_ids_are_404(client, auth, path):
 
 def test_catch_up_ignores_a_malformed_since_id(client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(client)
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     for value in ("99999999999999999999", "-5", "abc"):
         response = client.get(f"/chats/{chat.id}/messages?since_id={value}")
@@ -69,7 +70,7 @@ def test_catch_up_ignores_a_malformed_since_id(client, auth):
 @pytest.fixture
 def chat(client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Kept"})
+    empty_chat(client, title="Kept")
     return db.session.execute(sa.select(Chat)).scalar_one()
 
 

@@ -5,21 +5,20 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Chat, LlmModel, Message
+from app.models import Chat, LlmModel, Message, User
 from app.replies import store
 from app.replies.context import build_request
 from tests.support.queries import recorded_statements
 from tests.support.routes import CHAT_ROUTES
 from tests.support.trees import grow_branched_chat
 from tests.support.people import add_member
+from tests.support.chats import empty_chat
 
 
 @pytest.fixture
 def ann_chat(client, auth):
     auth.signup()
-    response = client.post("/chats", data={"model_id": "demo-chat", "title": "Plans"})
-    assert response.status_code == 302
-    return db.session.execute(sa.select(Chat)).scalar_one()
+    return empty_chat(client, title="Plans")
 
 
 def post(client, chat_id, content):
@@ -41,9 +40,8 @@ def all_chats_pane(html: str) -> str:
 
 
 def started_chat(client, title: str) -> int:
-    """A chat with its first message (an empty one would be used again by the next "New chat")."""
-    chat_id = int(client.post("/chats", data={"model_id": "demo-chat", "title": title}).headers["Location"]
-                  .rsplit("/", 1)[1])
+    """A chat with its first message (an empty one is listed to its creator alone)."""
+    chat_id = empty_chat(client, title=title).id
     post(client, chat_id, "hello")
     return chat_id
 
@@ -79,17 +77,53 @@ def test_sidebar_lists_chats_newest_first_page_by_page_and_searches_titles(clien
     assert sidebar_page(client, "?q=100%25")["chats"] == []  # % is literal, not a wildcard
 
 
-def test_one_click_new_chat_uses_the_default_model(client, ann_chat):
-    response = client.post("/chats", data={})
+def start(client, content: str = "Hello there", **fields):
+    """The home page's composer: a chat started with its first message."""
+    return client.post("/chats", data={"content": content, **fields},
+                       headers={"X-Requested-With": "fetch", "Accept": "application/json"})
+
+
+def test_new_chat_is_a_page_that_stores_nothing_until_the_first_message(client, auth):
+    auth.signup()
+    page = client.get("/chats").get_data(as_text=True)
+    assert 'id="composer-input"' in page and 'action="/chats"' in page
+    assert '<a class="button new-chat" id="new-chat" href="/chats">' in page  # a link: a click stores nothing
+    assert db.session.execute(sa.select(sa.func.count(Chat.id))).scalar() == 0
+    started = start(client, "Plan the launch", model_id="demo-fast")
+    assert started.status_code == 202
+    body = started.get_json()
+    chat = db.session.get(Chat, body["chat_id"])
+    assert body["url"] == f"/chats/{chat.id}" and chat.model_id == "demo-fast" and chat.private is False
+    assert (body["user_message"]["content"], body["assistant_message"]["status"]) == ("Plan the launch", "pending")
+    assert chat.leaf_id == body["assistant_message"]["id"]
+
+
+def test_a_start_without_a_model_choice_uses_the_default_and_a_form_post_opens_the_chat(client, auth):
+    auth.signup()
+    response = client.post("/chats", data={"content": "Hello"})
     assert response.status_code == 302
     chat = db.session.get(Chat, int(response.headers["Location"].rsplit("/", 1)[1]))
-    assert chat.model_id == "demo-chat" and chat.title is None
+    assert chat.model_id == "demo-chat" and chat.title is None and chat.leaf_id is not None
+
+
+@pytest.mark.parametrize(("fields", "status", "message"), [
+    ({"content": "   "}, 422, "Write a message first."),
+    ({"content": "Hi", "model_id": "no-such-model"}, 422, "Not a valid choice."),
+])
+def test_a_refused_first_message_stores_no_chat_and_keeps_the_text(client, auth, fields, status, message):
+    auth.signup()
+    refused = start(client, **fields)
+    assert refused.status_code == status and refused.get_json()["error"]["message"] == message
+    page = client.post("/chats", data=fields)
+    assert page.status_code == status and fields["content"] in page.get_data(as_text=True)
+    assert message in page.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count(Chat.id))).scalar() == 0
 
 
 def test_sidebar_never_lists_another_accounts_chats_and_refuses_odd_cursors(client, ann_chat, auth):
     auth.logout()
     auth.signup(name="Eve Stone", email="eve@example.com")
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Eve's"})
+    empty_chat(client, title="Eve's")
     assert [c["title"] for c in sidebar_page(client)["chats"]] == ["Eve's"]
     assert sidebar_page(client, f"?after={ann_chat.id}") == {"chats": [], "next_after": None}
     for odd in ("abc", "-1", "０"):
@@ -200,8 +234,7 @@ def test_only_the_creator_and_the_accounts_owners_may_delete_a_chat(app, client,
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
     assert db.session.get(Chat, ann_chat.id) is not None
     bob.get(f"/chats/{ann_chat.id}")  # Bob now works in Ann's account
-    bob_chat = bob.post("/chats", data={"model_id": "demo-chat", "title": "Bob's"})
-    bob_chat_id = int(bob_chat.headers["Location"].rsplit("/", 1)[1])
+    bob_chat_id = empty_chat(bob, title="Bob's").id
     assert db.session.get(Chat, bob_chat_id).account_id == ann_chat.account_id
     assert 'id="delete-form"' in client.get(f"/chats/{bob_chat_id}").data.decode()
     assert client.post(f"/chats/{bob_chat_id}/delete").status_code == 302
@@ -232,7 +265,7 @@ def test_missing_ids_are_404(client, auth, path):
 
 def test_message_of_another_chat_is_404_on_cancel(client, ann_chat):
     reply_id = post(client, ann_chat.id, "hello").get_json()["assistant_message"]["id"]
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Other"})
+    empty_chat(client, title="Other")
     other = db.session.execute(sa.select(Chat).where(Chat.title == "Other")).scalar_one()
     assert client.post(f"/chats/{other.id}/messages/{reply_id}/cancel").status_code == 404
 
@@ -282,27 +315,24 @@ def test_a_model_change_answers_with_whether_the_member_may_send(client, ann_cha
     }
 
 
-def test_new_chat_twice_leaves_one_empty_chat_that_others_see_only_from_its_first_message(client, auth, app):
+def test_a_chat_started_on_the_pages_reaches_other_members_with_its_first_message(client, auth, app):
     from tests.conftest import AuthActions
 
     auth.signup("Ann Lee", "ann@example.com")
-    first = client.post("/chats", data={"model_id": "demo-chat"}).headers["Location"]
-    again = client.post("/chats", data={"model_id": "demo-fast", "title": "Plans"}).headers["Location"]
-    assert first == again  # the same empty chat, now on the model and title asked for
-    chat = db.session.execute(sa.select(Chat)).scalar_one()
-    assert (chat.model_id, chat.title) == ("demo-fast", "Plans")
-    named = client.post("/chats", data={"model_id": "demo-chat"}).headers["Location"]
-    assert named != first  # a chat someone named is kept, empty or not
-    client.post(f"/chats/{named.rsplit('/', 1)[1]}/delete")
     bob = app.test_client()
     AuthActions(bob).signup("Bob Stone", "bob@example.com")
-    add_member(chat.account_id, "bob@example.com")
-    bob.post(f"/accounts/{chat.account_id}/switch")
+    with client.session_transaction() as session:
+        account_id = db.session.get(User, int(session["_user_id"])).memberships[0].account_id
+    add_member(account_id, "bob@example.com")
+    bob.post(f"/accounts/{account_id}/switch")
 
     def listed(person) -> list[int]:
         return [c["chat_id"] for c in person.get("/chats", headers={"Accept": "application/json"}).get_json()["chats"]]
-    assert listed(bob) == [] and listed(client) == [chat.id]  # an empty chat is its creator's alone
-    assert "Plans" not in bob.get("/chats").get_data(as_text=True)
-    post(client, chat.id, "Now it starts")
-    assert listed(bob) == [chat.id]
-    assert client.post("/chats", data={"model_id": "demo-chat"}).headers["Location"] != first  # a new draft
+    client.get("/chats")
+    assert listed(bob) == [] and listed(client) == []  # the "New chat" page stored nothing
+    chat_id = start(client, "Now it starts").get_json()["chat_id"]
+    assert listed(bob) == [chat_id] and listed(client) == [chat_id]
+    mine = start(client, "Just for me", private="y").get_json()["chat_id"]
+    assert db.session.get(Chat, mine).private is True
+    assert listed(bob) == [chat_id] and listed(client) == [mine, chat_id]
+    assert bob.get(f"/chats/{mine}").status_code == 404

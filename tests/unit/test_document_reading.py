@@ -17,6 +17,7 @@ from app.platform.queue import queue
 from app.replies import store
 from app.replies.context import build_request
 from tests.support import files
+from tests.support.chats import empty_chat
 
 TEXT_ONLY = frozenset({"streaming"})
 
@@ -24,7 +25,7 @@ TEXT_ONLY = frozenset({"streaming"})
 @pytest.fixture
 def chat(client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Documents"})
+    empty_chat(client, title="Documents")
     return db.session.execute(sa.select(Chat)).scalar_one()
 
 

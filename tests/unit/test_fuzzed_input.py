@@ -13,6 +13,7 @@ from app.config import TestConfig
 from app.extensions import db, socketio
 from app.models import Chat, Message
 from app.platform.ids import parse_id
+from tests.support.chats import empty_chat
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 anything = st.one_of(st.text(max_size=60), st.integers(min_value=-(2**70), max_value=2**70).map(str),
@@ -33,7 +34,7 @@ def app_config():
 @pytest.fixture
 def chat(client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Kept"})
+    empty_chat(client, title="Kept")
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     client.post(f"/chats/{chat.id}/messages", data={"content": "kept message"}, headers={"X-Requested-With": "fetch"})
     return chat

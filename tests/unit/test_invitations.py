@@ -12,6 +12,8 @@ from app.extensions import db
 from app.models import Account, Chat, Invitation, Membership, User
 from app.models.base import utcnow
 from tests.support.people import add_member
+from tests.support.chats import empty_chat
+from tests.support.mailbox import run_mail_jobs
 
 LINK = re.compile(r'id="new-invitation-link">http://localhost(/join/[^<]+)<')
 
@@ -22,7 +24,7 @@ def accounts(client, auth):
     auth.signup("Ann Lee", "ann@example.com")
     auth.logout()
     auth.signup("Bob Stone", "bob@example.com")
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Bob's plans"})
+    empty_chat(client, title="Bob's plans")
     a = db.session.execute(sa.select(Account).where(Account.name == "Ann Lee's account")).scalar_one()
     b = db.session.execute(sa.select(Account).where(Account.name == "Bob Stone's account")).scalar_one()
     chat_id = db.session.execute(sa.select(Chat.id).where(Chat.account_id == b.id)).scalar_one()
@@ -189,3 +191,31 @@ def test_a_sign_in_starts_in_the_account_last_worked_in(client, auth, accounts):
     auth.logout()
     auth.login("bob@example.com")
     assert "Chats in Ann Lee&#39;s account" in client.get("/chats").get_data(as_text=True)
+
+
+def test_with_a_mail_server_an_invitation_is_mailed_with_a_link_that_works(client, auth, accounts, mailbox, app):
+    _, b, chat_id = accounts
+    shown = invite(client, b.id, "dora@example.com", role="owner")
+    assert mailbox.received == []  # mailed by a job, never inside the owner's request
+    assert run_mail_jobs(app) == 1
+    [(recipients, message)] = mailbox.received
+    assert recipients == ["dora@example.com"] and message["To"] == "dora@example.com"
+    assert message["From"] == "Confab <confab@example.com>"
+    assert message["Subject"] == "Bob Stone invited you to Bob Stone's account on Confab"
+    body = message.get_content()
+    assert "join Bob Stone's account on Confab, as an owner." in body
+    mailed = re.search(r"http://localhost(/join/\S+)", body).group(1)
+    assert mailed == shown
+    auth.logout()
+    client.post(f"/signup?invite={mailed.rsplit('/', 1)[1]}",
+                data={"name": "Dora Finch", "email": "dora@example.com", "password": "correct horse battery"})
+    assert "dora@example.com" in members_of(b.id) and client.get(f"/chats/{chat_id}").status_code == 200
+
+
+def test_without_a_mail_server_nothing_is_queued_and_the_owner_passes_the_link_on(client, accounts, app):
+    _, b, _ = accounts
+    assert not app.config["MAIL_SERVER"]
+    flashed = client.post(f"/accounts/{b.id}/invitations", data={"email": "dora@example.com", "role": "member"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "or send them the link below" in flashed and 'id="new-invitation-link"' in flashed
+    assert run_mail_jobs(app) == 0

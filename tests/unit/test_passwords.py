@@ -8,7 +8,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Account, User, UserSession
+from app.platform import mail
+from tests.support.mailbox import run_mail_jobs
 from tests.support.people import add_member
+from tests.support.processes import free_port
 
 RESET = re.compile(r'id="new-reset-link">http://localhost(/reset/[^<]+)<')
 PASSWORD = "correct horse battery"
@@ -91,3 +94,38 @@ def test_an_administrator_prints_a_reset_link(runner, client, auth):
     assert link.startswith("/reset/")
     assert client.post(link, data={"new_password": "a fresh secret"}).status_code == 302
     assert auth.login("ann@example.com", "a fresh secret").status_code == 302
+
+
+def test_with_a_mail_server_a_reset_link_is_mailed_to_the_member_and_works_once(
+        client, auth, bob_owns_an_account_ann_is_only_in, mailbox, app):
+    b, carol = bob_owns_an_account_ann_is_only_in
+    page = client.post(f"/accounts/{b.id}/members/{carol.id}/reset-link", follow_redirects=True).get_data(as_text=True)
+    assert "is on its way to carol@example.com; it is below too." in page
+    assert run_mail_jobs(app) == 1
+    [(recipients, message)] = mailbox.received
+    assert recipients == ["carol@example.com"] and message["Subject"] == "Set a new password for Confab"
+    body = message.get_content()
+    assert "Bob Stone made you a link to set a new Confab password. It works once, for the next hour:" in body
+    link = re.search(r"http://localhost(/reset/\S+)", body).group(1)
+    assert link == RESET.search(page).group(1)
+    auth.logout()
+    assert client.post(link, data={"new_password": "carol's new one"}).headers["Location"] == "/login"
+    assert client.post(link, data={"new_password": "again"}).status_code == 404
+    assert auth.login("carol@example.com", "carol's new one").status_code == 302
+
+
+def test_a_mail_server_that_refuses_fails_the_job_loudly_and_the_owner_still_has_the_link(
+        client, bob_owns_an_account_ann_is_only_in, app):
+    b, carol = bob_owns_an_account_ann_is_only_in
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False)  # nobody listens
+    page = client.post(f"/accounts/{b.id}/members/{carol.id}/reset-link", follow_redirects=True).get_data(as_text=True)
+    assert RESET.search(page)
+    with pytest.raises(ConnectionRefusedError):
+        run_mail_jobs(app)
+
+
+def test_a_subject_holding_a_line_break_stays_one_header(mailbox, app):
+    mail.send(app.config, "carol@example.com", "Hello\r\nBcc: eve@example.com", "Body")
+    [(recipients, message)] = mailbox.received
+    assert recipients == ["carol@example.com"] and message["Bcc"] is None
+    assert message["Subject"] == "Hello Bcc: eve@example.com"

@@ -12,6 +12,7 @@ from app.models import Chat, Message, User
 from tests.conftest import AuthActions
 from tests.support.people import add_member
 from tests.support.routes import CHAT_ROUTES
+from tests.support.chats import empty_chat
 
 FETCH = {"X-Requested-With": "fetch", "Accept": "application/json"}
 
@@ -27,7 +28,7 @@ def private(client, auth, app):
                                             "WHERE u.email = 'ann@example.com'")).scalar_one()
     add_member(account_id, "bob@example.com")
     client.post(f"/accounts/{account_id}/switch")
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Bob's salary talk", "private": "y"})
+    empty_chat(client, title="Bob's salary talk", private=True)
     chat = db.session.execute(sa.select(Chat).where(Chat.title == "Bob's salary talk")).scalar_one()
     posted = client.post(f"/chats/{chat.id}/messages", data={"content": "my quokka raise"}, headers=FETCH).get_json()
     return chat, posted["assistant_message"]["id"], ann

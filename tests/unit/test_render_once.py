@@ -10,6 +10,7 @@ from app.conversations import rendering
 from app.extensions import db
 from app.models import ApiToken, Chat, Message, User
 from app.models.base import utcnow
+from tests.support.chats import empty_chat
 
 FETCH = {"X-Requested-With": "fetch", "Accept": "application/json"}
 
@@ -17,7 +18,7 @@ FETCH = {"X-Requested-With": "fetch", "Accept": "application/json"}
 @pytest.fixture
 def chat(client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Once"})
+    empty_chat(client, title="Once")
     return db.session.execute(sa.select(Chat)).scalar_one()
 
 

@@ -16,7 +16,7 @@ from app.conversations.search import search
 from app.extensions import db
 from app.models import Chat, Message
 from app.models.base import utcnow
-from tests.support.chats import member_with_chat
+from tests.support.chats import empty_chat, member_with_chat
 
 
 def indexed(word: str) -> list[int]:
@@ -101,13 +101,13 @@ def rows_of_revision_0009() -> tuple[int, int]:
 
 def test_the_sidebar_search_finds_a_word_inside_a_message_of_this_account_only(client, auth, app):
     auth.signup("Eve Hart", "eve@example.com")
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Eve's notes"})
+    empty_chat(client, title="Eve's notes")
     eve_chat = db.session.execute(sa.select(Chat.id)).scalar_one()
     client.post(f"/chats/{eve_chat}/messages", data={"content": "the zebrafish codeword is Eve's"},
                 headers={"X-Requested-With": "fetch", "Accept": "application/json"})
     auth.logout()
     auth.signup("Ann Lee", "ann@example.com")
-    client.post("/chats", data={"model_id": "demo-chat", "title": "Launch plans"})
+    empty_chat(client, title="Launch plans")
     ann_chat = db.session.execute(sa.select(Chat.id).where(Chat.title == "Launch plans")).scalar_one()
     posted = client.post(f"/chats/{ann_chat}/messages", data={"content": "We meet where the zebrafish swim"},
                          headers={"X-Requested-With": "fetch", "Accept": "application/json"}).get_json()

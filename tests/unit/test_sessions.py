@@ -10,6 +10,7 @@ from app.extensions import db, socketio
 from app.models import ApiToken, Chat
 from tests.conftest import AuthActions
 from tests.support.people import add_member
+from tests.support.chats import empty_chat
 
 
 def _copy_of(app, client):
@@ -57,7 +58,7 @@ def test_sign_out_everywhere_ends_every_session_of_the_user(app, client, auth):
 
 def test_the_sockets_of_a_signed_out_session_are_disconnected_and_a_copied_cookie_cannot_join(app, client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(client)
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     copy = _copy_of(app, client)
     live = socketio.test_client(app, flask_test_client=client)
@@ -71,7 +72,7 @@ def test_the_sockets_of_a_signed_out_session_are_disconnected_and_a_copied_cooki
 
 def test_a_socket_connected_before_sign_out_cannot_join_after_it(app, client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(client)
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     copied = socketio.test_client(app, flask_test_client=_copy_of(app, client))
     from app.chats import connections
@@ -85,9 +86,9 @@ def test_a_removed_member_stops_receiving_the_accounts_chats_at_once(app, client
     auth.signup()
     bob_client = app.test_client()
     AuthActions(bob_client).signup("Bob Stone", "bob@example.com")
-    bob_client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(bob_client)
     own_chat = db.session.execute(sa.select(Chat)).scalar_one()
-    client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(client)
     chat = db.session.execute(sa.select(Chat).where(Chat.id != own_chat.id)).scalar_one()
     add_member(chat.account_id, "bob@example.com")
     bob = socketio.test_client(app, flask_test_client=bob_client)
@@ -108,7 +109,7 @@ def test_a_removed_member_stops_receiving_the_accounts_chats_at_once(app, client
 
 def test_revoking_an_api_token_disconnects_its_sockets_at_once(app, client, auth):
     auth.signup()
-    client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(client)
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     page = client.post("/account/tokens", data={"name": "script"}, follow_redirects=True).data.decode()
     plain = re.search(r'id="new-token">([^<]+)<', page).group(1)

@@ -29,6 +29,7 @@ from app.replies import store, sweeper, titles
 from tests.conftest import AuthActions
 from tests.support.html_safety import executable_parts
 from tests.support.people import add_member
+from tests.support.chats import empty_chat
 
 
 class FastRetryConfig(TestConfig):
@@ -51,7 +52,7 @@ def room(app, client, demo_llm):
     AuthActions(bob_client).signup("Bob Stone", "bob@example.com")
     ann = AuthActions(client)
     ann.signup("Ann Lee", "ann@example.com")
-    client.post("/chats", data={"model_id": "demo-chat"})
+    empty_chat(client)
     chat = db.session.execute(sa.select(Chat)).scalar_one()
     add_member(chat.account_id, "bob@example.com")
     sockets = []

@@ -1,10 +1,12 @@
 // The benchmark's clients, in a Node process of their own so they do not starve Confab.
 //
-// Reads one JSON line on stdin: {urls, cookie, csrf, chats: [ids], prompt}. Opens one
-// Socket.IO connection per chat and joins it (chat i talks to web process i mod
-// len(urls) for everything, as a sticky load balancer would send it), warms one HTTP
-// connection per chat and its POST path (a refused post), prints {"ready": true}, then waits for a
-// "go" line. On "go" it posts the prompt into every chat at once and records, per
+// Reads one JSON line on stdin: {urls, cookie, csrf, chats: [ids], prompt, viewers: [{cookie,
+// chatIndex}], idle: [cookie]}. Opens one Socket.IO connection per chat and joins it (chat i
+// talks to web process i mod len(urls) for everything, as a sticky load balancer would send
+// it), and one per viewer (another member watching chat chatIndex), warms one HTTP connection
+// per chat and its POST path (a refused post), prints {"ready": true}. On an "idle" line it
+// connects the idle members (signed in, on a page, in no chat: they hear the account's sidebar
+// events), spread over the web processes, and prints {"idle": true}; then waits for a "go" line. On "go" it posts the prompt into every chat at once and records, per
 // chat, when the post was sent and answered, and every delta of the reply with its
 // arrival time. When every reply has ended (or after `timeoutMs`) it prints the
 // results, with how late its own event loop ran, as one JSON line and exits.
@@ -28,17 +30,23 @@ const streams = config.chats.map((chatId, index) => ({
   deltas: [], // [seq, receivedAt, text]
   ended: null, endedAt: 0,
 }));
-const byChat = new Map(streams.map((s) => [s.chatId, s]));
+const viewers = (config.viewers || []).map((viewer, index) => ({
+  ...streams[viewer.chatIndex], cookie: viewer.cookie, viewer: index, deltas: [], ended: null, endedAt: 0,
+}));
+const idle = (config.idle || []).map((cookie, index) => ({ cookie, url: config.urls[index % config.urls.length],
+  sidebarEvents: 0, sidebarChanges: 0 }));
 let ended = 0;
 let finish;
 const allEnded = new Promise((resolve) => { finish = resolve; });
 
-function connect(stream) {
+function open(url, cookie) {
+  return io(url, { transports: ["websocket"], forceNew: true, reconnection: false, extraHeaders: { Cookie: cookie } });
+}
+
+// A socket in a chat: the poster's own (counted towards the end of the run) or a viewer's.
+function connect(stream, cookie = config.cookie, counted = true) {
   return new Promise((resolve, reject) => {
-    const socket = io(stream.url, {
-      transports: ["websocket"], forceNew: true, reconnection: false,
-      extraHeaders: { Cookie: config.cookie },
-    });
+    const socket = open(stream.url, cookie);
     socket.on("connect_error", reject);
     socket.on("message.delta", (d) => {
       stream.deltas.push([d.seq, now(), d.text]);
@@ -48,13 +56,33 @@ function connect(stream) {
         if (d.message.role !== "assistant" || stream.ended) return;
         stream.ended = { status: d.message.status, content: d.message.content };
         stream.endedAt = now();
-        if (++ended === streams.length) finish();
+        if (counted && ++ended === streams.length) finish();
       });
     }
     socket.on("connect", () => {
       socket.emit("join", { chat_id: stream.chatId }, (ack) => (ack.ok ? resolve(socket) : reject(new Error(ack.error))));
     });
   });
+}
+
+// A member on a page with no chat open: connected, in the account's room only.
+function connectIdle(member) {
+  return new Promise((resolve, reject) => {
+    const socket = open(member.url, member.cookie);
+    socket.on("connect_error", reject);
+    socket.on("chats.changed", (d) => { member.sidebarEvents += 1; member.sidebarChanges += d.changes.length; });
+    socket.on("connect", () => resolve(socket));
+  });
+}
+
+// At most `limit` connections opening at once: a thousand at the same instant is a test of the
+// listen backlog, not of a team arriving in the morning.
+async function inBatches(items, limit, each) {
+  const opened = [];
+  for (let start = 0; start < items.length; start += limit) {
+    opened.push(...await Promise.all(items.slice(start, start + limit).map(each)));
+  }
+  return opened;
 }
 
 function post(stream, content) {
@@ -68,7 +96,8 @@ function post(stream, content) {
   });
 }
 
-const sockets = await Promise.all(streams.map(connect));
+const sockets = await inBatches(streams, 100, (stream) => connect(stream));
+sockets.push(...await inBatches(viewers, 100, (viewer) => connect(viewer, viewer.cookie, false)));
 // A browser posts over a connection it already has: open one per chat before the clock starts.
 await Promise.all(streams.map(async (stream) => {
   const response = await fetch(`${stream.url}/chats/${stream.chatId}/messages?since_id=1000000000`, {
@@ -80,7 +109,11 @@ await Promise.all(streams.map(async (stream) => {
 // that is refused (an empty message stores nothing), so the timed posts take a warm path.
 await Promise.all(streams.map((stream) => post(stream, " ").then((response) => response.text())));
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
-await nextLine(); // "go"
+if ((await nextLine()) === "idle") {
+  sockets.push(...await inBatches(idle, 100, connectIdle));
+  process.stdout.write(JSON.stringify({ idle: true }) + "\n");
+  await nextLine(); // "go"
+}
 // How late this process's own event loop ran: that lateness is counted in every delta's added latency.
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 loopDelay.enable();
@@ -95,7 +128,12 @@ await Promise.all(streams.map(async (stream) => {
 process.stdout.write(JSON.stringify({ posted: true }) + "\n");
 
 await Promise.race([allEnded, new Promise((resolve) => setTimeout(resolve, config.timeoutMs))]);
+// The viewers' and idle members' last events are on their way with the posters' own.
+await new Promise((resolve) => setTimeout(resolve, 1000));
 loopDelay.disable();
 for (const socket of sockets) socket.close();
 const delay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
-process.stdout.write(JSON.stringify({ results: streams, eventLoopDelayMs: delay }) + "\n", () => process.exit(0));
+const viewed = viewers.map(({ chatId, viewer, deltas, ended: end }) => ({ chatId, viewer, deltas, ended: end }));
+const sidebars = idle.map(({ sidebarEvents, sidebarChanges }) => ({ sidebarEvents, sidebarChanges }));
+process.stdout.write(JSON.stringify({ results: streams, viewers: viewed, idle: sidebars, eventLoopDelayMs: delay }) + "\n",
+  () => process.exit(0));

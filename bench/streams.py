@@ -23,6 +23,14 @@ apart from the clients' and the demo LLM's, and the proportional set size (PSS) 
 Confab process is sampled while the replies stream. The stack runs with production's
 heartbeat and sweep intervals, not the test suites' shorter ones. Each line also says how
 fast the machine was just before (``machine_speed_ms``: a fixed pure-Python loop).
+
+The audience (issue 35): ``--viewers V`` adds V other members' sockets to every chat, which
+join it and receive its reply (their deltas are counted and checked too), and ``--idle I``
+signs in I more members whose sockets join no chat (a team on its pages, hearing the
+account's sidebar events); each is a person of their own (``bench/members.py``). The idle
+sockets connect after the others, so the web processes' PSS before and after gives the PSS
+per idle socket; with ``--idle-seconds`` the run first waits that long with everyone
+connected and nothing happening, and reports the web processes' CPU per idle minute.
 """
 from __future__ import annotations
 
@@ -31,6 +39,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -41,7 +50,7 @@ import psutil
 import redis
 
 from app.demo_llm.script import STAMPS
-from tests.support.stack import Member, Stack
+from tests.support.stack import CURRENT_ACCOUNT, Member, Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLY_JOB = re.compile(r"^answer chat (\d+)$")
@@ -222,13 +231,36 @@ def stop_profilers(profilers: list[subprocess.Popen]) -> None:
         profiler.wait(timeout=30)
 
 
+class Audience:
+    """Other members' session cookies: viewers (``per_chat`` sockets in every chat) and idle members."""
+
+    def __init__(self, viewer_cookies: list[str], per_chat: int, idle_cookies: list[str]) -> None:
+        self.viewer_cookies, self.per_chat, self.idle_cookies = viewer_cookies, per_chat, idle_cookies
+
+    def viewers(self, streams: int) -> list[dict]:
+        return [{"cookie": f"session={self.viewer_cookies[(chat * self.per_chat + k) % len(self.viewer_cookies)]}",
+                 "chatIndex": chat} for chat in range(streams) for k in range(self.per_chat)]
+
+    def idle(self) -> list[str]:
+        return [f"session={cookie}" for cookie in self.idle_cookies]
+
+
+NO_AUDIENCE = Audience([], 0, [])
+
+
+def web_pss_mb(meter: Meter, confab: list[str]) -> float:
+    return sum(size for name, size in meter.pss_mb([n for n in confab if n.startswith("web")]).items())
+
+
 def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunks: int, slow_ms: int,
-                 profile_dir: Path | None = None) -> dict:
+                 profile_dir: Path | None = None, audience: Audience = NO_AUDIENCE, idle_seconds: float = 0) -> dict:
     chats = [member.new_chat(f"bench {streams}-{i}") for i in range(streams)]
     cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
     clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    viewers, idle = audience.viewers(streams), audience.idle()
     config = {"urls": stack.web_urls, "cookie": cookie, "csrf": member.csrf, "chats": chats,
+              "viewers": viewers, "idle": idle,
               "prompt": f"bench [[stamp]] [[chunks:{chunks}]] [[slow:{slow_ms}]]",
               "timeoutMs": 120_000 + chunks * slow_ms * 4}
     clients.stdin.write(json.dumps(config) + "\n")
@@ -237,6 +269,21 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     meter.roots["clients"] = clients.pid
     meter.roots["postgres+redis"] = 0
     confab = [name for name in meter.roots if name not in ("clients", "demo", "postgres+redis")]
+    web_pss_before_idle = web_pss_mb(meter, confab)
+    idle_cpu_per_minute = None
+    if idle:
+        clients.stdin.write("idle\n")
+        clients.stdin.flush()
+        assert json.loads(clients.stdout.readline())["idle"]
+        time.sleep(2)  # the connections' own work settles
+    web_pss_with_idle = web_pss_mb(meter, confab)
+    if idle_seconds:
+        quiet_before = meter.cpu()
+        time.sleep(idle_seconds)
+        quiet_after = meter.cpu()
+        idle_cpu_per_minute = {name: round(sum(seconds - quiet_before.get(name, {}).get(pid, 0.0)
+                                               for pid, seconds in quiet_after[name].items()) * 60 / idle_seconds, 3)
+                               for name in confab}
     connected_pss = meter.pss_mb(confab)
     speed = machine_speed_ms()
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
@@ -250,6 +297,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     assert json.loads(clients.stdout.readline())["posted"]
     output = json.loads(clients.stdout.readline())
     results = output["results"]
+    viewed = output["viewers"]
     cpu_after, busy = meter.cpu(), machine_busy_seconds() - busy_before
     wall = time.monotonic() - started
     stop.set()
@@ -283,6 +331,12 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
            for name, after in cpu_after.items()}
     relayed = streams * chunks
     confab_cpu = sum(cpu[name] for name in confab)
+    web_cpu = sum(cpu[name] for name in confab if name.startswith("web"))
+    viewer_checks = [check_stream(v, chunks) for v in viewed]
+    viewer_latencies = [received - float(sent) * 1000 for v in viewed for _, received, text in v["deltas"]
+                        for sent in STAMPS.findall(text)]
+    sidebar_events = sum(m["sidebarEvents"] for m in output["idle"])
+    delivered = sum(c["events"] for c in checks) + sum(c["events"] for c in viewer_checks) + sidebar_events
     return {
         "scenario": f"{streams} replies at once",
         "streams": streams, "chunks_per_reply": chunks, "chunk_interval_ms": slow_ms,
@@ -321,7 +375,43 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "pss_mb_per_stream": round(peak[0] / streams, 2),
         "wall_seconds": round(wall, 2),
         "machine_speed_ms": speed,
+        "audience": {
+            "viewers_per_chat": audience.per_chat, "viewer_sockets": len(viewers), "idle_members": len(idle),
+            "viewer_delta_events": sum(c["events"] for c in viewer_checks),
+            "viewers_completed": sum(c["completed"] for c in viewer_checks),
+            "viewers_lost": sum(c["lost"] for c in viewer_checks),
+            "viewers_text_matches_stored": sum(c["text_matches_stored"] for c in viewer_checks),
+            "viewer_added_latency_ms": {"p50": percentile(viewer_latencies, .5),
+                                        "p99": percentile(viewer_latencies, .99)},
+            "idle_sidebar_events": sidebar_events,
+            "idle_sidebar_changes": sum(m["sidebarChanges"] for m in output["idle"]),
+            "events_delivered": delivered,
+            "web_cpu_ms_per_delivered_event": round(web_cpu / max(1, delivered) * 1000, 4),
+            "web_pss_mb_before_idle": round(web_pss_before_idle, 1),
+            "web_pss_mb_with_idle": round(web_pss_with_idle, 1),
+            "pss_kb_per_idle_socket": (round((web_pss_with_idle - web_pss_before_idle) * 1000 / len(idle), 1)
+                                       if idle else None),
+            "idle_cpu_seconds_per_minute": idle_cpu_per_minute,
+        },
     }
+
+
+def make_audience(stack: Stack, member: Member, per_chat: int, streams: int, idle: int) -> Audience:
+    """The members who watch (``per_chat`` × ``streams`` people) and who sit idle, in the bench
+    member's account (``bench/members.py``, under the stack's environment)."""
+    if not per_chat and not idle:
+        return NO_AUDIENCE
+    account_id = int(CURRENT_ACCOUNT.search(member.http.get(f"{stack.web_url}/chats", timeout=10).text).group(1))
+
+    def members(count: int, prefix: str) -> list[str]:
+        if not count:
+            return []
+        made = subprocess.run([sys.executable, "-m", "bench.members", str(account_id), str(count), prefix],
+                              env={**os.environ, **stack.env()}, cwd=ROOT, capture_output=True, text=True,
+                              timeout=600, check=True)
+        return json.loads(made.stdout)
+
+    return Audience(members(per_chat * streams, "viewer"), per_chat, members(idle, "idle"))
 
 
 def main() -> None:
@@ -333,6 +423,10 @@ def main() -> None:
     parser.add_argument("--streams-per-worker", type=int, default=256)
     parser.add_argument("--web", type=int, default=1, help="web processes")
     parser.add_argument("--profile", type=Path, help="record py-spy profiles of every Confab process here")
+    parser.add_argument("--viewers", type=int, default=0, help="other members' sockets watching every chat")
+    parser.add_argument("--idle", type=int, default=0, help="signed-in members whose sockets join no chat")
+    parser.add_argument("--idle-seconds", type=float, default=0,
+                        help="first wait this long with everyone connected, to measure the idle cost")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="confab-bench-") as workdir:
         stack = ProductionPacedStack(Path(workdir), workers=args.workers, streams_per_worker=args.streams_per_worker,
@@ -344,11 +438,13 @@ def main() -> None:
             roots = {f"web{i}": p.pid for i, p in enumerate(stack.web_servers)}
             roots.update(workers=stack.worker_process.pid, demo=stack.demo_process.pid)
             meter = Meter(roots)
+            audience = make_audience(stack, member, args.viewers, max(args.streams), args.idle)
             warm = run_scenario(stack, member, meter, 4, 5, 0)
             warm["scenario"] = "warm-up (first jobs of each worker)"
             print(json.dumps(warm), flush=True)
             for streams in args.streams:
-                result = run_scenario(stack, member, meter, streams, args.chunks, args.slow_ms, args.profile)
+                result = run_scenario(stack, member, meter, streams, args.chunks, args.slow_ms, args.profile,
+                                      audience, args.idle_seconds)
                 print(json.dumps(result), flush=True)
         finally:
             stack.stop()

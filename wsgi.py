@@ -78,11 +78,41 @@ def eventlet_server_options(header_seconds: float, idle_seconds: float) -> dict:
     return {"minimum_chunk_size": 0, "protocol": HeadersWithinDeadline}
 
 
+def open_files_for(connections: int) -> int:
+    """Raise this process's soft limit of open files towards ``connections`` plus room for the
+    database, Redis and files (never past the hard limit); the limit it ends with."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
+
+
+def serve_eventlet(host: str, port: int) -> None:
+    """eventlet's server, as ``socketio.run`` starts it, but with room for a team: at most
+    ``MAX_CONNECTIONS`` at once (eventlet's default is 1,024, and a full pool stops accepting,
+    so posts waited behind idle pages' sockets) and a listen backlog of ``LISTEN_BACKLOG``
+    (the default 50 overflows when many connect at once, and a dropped SYN is retried a
+    second or more later)."""
+    import eventlet
+    import eventlet.wsgi
+
+    config = app.config
+    listener = eventlet.listen((host, port), backlog=config["LISTEN_BACKLOG"])
+    eventlet.wsgi.server(listener, app, log_output=False, max_size=config["MAX_CONNECTIONS"],
+                         **eventlet_server_options(config["HEADER_TIMEOUT_SECONDS"], config["IDLE_CONNECTION_SECONDS"]))
+
+
 if __name__ == "__main__":
     port = int(app.config["PORT"])
     with app.app_context():
         wait_for_redis()
-    app.logger.info("Confab web on http://127.0.0.1:%s (%s)", port, ASYNC_MODE)
-    options = (eventlet_server_options(app.config["HEADER_TIMEOUT_SECONDS"], app.config["IDLE_CONNECTION_SECONDS"])
-               if ASYNC_MODE == "eventlet" else {})
-    socketio.run(app, host=app.config["HOST"], port=port, log_output=False, **options)
+    files = open_files_for(app.config["MAX_CONNECTIONS"])
+    app.logger.info("Confab web on http://127.0.0.1:%s (%s, %s open files)", port, ASYNC_MODE, files)
+    if ASYNC_MODE == "eventlet":
+        serve_eventlet(app.config["HOST"], port)
+    else:
+        socketio.run(app, host=app.config["HOST"], port=port, log_output=False)

@@ -116,6 +116,11 @@ class Config:
     # slow sender gets a 408); a connection silent for IDLE_CONNECTION_SECONDS is closed.
     HEADER_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_HEADER_TIMEOUT_SECONDS", 10))
     IDLE_CONNECTION_SECONDS = float(os.environ.get("CONFAB_IDLE_CONNECTION_SECONDS", 60))
+    # Connections one web process holds at once (every open page is a socket, and every socket a
+    # green thread of a few KB), and how many new ones may wait to be accepted: a team of a
+    # thousand online must never leave a post waiting for a free slot or a SYN retry (issue 35).
+    MAX_CONNECTIONS = int(os.environ.get("CONFAB_MAX_CONNECTIONS", 10_000))
+    LISTEN_BACKLOG = int(os.environ.get("CONFAB_LISTEN_BACKLOG", 2048))
     SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", 15))
     # What one API token or one person may hold open in one web process (which takes about a
     # thousand connections in all): past these, a new event stream gets a 429, a new socket is refused.

@@ -6,7 +6,8 @@
 // it), and one per viewer (another member watching chat chatIndex), warms one HTTP connection
 // per chat and its POST path (a refused post), prints {"ready": true}. On an "idle" line it
 // connects the idle members (signed in, on a page, in no chat: they hear the account's sidebar
-// events), spread over the web processes, and prints {"idle": true}; then waits for a "go" line. On "go" it posts the prompt into every chat at once and records, per
+// events), spread over the web processes, and prints {"idle": true}; on "warm" it warms the
+// HTTP connections again and prints {"warm": true}; then it waits for a "go" line. On "go" it posts the prompt into every chat at once and records, per
 // chat, when the post was sent and answered, and every delta of the reply with its
 // arrival time. When every reply has ended (or after `timeoutMs`) it prints the
 // results, with how late its own event loop ran, as one JSON line and exits.
@@ -99,20 +100,23 @@ function post(stream, content) {
 const sockets = await inBatches(streams, 100, (stream) => connect(stream));
 sockets.push(...await inBatches(viewers, 100, (viewer) => connect(viewer, viewer.cookie, false)));
 // A browser posts over a connection it already has: open one per chat before the clock starts.
-await Promise.all(streams.map(async (stream) => {
-  const response = await fetch(`${stream.url}/chats/${stream.chatId}/messages?since_id=1000000000`, {
-    headers: { Cookie: config.cookie, Accept: "application/json" },
-  });
-  await response.text();
-}));
-// Node's fetch is JavaScript, compiled on first use (a browser's is native): send one post per chat
-// that is refused (an empty message stores nothing), so the timed posts take a warm path.
-await Promise.all(streams.map((stream) => post(stream, " ").then((response) => response.text())));
+async function warm() {
+  await Promise.all(streams.map(async (stream) => {
+    const response = await fetch(`${stream.url}/chats/${stream.chatId}/messages?since_id=1000000000`, {
+      headers: { Cookie: config.cookie, Accept: "application/json" },
+    });
+    await response.text();
+  }));
+  // Node's fetch is JavaScript, compiled on first use (a browser's is native): send one post per chat
+  // that is refused (an empty message stores nothing), so the timed posts take a warm path.
+  await Promise.all(streams.map((stream) => post(stream, " ").then((response) => response.text())));
+}
+await warm();
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
-if ((await nextLine()) === "idle") {
-  sockets.push(...await inBatches(idle, 100, connectIdle));
-  process.stdout.write(JSON.stringify({ idle: true }) + "\n");
-  await nextLine(); // "go"
+for (let line = await nextLine(); line !== "go"; line = await nextLine()) {
+  if (line === "idle") sockets.push(...await inBatches(idle, 100, connectIdle));
+  if (line === "warm") await warm(); // fetch closes a connection idle for 4 s: open them again
+  process.stdout.write(JSON.stringify({ [line]: true }) + "\n");
 }
 // How late this process's own event loop ran: that lateness is counted in every delta's added latency.
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });

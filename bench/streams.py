@@ -64,7 +64,7 @@ class ProductionPacedStack(Stack):
     def env(self) -> dict[str, str]:
         env = super().env()
         for name in ("CONFAB_STREAM_HEARTBEAT_SECONDS", "CONFAB_STREAM_HEARTBEAT_TTL", "CONFAB_STREAM_SWEEP_SECONDS",
-                     "SSE_HEARTBEAT_SECONDS"):
+                     "SSE_HEARTBEAT_SECONDS", "CONFAB_HEADER_TIMEOUT_SECONDS", "CONFAB_IDLE_CONNECTION_SECONDS"):
             env.pop(name)
         env["MAX_SOCKETS_PER_USER"] = "10000"  # every client socket is the one bench member's
         return env
@@ -284,6 +284,10 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         idle_cpu_per_minute = {name: round(sum(seconds - quiet_before.get(name, {}).get(pid, 0.0)
                                                for pid, seconds in quiet_after[name].items()) * 60 / idle_seconds, 3)
                                for name in confab}
+    if idle:
+        clients.stdin.write("warm\n")
+        clients.stdin.flush()
+        assert json.loads(clients.stdout.readline())["warm"]
     connected_pss = meter.pss_mb(confab)
     speed = machine_speed_ms()
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []

@@ -40,14 +40,23 @@ let ended = 0;
 let finish;
 const allEnded = new Promise((resolve) => { finish = resolve; });
 
-function open(url, cookie) {
-  return io(url, { transports: ["websocket"], forceNew: true, reconnection: false, extraHeaders: { Cookie: cookie } });
+const CONNECT_DEADLINE_MS = 30_000;
+const CONNECTING_AT_ONCE = 25;
+
+// A socket that must be connected (and joined) by the deadline, or this process fails loudly.
+function open(url, cookie, reject) {
+  const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, extraHeaders: { Cookie: cookie } });
+  const deadline = setTimeout(() => reject(new Error(`no connection to ${url} within ${CONNECT_DEADLINE_MS} ms`)),
+    CONNECT_DEADLINE_MS);
+  socket.on("disconnect", (reason) => reject(new Error(`disconnected while connecting: ${reason}`)));
+  socket.settled = () => clearTimeout(deadline);
+  return socket;
 }
 
 // A socket in a chat: the poster's own (counted towards the end of the run) or a viewer's.
 function connect(stream, cookie = config.cookie, counted = true) {
   return new Promise((resolve, reject) => {
-    const socket = open(stream.url, cookie);
+    const socket = open(stream.url, cookie, reject);
     socket.on("connect_error", reject);
     socket.on("message.delta", (d) => {
       stream.deltas.push([d.seq, now(), d.text]);
@@ -61,7 +70,10 @@ function connect(stream, cookie = config.cookie, counted = true) {
       });
     }
     socket.on("connect", () => {
-      socket.emit("join", { chat_id: stream.chatId }, (ack) => (ack.ok ? resolve(socket) : reject(new Error(ack.error))));
+      socket.emit("join", { chat_id: stream.chatId }, (ack) => {
+        socket.settled();
+        if (ack.ok) resolve(socket); else reject(new Error(ack.error));
+      });
     });
   });
 }
@@ -69,15 +81,16 @@ function connect(stream, cookie = config.cookie, counted = true) {
 // A member on a page with no chat open: connected, in the account's room only.
 function connectIdle(member) {
   return new Promise((resolve, reject) => {
-    const socket = open(member.url, member.cookie);
+    const socket = open(member.url, member.cookie, reject);
     socket.on("connect_error", reject);
     socket.on("chats.changed", (d) => { member.sidebarEvents += 1; member.sidebarChanges += d.changes.length; });
-    socket.on("connect", () => resolve(socket));
+    socket.on("connect", () => { socket.settled(); resolve(socket); });
   });
 }
 
 // At most `limit` connections opening at once: a thousand at the same instant is a test of the
-// listen backlog, not of a team arriving in the morning.
+// listen backlog and the database pool (each connect loads its person), not of a team arriving
+// in the morning.
 async function inBatches(items, limit, each) {
   const opened = [];
   for (let start = 0; start < items.length; start += limit) {
@@ -97,8 +110,8 @@ function post(stream, content) {
   });
 }
 
-const sockets = await inBatches(streams, 100, (stream) => connect(stream));
-sockets.push(...await inBatches(viewers, 100, (viewer) => connect(viewer, viewer.cookie, false)));
+const sockets = await inBatches(streams, CONNECTING_AT_ONCE, (stream) => connect(stream));
+sockets.push(...await inBatches(viewers, CONNECTING_AT_ONCE, (viewer) => connect(viewer, viewer.cookie, false)));
 // A browser posts over a connection it already has: open one per chat before the clock starts.
 async function warm() {
   await Promise.all(streams.map(async (stream) => {
@@ -114,7 +127,7 @@ async function warm() {
 await warm();
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
 for (let line = await nextLine(); line !== "go"; line = await nextLine()) {
-  if (line === "idle") sockets.push(...await inBatches(idle, 100, connectIdle));
+  if (line === "idle") sockets.push(...await inBatches(idle, CONNECTING_AT_ONCE, connectIdle));
   if (line === "warm") await warm(); // fetch closes a connection idle for 4 s: open them again
   process.stdout.write(JSON.stringify({ [line]: true }) + "\n");
 }

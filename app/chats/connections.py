@@ -42,23 +42,33 @@ class Credentials:
 
 
 _sockets: dict[str, Credentials] = {}
+_by_user: dict[int, set[str]] = {}  # user id -> their sids here: a connect counts its person's, not everyone's
 _rooms: dict[str, set[int]] = {}  # sid -> chat ids joined
 _typed_at: dict[str, float] = {}
 
 
 def opened(sid: str, credentials: Credentials) -> None:
     _sockets[sid] = credentials
+    _by_user.setdefault(credentials.user_id, set()).add(sid)
+
+
+def _forget(sid: str) -> None:
+    credentials = _sockets.pop(sid, None)
+    if credentials is not None and (sids := _by_user.get(credentials.user_id)) is not None:
+        sids.discard(sid)
+        if not sids:
+            del _by_user[credentials.user_id]
 
 
 def open_for(user_id: int) -> int:
     """The user's sockets open in this web process (that Socket.IO still holds)."""
     manager = socketio.server.manager
-    return sum(1 for sid, c in list(_sockets.items()) if c.user_id == user_id and manager.is_connected(sid, "/"))
+    return sum(1 for sid in list(_by_user.get(user_id, ())) if manager.is_connected(sid, "/"))
 
 
 def closed(sid: str) -> set[int]:
     """Forget the socket; returns the chats it was in."""
-    _sockets.pop(sid, None)
+    _forget(sid)
     _typed_at.pop(sid, None)
     return _rooms.pop(sid, set())
 
@@ -88,7 +98,7 @@ def may_signal_typing(sid: str, every: float) -> bool:
 def _disconnect(matches) -> None:
     for sid, credentials in list(_sockets.items()):
         if matches(credentials):
-            _sockets.pop(sid, None)
+            _forget(sid)
             socketio.server.disconnect(sid, namespace="/")
             log.info("ended socket %s of user %s", sid, credentials.user_id)
 
@@ -118,7 +128,7 @@ def leave_account_rooms(ended: dict) -> None:
     """A membership ended: the user's sockets here hear ``access.ended`` and leave the account's
     room and the rooms of its chats (and the room's presence)."""
     user_id, account_id = ended.get("user_id"), ended.get("account_id")
-    mine = [sid for sid, c in list(_sockets.items()) if c.user_id == user_id]
+    mine = list(_by_user.get(user_id, ()))
     for sid in mine:
         socketio.server.leave_room(sid, realtime.account_room(account_id), namespace="/")
         # The page says so at once, rather than "live" until its next post is refused.

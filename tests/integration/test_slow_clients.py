@@ -1,14 +1,18 @@
 """Slow clients cannot hold the web process's connections (issue 30): once a request starts,
 its line and headers must arrive within the header deadline (2 s in the test stack), and a
 silent connection is closed after the idle limit (6 s); a WebSocket, once open, may stay
-quiet for longer than both."""
+quiet for longer than both. Many open connections leave room for one more (issue 35)."""
 from __future__ import annotations
 
+import resource
 import socket
 import time
 from urllib.parse import urlsplit
 
+import requests
+
 HEADER_SECONDS, IDLE_SECONDS = 2, 6
+HELD = 1100
 
 
 def connect(stack) -> socket.socket:
@@ -72,3 +76,31 @@ def test_an_open_websocket_may_stay_quiet_longer_than_the_deadlines(ann, chat_id
         assert listener.join(chat_id)["ok"] is True
     finally:
         listener.close()
+
+
+def still_open(sock: socket.socket) -> bool:
+    """Whether the server has not closed ``sock`` (it sent nothing, so nothing is waiting)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) != b""
+    except BlockingIOError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
+def test_a_request_is_answered_while_more_connections_are_open_than_eventlets_default_pool(stack):
+    """A team's open pages are a connection each (issue 35): with 1,100 silent connections open
+    (eventlet's default pool holds 1,024, and a full pool stops accepting), a new request is
+    answered while every one of them is still open, not once the idle limit frees a place."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < HELD + 100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(HELD + 100, hard), hard))
+    held = [connect(stack) for _ in range(HELD)]
+    try:
+        answer = requests.get(f"{stack.web_url}/login", timeout=IDLE_SECONDS * 3)
+        assert answer.status_code == 200
+        assert sum(still_open(sock) for sock in held) == HELD  # none had to be closed to make room
+    finally:
+        for sock in held:
+            sock.close()

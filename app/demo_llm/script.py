@@ -22,7 +22,11 @@ Directives (anywhere in the last user message):
 - ``[[nul]]`` put NUL characters into the answer, as a misbehaving provider might.
 - ``[[parts]]`` stream content as lists of typed parts (``thinking`` parts for the
   reasoning, then ``text`` parts), as some providers do; with ``[[reason]]`` the
-  reasoning comes as thinking parts.
+  reasoning comes as thinking parts. ``[[parts:nested]]``: each thinking part holds a list
+  of text parts, ``{"type": "thinking", "thinking": [{"type": "text", "text": …}]}``, as
+  Mistral's reasoning models stream it.
+- ``[[usage:every]]`` (when usage is asked for) put the usage so far in every chunk, each
+  report counting everything before it, as Perplexity does; the last is the whole.
 - ``[[quirks]]`` add what real streams sometimes carry: a keep-alive comment, a chunk
   whose ``delta`` is null, sent with CRLF line ends and split over two packets, a
   ``data`` line that is not JSON and an unknown field on every chunk.
@@ -59,6 +63,8 @@ class Plan:
     stamp: bool = False
     nul: bool = False
     parts: bool = False
+    nested_thinking: bool = False
+    usage_every_chunk: bool = False
     quirks: bool = False
     history: bool = False
     tool_loop: bool = False
@@ -110,6 +116,9 @@ def plan_for(prompt: str) -> Plan:
             plan.nul = True
         elif name == "parts":
             plan.parts = True
+            plan.nested_thinking = value == "nested"
+        elif name == "usage" and value == "every":
+            plan.usage_every_chunk = True
         elif name == "quirks":
             plan.quirks = True
         elif name == "history":

@@ -142,11 +142,15 @@ class DemoLLM:
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
         created = int(time.time())
 
+        sent = {"answer": "", "reasoning": ""}  # so far: what a usage report in every chunk counts
+
         def chunk(delta: dict | None, finish: str | None = None, usage: dict | None = None, choices: bool = True) -> bytes:
             payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": body["model"]}
             if plan.quirks:
                 payload["x_unknown_field"] = {"ignored": True}
             payload["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}] if choices else []
+            if usage is None and plan.usage_every_chunk and include_usage:
+                usage = self._usage(messages, sent["answer"], sent["reasoning"], plan)
             if usage is not None:
                 payload["usage"] = usage
             return f"data: {json.dumps(payload)}\n\n".encode()
@@ -166,8 +170,10 @@ class DemoLLM:
                 yield b"data: {not json\n\n"
             for piece in script.split_chunks(reasoning, None):
                 await asyncio.sleep(pause)
+                sent["reasoning"] += piece
                 if plan.parts:
-                    yield chunk({"content": [{"type": "thinking", "thinking": piece}]})
+                    thinking = [{"type": "text", "text": piece}] if plan.nested_thinking else piece
+                    yield chunk({"content": [{"type": "thinking", "thinking": thinking}]})
                 else:
                     yield chunk({plan.reasoning_field: piece, "content": None})
             if plan.tool_calls and plan.preamble:
@@ -193,6 +199,7 @@ class DemoLLM:
                     return
                 await asyncio.sleep(pause)
                 text = script.stamp(time.time()) if plan.stamp else piece
+                sent["answer"] += text
                 yield chunk({"content": [{"type": "text", "text": text}] if plan.parts else text})
                 content_sent += 1
             yield chunk({}, finish="tool_calls" if plan.tool_calls else "stop")

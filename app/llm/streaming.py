@@ -9,8 +9,11 @@ but each chunk is read as the provider's plain JSON (``app/llm/sse.py``) instead
 being built into the SDK's pydantic types: that construction cost ~90 µs per chunk,
 five times everything else on the worker's per-chunk path. Reading plain JSON also lets Confab take every
 form providers stream: ``content`` as a string or as a list of typed parts, reasoning
-in ``reasoning_content``, ``reasoning`` or in ``thinking`` parts, tool calls split over
-many chunks, and usage in a chunk with no choices.
+in ``reasoning_content``, ``reasoning`` or in ``thinking`` parts (flat or nested), tool calls
+split over many chunks, and usage in a chunk with no choices or in every chunk. A response's
+usage is its last report, yielded once when the response ends: a provider that reports in
+every chunk (Perplexity) reports the whole so far, so adding the reports up counted a 5-token
+answer as 20.
 """
 from __future__ import annotations
 
@@ -111,10 +114,15 @@ def _usage(usage: dict) -> Usage:
 
 
 def _part_text(part: dict, *keys: str) -> str:
+    """The text under the first of ``keys`` the part has: a string, or a list of text parts
+    (Mistral's ``{"type": "thinking", "thinking": [{"type": "text", "text": …}]}``)."""
     for key in keys:
-        text = part.get(key)
-        if isinstance(text, str):
-            return model_text(text)
+        value = part.get(key)
+        if isinstance(value, str):
+            return model_text(value)
+        if isinstance(value, list):
+            return "".join(model_text(p) if isinstance(p, str) else _part_text(p, "text")
+                           for p in value if isinstance(p, str | dict))
     return ""
 
 
@@ -206,14 +214,15 @@ class ChatStream:
             stream = await self._open()
             calls: dict[int, _PartialCall] = {}
             closed = self._closed
+            last_usage: Usage | None = None
             async for chunk in stream:
                 if closed.is_set():
                     return
                 if not isinstance(chunk, dict):
                     continue
                 usage = chunk.get("usage")
-                if isinstance(usage, dict):
-                    yield _usage(usage)
+                if isinstance(usage, dict):  # the response's whole so far: the last one counts
+                    last_usage = _usage(usage)
                 for choice in chunk.get("choices") or ():
                     if not isinstance(choice, dict):
                         continue
@@ -236,6 +245,8 @@ class ChatStream:
                             ))
                             calls = {}
                         yield Finish(str(finish))
+            if last_usage is not None:
+                yield last_usage
         except Exception as exc:
             if self._closed.is_set():
                 return  # closed from another thread: whatever the read raised, the stream is over

@@ -368,3 +368,27 @@ def test_a_stream_that_stalls_past_the_timeout_fails_as_retryable_after_its_text
         _read(_stream(model, "hi"), lambda events: received.append(events[-1]))
     assert [e.text for e in received if isinstance(e, ContentDelta)] == ["partial"]
     assert caught.value.retryable and "took too long" in caught.value.message
+
+
+def test_usage_reported_in_every_chunk_counts_once_as_its_last_report(demo_model, demo_llm):
+    prompt = "count me once [[usage:every]] [[chunks:20]]"
+    raw = requests.post(f"{demo_llm}/v1/chat/completions", timeout=10, json={
+        "model": demo_model.id, "stream": True, "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": prompt}]}).text
+    reports = [json.loads(line[6:])["usage"] for line in raw.splitlines()
+               if line.startswith("data: {") and "usage" in json.loads(line[6:])]
+    assert len(reports) >= 20  # the server reports in every chunk, each the whole so far
+    events = _collect(_stream(demo_model, prompt))
+    usages = [e for e in events if isinstance(e, Usage)]
+    expected = script.answer_text([{"role": "user", "content": prompt}], script.plan_for(prompt))
+    assert len(usages) == 1 and usages[0].output_tokens == script.count_tokens(expected) == reports[-1]["completion_tokens"]
+    assert usages[0].input_tokens == reports[-1]["prompt_tokens"]
+
+
+def test_thinking_nested_in_text_parts_is_reasoning_not_dropped(demo_model):
+    prompt = "think it over [[parts:nested]] [[reason]] [[chunks:8]]"
+    events = _collect(_stream(demo_model, prompt))
+    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    content = "".join(e.text for e in events if isinstance(e, ContentDelta))
+    assert reasoning == script.reasoning_text(prompt) and reasoning
+    assert content == script.answer_text([{"role": "user", "content": prompt}], script.plan_for(prompt))

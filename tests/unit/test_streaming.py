@@ -20,7 +20,8 @@ from app.engine.rq_worker import ConcurrentWorker
 from app.extensions import db, socketio
 from app.jobs.context import set_job_app
 from app.jobs.replies import answer_pending_messages
-from app.models import Chat, LlmProvider, Message
+from app.demo_llm import script
+from app.models import Chat, LlmModel, LlmProvider, Message
 from app.models.base import utcnow
 from app.platform.queue import REPLY_JOB_TIMEOUT
 from app.platform.redis_client import get_redis
@@ -397,3 +398,25 @@ def test_a_finishing_setting_below_one_still_lets_replies_finish(room, app):
     assert not job.is_alive(), "the reply never found a place to finish"
     db.session.expire_all()
     assert db.session.get(Message, reply_id).status == "completed"
+
+
+def test_a_reply_from_a_provider_reporting_usage_in_every_chunk_is_stored_with_its_last_report(room):
+    """Perplexity's shape (usage so far in every chunk) and Mistral's nested thinking parts:
+    the reply stores the same tokens and cost as a provider reporting once, and its reasoning."""
+    chat, ann, _, _ = room
+    stored = []
+    for directive in ("[[usage:every]]", "[[usage:xxxxx]]"):  # the same length: the same prompt tokens
+        reply_id = say(ann, chat.id if not stored else empty_chat(ann).id,
+                       f"Weigh it {directive} [[parts:nested]] [[reason]] [[chunks:20]]")["assistant_message"]["id"]
+        answer_pending_messages(db.session.get(Message, reply_id).chat_id)
+        stored.append(reply_id)
+    db.session.expire_all()  # the job stored them in a session of its own
+    every, once = (db.session.get(Message, reply_id) for reply_id in stored)
+    assert every.status == once.status == "completed"
+    assert every.reasoning == script.reasoning_text("Weigh it [[reason]]") and every.reasoning
+    assert every.reasoning not in every.content
+    assert every.output_tokens == script.count_tokens(every.content) + script.count_tokens(every.reasoning)
+    assert every.reasoning_tokens == script.count_tokens(every.reasoning)
+    assert (every.input_tokens, every.output_tokens, every.cost) == (once.input_tokens, once.output_tokens, once.cost)
+    model = db.session.get(LlmModel, every.model_id)
+    assert every.cost == model.cost(every.input_tokens, every.cached_tokens, every.output_tokens)

@@ -25,6 +25,9 @@ Directives (anywhere in the last user message):
   reasoning comes as thinking parts. ``[[parts:nested]]``: each thinking part holds a list
   of text parts, ``{"type": "thinking", "thinking": [{"type": "text", "text": …}]}``, as
   Mistral's reasoning models stream it.
+- ``[[cost:openrouter]]`` the usage states the response's cost, ``"cost": 0.0000123`` (USD,
+  :func:`stated_cost`), as OpenRouter does; ``[[cost:perplexity]]`` as Perplexity does,
+  ``"cost": {…, "request_cost": 0.005, "total_cost": …}``.
 - ``[[usage:every]]`` (when usage is asked for) put the usage so far in every chunk, each
   report counting everything before it, as Perplexity does; the last is the whole.
 - ``[[quirks]]`` add what real streams sometimes carry: a keep-alive comment, a chunk
@@ -65,6 +68,7 @@ class Plan:
     parts: bool = False
     nested_thinking: bool = False
     usage_every_chunk: bool = False
+    stated_cost: str = ""  # "openrouter" or "perplexity": the usage says what the response cost
     quirks: bool = False
     history: bool = False
     tool_loop: bool = False
@@ -119,6 +123,8 @@ def plan_for(prompt: str) -> Plan:
             plan.nested_thinking = value == "nested"
         elif name == "usage" and value == "every":
             plan.usage_every_chunk = True
+        elif name == "cost" and value in ("openrouter", "perplexity"):
+            plan.stated_cost = value
         elif name == "quirks":
             plan.quirks = True
         elif name == "history":
@@ -132,6 +138,22 @@ def plan_for(prompt: str) -> Plan:
     for name, args in TOOL_DIRECTIVE.findall(prompt):
         plan.tool_calls.append((name, args or "{}"))
     return plan
+
+
+PERPLEXITY_REQUEST_FEE = 0.005
+
+
+def stated_cost(plan: Plan, prompt_tokens: int, completion_tokens: int) -> float | dict | None:
+    """The cost a provider states in its usage, in its own shape (USD; not the catalog's price,
+    so a test can tell which one was stored)."""
+    if not plan.stated_cost:
+        return None
+    tokens = round(prompt_tokens * 0.0000011 + completion_tokens * 0.0000033, 8)
+    if plan.stated_cost == "openrouter":
+        return tokens
+    return {"input_tokens_cost": round(prompt_tokens * 0.0000011, 8),
+            "output_tokens_cost": round(completion_tokens * 0.0000033, 8),
+            "request_cost": PERPLEXITY_REQUEST_FEE, "total_cost": round(tokens + PERPLEXITY_REQUEST_FEE, 8)}
 
 
 def count_tokens(text: str) -> int:

@@ -118,13 +118,16 @@ class DemoLLM:
         prompt_tokens = script.prompt_tokens(messages)
         reasoning_tokens = script.count_tokens(reasoning)
         completion = script.count_tokens(answer) + reasoning_tokens + 8 * len(plan.tool_calls)
-        return {
+        usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion,
             "total_tokens": prompt_tokens + completion,
             "prompt_tokens_details": {"cached_tokens": min(plan.cached_tokens, prompt_tokens)},
             "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
         }
+        if (cost := script.stated_cost(plan, prompt_tokens, completion)) is not None:
+            usage["cost"] = cost
+        return usage
 
     def _complete(self, body: dict, messages: list[dict], plan: script.Plan) -> web.Response:
         system = " ".join(script.text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "system")

@@ -22,6 +22,7 @@ import json
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import openai
 
@@ -79,6 +80,7 @@ class Usage:
     cached_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+    cost: Decimal | None = None  # USD, when the provider states what the response cost
 
 
 StreamEvent = ContentDelta | ReasoningDelta | ToolCallStarted | ToolCalls | Finish | Usage
@@ -104,12 +106,28 @@ def _count(mapping: object, name: str) -> int:
     return value if isinstance(value, int) and value > 0 else 0
 
 
+def _stated_cost(usage: dict) -> Decimal | None:
+    """What the provider says the response cost, in USD: OpenRouter's ``usage.cost``, or
+    Perplexity's ``usage.cost.total_cost`` (which includes its per-request fee)."""
+    cost = usage.get("cost")
+    if isinstance(cost, dict):
+        cost = cost.get("total_cost")
+    if isinstance(cost, bool) or not isinstance(cost, int | float | str):
+        return None
+    try:
+        amount = Decimal(str(cost))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
 def _usage(usage: dict) -> Usage:
     return Usage(
         input_tokens=_count(usage, "prompt_tokens"),
         cached_tokens=_count(usage.get("prompt_tokens_details"), "cached_tokens"),
         output_tokens=_count(usage, "completion_tokens"),
         reasoning_tokens=_count(usage.get("completion_tokens_details"), "reasoning_tokens"),
+        cost=_stated_cost(usage),
     )
 
 

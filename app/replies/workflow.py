@@ -264,10 +264,12 @@ def _apply(reply: Reply, event: object, relay: Relay) -> None:
         reply.draft.chars += len(text)
         reply.deltas += 1
     elif kind is Usage:  # one per model call: a reply with tool rounds pays for each
-        previous = reply.usage or Usage()
-        reply.usage = Usage(previous.input_tokens + event.input_tokens, previous.cached_tokens + event.cached_tokens,
-                            previous.output_tokens + event.output_tokens,
-                            previous.reasoning_tokens + event.reasoning_tokens)
+        previous = reply.usage
+        reply.usage = event if previous is None else Usage(
+            previous.input_tokens + event.input_tokens, previous.cached_tokens + event.cached_tokens,
+            previous.output_tokens + event.output_tokens, previous.reasoning_tokens + event.reasoning_tokens,
+            # the provider's own figure only if it stated one for every round
+            previous.cost + event.cost if previous.cost is not None and event.cost is not None else None)
     elif kind is ToolCallStarted:
         if reply.tool_loop is not None:
             reply.tool_loop.started(reply.round, event.id, event.name)
@@ -296,12 +298,15 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
             status="error" if record.status == "running" else record.status, result=record.result,
             duration_ms=record.duration_ms) for record in reply.tool_loop.records]
         report["tool_rounds"] = reply.round
-    message.context_report = report
     if usage is not None:
         message.input_tokens, message.cached_tokens = usage.input_tokens, usage.cached_tokens
         message.output_tokens, message.reasoning_tokens = usage.output_tokens, usage.reasoning_tokens
-        if message.cost is None:  # a picture's price is set by attach_picture
+        if message.cost is None and usage.cost is not None:  # the provider's own figure, and we say so
+            message.cost = usage.cost
+            report["cost_source"] = "provider"
+        elif message.cost is None:  # a picture's price is set by attach_picture
             message.cost = reply.model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    message.context_report = report
     message.html = stored_html(message.content)
     stored = store.store_finished(message)
     db.session.remove()

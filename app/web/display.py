@@ -17,7 +17,10 @@ def usage_summary(message) -> str:
     out = f"{(message.output_tokens or 0):,} out"
     if message.reasoning_tokens:
         out += f" ({message.reasoning_tokens:,} reasoning)"
-    return " · ".join([parts[0], out, usd(message.cost)])
+    cost = usd(message.cost)
+    if (message.context_report or {}).get("cost_source") == "provider":
+        cost += " (as the provider billed it)"
+    return " · ".join([parts[0], out, cost])
 
 
 def context_summary(report: dict | None) -> str:

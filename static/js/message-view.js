@@ -34,7 +34,8 @@ export function usageText(m) {
   if (m.cached_tokens) input += ` (${number.format(m.cached_tokens)} cached)`;
   let output = `${number.format(m.output_tokens || 0)} out`;
   if (m.reasoning_tokens) output += ` (${number.format(m.reasoning_tokens)} reasoning)`;
-  return `${input} · ${output} · ${money(m.cost)}`;
+  const billed = m.context?.cost_source === "provider" ? " (as the provider billed it)" : "";
+  return `${input} · ${output} · ${money(m.cost)}${billed}`;
 }
 
 export function contextText(report) {

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from decimal import Decimal
 
 import pytest
 import requests
@@ -17,6 +18,7 @@ from app.engine import parts
 from app.extensions import db
 from app.llm.clients import async_client_for, client_for
 from app.llm.errors import LlmError, MissingApiKey
+from app.llm.streaming import _usage as streaming_usage
 from app.llm.streaming import (
     ChatStream,
     ContentDelta,
@@ -392,3 +394,24 @@ def test_thinking_nested_in_text_parts_is_reasoning_not_dropped(demo_model):
     content = "".join(e.text for e in events if isinstance(e, ContentDelta))
     assert reasoning == script.reasoning_text(prompt) and reasoning
     assert content == script.answer_text([{"role": "user", "content": prompt}], script.plan_for(prompt))
+
+
+@pytest.mark.parametrize("shape", ["openrouter", "perplexity"])
+def test_a_cost_the_provider_states_is_read_in_its_shape(demo_model, shape):
+    events = _collect(_stream(demo_model, f"what did it cost [[cost:{shape}]]"))
+    usage = next(e for e in events if isinstance(e, Usage))
+    stated = script.stated_cost(script.plan_for(f"[[cost:{shape}]]"), usage.input_tokens, usage.output_tokens)
+    expected = stated if shape == "openrouter" else stated["total_cost"]  # Perplexity's includes its request fee
+    assert usage.cost == Decimal(str(expected)) and usage.cost > 0
+    if shape == "perplexity":
+        assert usage.cost >= Decimal(str(script.PERPLEXITY_REQUEST_FEE))
+
+
+@pytest.mark.parametrize("cost", [True, -1, "NaN", "abc", None, [], {"total_cost": None}, {"total_cost": -2}])
+def test_a_stated_cost_that_is_no_amount_is_ignored(cost):
+    assert streaming_usage({"prompt_tokens": 3, "completion_tokens": 4, "cost": cost}).cost is None
+
+
+def test_no_stated_cost_leaves_the_catalogs_price_to_be_used(demo_model):
+    usage = next(e for e in _collect(_stream(demo_model, "plain")) if isinstance(e, Usage))
+    assert usage.cost is None

@@ -44,8 +44,12 @@ def test_footers_use_correct_plurals():
     assert context_summary({"included": 1}) == "Context: 1 message sent"
     assert context_summary({"included": 3, "trimmed": 1, "instructions": True}) == (
         "Context: 3 messages sent · 1 older message left out to fit · instructions included")
-    one = SimpleNamespace(input_tokens=1, cached_tokens=0, output_tokens=1200, reasoning_tokens=0, cost=None)
+    one = SimpleNamespace(input_tokens=1, cached_tokens=0, output_tokens=1200, reasoning_tokens=0, cost=None,
+                          context_report=None)
     assert usage_summary(one) == "1 token in · 1,200 out · –"
+    billed = SimpleNamespace(input_tokens=2, cached_tokens=0, output_tokens=3, reasoning_tokens=0, cost=0.00502,
+                             context_report={"cost_source": "provider"})
+    assert usage_summary(billed) == "2 tokens in · 3 out · $0.00502 (as the provider billed it)"
 
 
 @pytest.mark.parametrize(("markdown", "link"), [

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import requests
@@ -420,3 +421,19 @@ def test_a_reply_from_a_provider_reporting_usage_in_every_chunk_is_stored_with_i
     assert (every.input_tokens, every.output_tokens, every.cost) == (once.input_tokens, once.output_tokens, once.cost)
     model = db.session.get(LlmModel, every.model_id)
     assert every.cost == model.cost(every.input_tokens, every.cached_tokens, every.output_tokens)
+
+
+def test_a_reply_whose_provider_states_its_cost_stores_that_cost_and_says_so(room):
+    chat, ann, _, sockets = room
+    reply_id = say(ann, chat.id, "Bill me [[cost:perplexity]]")["assistant_message"]["id"]
+    answer_pending_messages(chat.id)
+    db.session.expire_all()
+    message = db.session.get(Message, reply_id)
+    stated = script.stated_cost(script.plan_for("[[cost:perplexity]]"), message.input_tokens, message.output_tokens)
+    assert message.cost == Decimal(str(stated["total_cost"]))  # with Perplexity's request fee
+    model = db.session.get(LlmModel, message.model_id)
+    assert message.cost != model.cost(message.input_tokens, message.cached_tokens, message.output_tokens)
+    assert message.context_report["cost_source"] == "provider"
+    done = [d for n, d in events(sockets[1]) if n == "message.completed"][0]["message"]
+    assert done["context"]["cost_source"] == "provider"
+    assert "(as the provider billed it)" in ann.get(f"/chats/{chat.id}").get_data(as_text=True)

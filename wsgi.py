@@ -102,8 +102,8 @@ def serve_eventlet(host: str, port: int) -> None:
 
     config = app.config
     listener = eventlet.listen((host, port), backlog=config["LISTEN_BACKLOG"])
-    eventlet.wsgi.server(listener, app, log_output=False, max_size=config["MAX_CONNECTIONS"],
-                         **eventlet_server_options(config["HEADER_TIMEOUT_SECONDS"], config["IDLE_CONNECTION_SECONDS"]))
+    options = eventlet_server_options(config["HEADER_TIMEOUT_SECONDS"], config["IDLE_CONNECTION_SECONDS"])
+    eventlet.wsgi.server(listener, app, log_output=False, max_size=config["MAX_CONNECTIONS"], **options)
 
 
 if __name__ == "__main__":

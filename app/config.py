@@ -122,8 +122,8 @@ class Config:
     MAX_CONNECTIONS = int(os.environ.get("CONFAB_MAX_CONNECTIONS", 10_000))
     LISTEN_BACKLOG = int(os.environ.get("CONFAB_LISTEN_BACKLOG", 2048))
     SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", 15))
-    # What one API token or one person may hold open in one web process (which takes about a
-    # thousand connections in all): past these, a new event stream gets a 429, a new socket is refused.
+    # What one API token or one person may hold open in one web process (which takes
+    # MAX_CONNECTIONS in all): past these, a new event stream gets a 429, a new socket is refused.
     MAX_EVENT_STREAMS_PER_TOKEN = int(os.environ.get("MAX_EVENT_STREAMS_PER_TOKEN", 10))
     MAX_SOCKETS_PER_USER = int(os.environ.get("MAX_SOCKETS_PER_USER", 20))
 

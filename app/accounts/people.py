@@ -65,12 +65,12 @@ def invite(account_id: int):
     current_app.logger.info("user %s invited someone to account %s", current_user.id, account.id)
     link = _link(secret)
     hand_over("invitation link", link)
+    invited = f"{invitation.email} is invited as {with_article(invitation.role)}"
     if mailing.mail_invitation(invitation.email, account.name, current_user.name, invitation.role, link):
-        flash(f"{invitation.email} is invited as {with_article(invitation.role)}: the link is on its way to them by email, "
-              "and if they use Confab they see the invitation there too.", "success")
+        flash(f"{invited}: the link is on its way to them by email, and if they use Confab they see the "
+              "invitation there too.", "success")
     else:
-        flash(f"{invitation.email} is invited as {with_article(invitation.role)}. If they use Confab they see the invitation "
-              "there; or send them the link below.", "success")
+        flash(f"{invited}. If they use Confab they see the invitation there; or send them the link below.", "success")
     return _back(account)
 
 

@@ -152,7 +152,7 @@ def _no_default(schema: dict) -> None:
 
 class ChatChanges(Strict):
     """Only the fields sent change; send at least one."""
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})  # with Strict's settings
 
     title: str = Field(None, min_length=1, max_length=200, json_schema_extra=_no_default)
     model_id: str = Field(None, min_length=1, max_length=120, json_schema_extra=_no_default)

@@ -142,6 +142,8 @@ class Config:
     TOOL_MAX_ROUNDS = int(os.environ.get("CONFAB_TOOL_MAX_ROUNDS", 10))
     TOOL_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_TOOL_TIMEOUT_SECONDS", 10))
     LLM_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_LLM_TIMEOUT_SECONDS", 120))
+    # How long `flask models refresh` waits for a provider's list of models.
+    MODEL_LIST_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_MODEL_LIST_TIMEOUT_SECONDS", 20))
     LLM_RETRY_ATTEMPTS = int(os.environ.get("CONFAB_LLM_RETRY_ATTEMPTS", 3))
     LLM_RETRY_BASE_SECONDS = float(os.environ.get("CONFAB_LLM_RETRY_BASE_SECONDS", 0.5))
     # Provider keys are read through this mapping so os.environ stays in this module.

@@ -15,5 +15,5 @@ def list_models():
     """The enabled models.
 
     Chat models can be a chat's `model_id`; image models draw pictures."""
-    models = [*registry.enabled_models("chat"), *registry.enabled_models("image")]
+    models = [*registry.offered_models("chat"), *registry.offered_models("image")]
     return {"models": [m.to_public() for m in models]}

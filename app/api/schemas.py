@@ -92,12 +92,17 @@ class ModelOut(BaseModel):
     provider: str = Field(description="The provider's key in the model file.")
     context_window: int
     max_output_tokens: int
-    input_price: float = Field(description="USD per million input tokens.")
+    input_price: float | None = Field(description="USD per million input tokens; null when no price is known "
+                                                  "(its replies then have a null cost).")
     cached_input_price: float | None = Field(description="USD per million cached input tokens.")
-    output_price: float = Field(description="USD per million output tokens.")
+    output_price: float | None = Field(description="USD per million output tokens; null when no price is known.")
     image_price: float | None = Field(description="USD per image (image models).")
-    capabilities: list[str] = Field(description="Of `vision`, `audio`, `pdf`, `tools`, `streaming`.")
+    price_source: Literal["file", "provider", "library"] | None = Field(
+        description="Where the prices came from: the model file, the provider's own list, or the price library.")
+    capabilities: list[str] = Field(description="Of `vision`, `audio`, `pdf`, `tools`, `streaming`, `reasoning`, "
+                                                "`structured_output`.")
     enabled: bool
+    available: bool = Field(description="Still in its provider's list of models.")
 
 
 class ModelList(BaseModel):

@@ -1,4 +1,4 @@
-"""Seeding and reading the model registry (SPEC §3, §8 model config YAML)."""
+"""Seeding and reading the model registry from the model file (SPEC §3, §8 model config YAML)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,6 +58,10 @@ def _validate(data: object) -> dict:
         env = spec.get("api_key_env")
         if env is not None and not isinstance(env, str):
             raise RegistryFileError(f"provider {key!r}: api_key_env must be a variable name or null")
+        enable = spec.get("enable")
+        if enable is not None and enable != "all" and (
+                not isinstance(enable, list) or not all(isinstance(p, str) and p for p in enable)):
+            raise RegistryFileError(f"provider {key!r}: enable must be 'all' or a list of id patterns")
     for model_id, spec in models.items():
         where = f"model {model_id!r}"
         if not isinstance(spec, dict):
@@ -98,22 +102,45 @@ def _provider_in_db(key: object) -> bool:
     return db.session.execute(sa.select(LlmProvider.id).where(LlmProvider.key == key)).first() is not None
 
 
+def same(current: object, value: object) -> bool:
+    """Whether a stored value already is ``value`` (prices compared as numbers)."""
+    if isinstance(value, Decimal) and current is not None:
+        return Decimal(current) == value
+    return current == value
+
+
 def _assign(row: object, values: dict) -> bool:
     changed = False
     for field, value in values.items():
-        current = getattr(row, field)
-        if isinstance(value, Decimal) and current is not None:
-            same = Decimal(current) == value
-        else:
-            same = current == value
-        if not same:
+        if not same(getattr(row, field), value):
             setattr(row, field, value)
             changed = True
     return changed
 
 
+STATED = ("name", "kind", "context_window", "max_output_tokens", "input_price", "cached_input_price",
+          "output_price", "image_price", "capabilities", "enabled")
+NEW_MODEL = {"kind": "chat", "context_window": 8192, "max_output_tokens": 1024, "capabilities": [], "enabled": True}
+
+
+def stated(spec: dict) -> dict:
+    """The fields a model file entry states, with where they came from: the file wins over
+    anything a provider's list or the price library says."""
+    values = {field: spec[field] for field in STATED if field in spec}
+    if "capabilities" in values:
+        values["capabilities"] = list(values["capabilities"])
+    if "enabled" in values:
+        values["enabled"] = bool(values["enabled"])
+    if "input_price" in values or "output_price" in values:
+        values["price_source"] = "file"
+    if "context_window" in values or "max_output_tokens" in values:
+        values["limits_source"] = "file"
+    return values
+
+
 def seed(path: str | Path) -> SeedResult:
-    """Upsert the file's providers and models; rows it does not name stay as they are.
+    """Upsert the file's providers and models; rows it does not name stay as they are, and a
+    named row keeps what the file does not state (a provider's list may have said it).
 
     All or nothing: a bad file raises before anything is written.
     """
@@ -121,7 +148,7 @@ def seed(path: str | Path) -> SeedResult:
     result = SeedResult()
     providers = {p.key: p for p in db.session.execute(sa.select(LlmProvider)).scalars()}
     for key, spec in data["providers"].items():
-        values = {"base_url": spec["base_url"], "api_key_env": spec.get("api_key_env")}
+        values = {"base_url": spec["base_url"], "api_key_env": spec.get("api_key_env"), "enable": spec.get("enable")}
         row = providers.get(key)
         if row is None:
             row = providers[key] = LlmProvider(key=key, **values)
@@ -132,22 +159,10 @@ def seed(path: str | Path) -> SeedResult:
     db.session.flush()
     existing = {m.id: m for m in db.session.execute(sa.select(LlmModel)).scalars()}
     for model_id, spec in data["models"].items():
-        values = {
-            "provider_id": providers[spec["provider"]].id,
-            "name": spec.get("name") or model_id,
-            "kind": spec.get("kind", "chat"),
-            "context_window": spec.get("context_window", 8192),
-            "max_output_tokens": spec.get("max_output_tokens", 1024),
-            "input_price": spec.get("input_price") or Decimal(0),
-            "cached_input_price": spec.get("cached_input_price"),
-            "output_price": spec.get("output_price") or Decimal(0),
-            "image_price": spec.get("image_price"),
-            "capabilities": list(spec.get("capabilities", [])),
-            "enabled": bool(spec.get("enabled", True)),
-        }
+        values = {"provider_id": providers[spec["provider"]].id, **stated(spec)}
         row = existing.get(model_id)
         if row is None:
-            db.session.add(LlmModel(id=model_id, **values))
+            db.session.add(LlmModel(id=model_id, **{"name": model_id, **NEW_MODEL, **values}))
             result.models_added += 1
         elif _assign(row, values):
             result.models_changed += 1
@@ -169,9 +184,10 @@ def _defaults_of(path: str, version: int) -> dict:
     return load_file(path)["defaults"]
 
 
-def enabled_models(kind: str = "chat") -> list[LlmModel]:
+def offered_models(kind: str = "chat") -> list[LlmModel]:
+    """The models of ``kind`` a chat can use: switched on and still listed by their provider."""
     return list(
         db.session.execute(
-            sa.select(LlmModel).where(LlmModel.enabled.is_(True), LlmModel.kind == kind).order_by(LlmModel.name)
+            sa.select(LlmModel).where(LlmModel.offered_clause(), LlmModel.kind == kind).order_by(LlmModel.name)
         ).scalars()
     )

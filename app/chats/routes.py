@@ -28,7 +28,7 @@ MESSAGE_HITS = 8  # messages a sidebar search shows beside the matching titles
 
 
 def _model_choices(models: list[LlmModel] | None = None) -> list[SelectChoice]:
-    return [SelectChoice(m.id, m.name) for m in (models if models is not None else registry.enabled_models("chat"))]
+    return [SelectChoice(m.id, m.name) for m in (models if models is not None else registry.offered_models("chat"))]
 
 
 def _change(chat_id: int, message: str, **changes):
@@ -82,7 +82,7 @@ def index():
     if page is None:
         abort(404)
     form = NewChatForm()
-    models = registry.enabled_models("chat")
+    models = registry.offered_models("chat")
     form.model_id.choices = _model_choices(models)
     form.model_id.data = chat_service.default_model_id(models)
     return _home(form, page)
@@ -97,7 +97,7 @@ def _home(form: NewChatForm, page: int = 1, content: str = "", status: int = 200
     costs = usage.chat_totals([chat.id for chat in pagination.items])
     budgets = usage.budgets(account, current_user, utcnow().date())
     return render_template("chats/index.html", pagination=pagination, form=form, account=account, costs=costs,
-                           content=content, image_model=next(iter(registry.enabled_models("image")), None),
+                           content=content, image_model=next(iter(registry.offered_models("image")), None),
                            model_names=dict(db.session.execute(sa.select(LlmModel.id, LlmModel.name)).all()),
                            budget_warning=next((b.caution() for b in budgets if b.warning), None)), status
 
@@ -137,7 +137,7 @@ def show(chat_id: int):
     if chat.account_id != account.id:  # switching accounts is a POST: this page only offers it
         return render_template("chats/elsewhere.html", chat=chat, account=account)
     messages = tree.shown_path(chat)
-    models = registry.enabled_models("chat")
+    models = registry.offered_models("chat")
     model_form = ModelForm(model_id=chat.model_id)
     model_form.model_id.choices = _model_choices(models)
     if chat.model_id not in {choice.value for choice in model_form.model_id.choices}:
@@ -152,7 +152,7 @@ def show(chat_id: int):
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),
         tool_names=[tool.name for tool in all_tools()],
-        image_model=next(iter(registry.enabled_models("image")), None),
+        image_model=next(iter(registry.offered_models("image")), None),
         send_blocked=posting.send_blocked_reason(chat, current_user, budgets),
     )
 

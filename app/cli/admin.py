@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.catalog import registry
+from app.catalog import refresh, registry
 from app.extensions import db
 from app.identity import passwords
 from app.identity.accounts import AccountError, add_member_by_email, create_user, find_user
@@ -39,17 +39,50 @@ def seed_models(path: str | None) -> None:
         click.echo(f"Seeded {path}: nothing changed.")
 
 
+@models_cli.command("refresh")
+@click.option("--provider", "provider_key", help="Refresh only this provider (its key in the model file).")
+def refresh_models(provider_key: str | None) -> None:
+    """Ask every provider with a key (or that needs none) for its models, and merge them in.
+
+    New models arrive switched off unless the provider's `enable` in the model file matches
+    them; models a provider no longer lists are marked unavailable; a provider that does not
+    answer keeps its models as they were. Exits 1 if a provider failed."""
+    try:
+        results = refresh.refresh(provider_key)
+    except (refresh.UnknownProvider, registry.RegistryFileError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    for result in results:
+        click.echo(result.summary(), err=bool(result.error and not result.no_key))
+    if any(r.error and not r.no_key for r in results) or (provider_key and results[0].no_key):
+        raise SystemExit(1)
+
+
+@models_cli.command("enable")
+@click.argument("pattern")
+def enable_models(pattern: str) -> None:
+    """Switch on the chat and image models whose id matches PATTERN (e.g. 'anthropic/*')."""
+    click.echo(f"{refresh.switch(pattern, on=True)} models switched on.")
+
+
+@models_cli.command("disable")
+@click.argument("pattern")
+def disable_models(pattern: str) -> None:
+    """Switch off the models whose id matches PATTERN."""
+    click.echo(f"{refresh.switch(pattern, on=False)} models switched off.")
+
+
 @models_cli.command("list")
 def list_models() -> None:
     """Print the registry."""
     rows = db.session.execute(sa.select(LlmModel).order_by(LlmModel.kind, LlmModel.id)).scalars()
     for model in rows:
-        state = "enabled" if model.enabled else "disabled"
+        state = ("enabled" if model.enabled else "disabled") if model.available else "gone"
         caps = ",".join(model.capabilities or []) or "-"
-        click.echo(
-            f"{model.id:24} {model.kind:6} {model.provider.key:10} {state:9} "
-            f"ctx={model.context_window} in=${model.input_price}/M out=${model.output_price}/M caps={caps}"
-        )
+        price = (f"in=${model.input_price}/M out=${model.output_price}/M ({model.price_source})" if model.priced
+                 else "price unknown")
+        click.echo(f"{model.id:24} {model.kind:9} {model.provider.key:10} {state:9} "
+                   f"ctx={model.context_window} ({model.limits_source or '-'}) {price} caps={caps}")
 
 
 @users_cli.command("create")

@@ -18,23 +18,25 @@ class ChatError(ValueError):
 
 
 def usable_model(model_id: str | None, kind: str = "chat") -> LlmModel:
-    """An enabled model of ``kind``, or :class:`ChatError` saying why not."""
+    """An offered model of ``kind``, or :class:`ChatError` saying why not."""
     model = db.session.get(LlmModel, model_id) if model_id else None
     if model is None or model.kind != kind:
         raise ChatError("That model is not available. Choose another one.")
+    if not model.available:
+        raise ChatError(f"{model.provider.key} no longer offers {model.name}. Choose another model.")
     if not model.enabled:
         raise ChatError(f"{model.name} is switched off. Choose another model.")
     return model
 
 
 def default_model_id(models: list[LlmModel] | None = None) -> str | None:
-    """The model file's default chat model if enabled, else the first enabled one."""
+    """The model file's default chat model if offered, else the first offered one."""
     try:
         wanted = registry.defaults(current_app.config["MODELS_FILE"]).get("chat_model")
     except registry.RegistryFileError:
         wanted = None
     if models is None:
-        models = registry.enabled_models("chat")
+        models = registry.offered_models("chat")
     if any(m.id == wanted for m in models):
         return wanted
     return models[0].id if models else None

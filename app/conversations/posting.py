@@ -191,7 +191,7 @@ def image_model() -> LlmModel:
         wanted = registry.defaults(current_app.config["MODELS_FILE"]).get("image_model")
     except registry.RegistryFileError:
         wanted = None
-    for candidate in [wanted, *(m.id for m in registry.enabled_models("image"))]:
+    for candidate in [wanted, *(m.id for m in registry.offered_models("image"))]:
         try:
             return usable_model(candidate, kind="image")
         except ChatError:

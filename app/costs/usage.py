@@ -88,12 +88,14 @@ class Totals:
     reasoning_tokens: int = 0
     cost: Decimal = ZERO
     replies: int = 0
+    unpriced: int = 0  # replies with tokens but no price: their cost is unknown, not $0
 
     def add(self, row) -> None:
         for name in TOKEN_FIELDS:
             setattr(self, name, getattr(self, name) + int(getattr(row, name) or 0))
         self.cost += Decimal(str(row.cost or 0))
         self.replies += int(row.replies or 0)
+        self.unpriced += int(row.unpriced or 0)
 
     @property
     def tokens(self) -> int:
@@ -114,6 +116,12 @@ class Report:
     rows: list = field(default_factory=list)
 
 
+def _unpriced():
+    """How many of the rows are replies with tokens and no cost (a model nobody states a price for)."""
+    return sa.func.coalesce(sa.func.sum(sa.case(
+        (sa.and_(Message.cost.is_(None), Message.output_tokens.is_not(None)), 1), else_=0)), 0).label("unpriced")
+
+
 def spend_rows(account_id: int, first: datetime, end: datetime) -> list:
     """Tokens and cost of the account's replies from ``first`` (included) to ``end``
     (excluded), grouped by UTC day, model and the member who asked: one query."""
@@ -124,7 +132,7 @@ def spend_rows(account_id: int, first: datetime, end: datetime) -> list:
             day, Message.model_id, question.user_id.label("asker_id"),
             *(sa.func.coalesce(sa.func.sum(getattr(Message, name)), 0).label(name) for name in TOKEN_FIELDS),
             sa.func.coalesce(sa.func.sum(Message.cost), 0).label("cost"),
-            sa.func.count(Message.id).label("replies"),
+            sa.func.count(Message.id).label("replies"), _unpriced(),
         )
         .select_from(Message)
         .join(Chat, Chat.id == Message.chat_id)
@@ -168,6 +176,7 @@ class Budget:
     spent: Decimal
     resets_on: date
     account_name: str
+    unpriced: int = 0  # replies this month whose cost is unknown, so not counted in ``spent``
 
     @property
     def fraction(self) -> float:
@@ -199,15 +208,26 @@ class Budget:
         return (f"{self.percent}% of {self.whose} is spent ({usd(self.spent)} of {usd(self.limit)}); "
                 f"it resets on {long_date(self.resets_on)} (UTC).")
 
+    def uncounted(self) -> str | None:
+        """What the limit cannot see: replies on models without a price."""
+        if not self.unpriced:
+            return None
+        replies = "reply" if self.unpriced == 1 else "replies"
+        return (f"{self.unpriced:,} {replies} this month used models without a price; "
+                f"{'it is' if self.unpriced == 1 else 'they are'} not counted against this limit.")
 
-def month_spend(account_id: int, month_first: date, asker_id: int | None = None) -> Decimal:
-    """What the account (or one member's questions) cost since ``month_first``."""
-    query = (sa.select(sa.func.coalesce(sa.func.sum(Message.cost), 0)).join(Chat, Chat.id == Message.chat_id)
+
+def month_spend(account_id: int, month_first: date, asker_id: int | None = None) -> tuple[Decimal, int]:
+    """What the account (or one member's questions) cost since ``month_first``, and how
+    many replies in that time had no price."""
+    query = (sa.select(sa.func.coalesce(sa.func.sum(Message.cost), 0), _unpriced())
+             .join(Chat, Chat.id == Message.chat_id)
              .where(Chat.account_id == account_id, Message.created_at >= as_utc_start(month_first)))
     if asker_id is not None:
         asked = sa.select(Message.id).where(Message.user_id == asker_id, Message.role == "user")
         query = query.where(Message.reply_to_id.in_(asked))
-    return Decimal(str(db.session.execute(query).scalar_one()))
+    spent, unpriced = db.session.execute(query).one()
+    return Decimal(str(spent)), int(unpriced)
 
 
 def budgets(account: Account, user: User, today: date) -> list[Budget]:
@@ -215,11 +235,12 @@ def budgets(account: Account, user: User, today: date) -> list[Budget]:
     first, resets = month_start(today), next_month(today)
     found = []
     if account.monthly_limit_usd is not None:
-        found.append(Budget("account", Decimal(account.monthly_limit_usd), month_spend(account.id, first),
-                            resets, account.name))
+        spent, unpriced = month_spend(account.id, first)
+        found.append(Budget("account", Decimal(account.monthly_limit_usd), spent, resets, account.name, unpriced))
     if account.member_monthly_limit_usd is not None:
-        found.append(Budget("member", Decimal(account.member_monthly_limit_usd),
-                            month_spend(account.id, first, user.id), resets, account.name))
+        spent, unpriced = month_spend(account.id, first, user.id)
+        found.append(Budget("member", Decimal(account.member_monthly_limit_usd), spent, resets, account.name,
+                            unpriced))
     return found
 
 
@@ -235,7 +256,7 @@ def chat_totals(chat_ids: list[int]) -> dict[int, Totals]:
             Message.chat_id,
             *(sa.func.coalesce(sa.func.sum(getattr(Message, name)), 0).label(name) for name in TOKEN_FIELDS),
             sa.func.coalesce(sa.func.sum(Message.cost), 0).label("cost"),
-            sa.func.count(Message.id).label("replies"),
+            sa.func.count(Message.id).label("replies"), _unpriced(),
         ).where(Message.chat_id.in_(chat_ids), Message.role == "assistant").group_by(Message.chat_id)
     ).all()
     found: dict[int, Totals] = defaultdict(Totals)

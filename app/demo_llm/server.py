@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from app.demo_llm import script
+from app.demo_llm import catalog, script
 
 MODELS = ("demo-chat", "demo-fast", "demo-image")
 ERRORS = {
@@ -53,9 +53,10 @@ class DemoLLM:
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[_not_found_as_json])
-        app.router.add_get("/v1/models", self.on_models)
-        app.router.add_post("/v1/chat/completions", self.on_chat)
-        app.router.add_post("/v1/images/generations", self.on_images)
+        for prefix in ("", "/catalog/{spec}"):
+            app.router.add_get(f"{prefix}/v1/models", self.on_models)
+            app.router.add_post(f"{prefix}/v1/chat/completions", self.on_chat)
+            app.router.add_post(f"{prefix}/v1/images/generations", self.on_images)
         app.router.add_get("/_demo/requests/{tag}", self.on_request_state)
         app.router.add_get("/_demo/health", self.on_health)
         return app
@@ -73,7 +74,15 @@ class DemoLLM:
         return _json({"ok": True})
 
     async def on_models(self, request: web.Request) -> web.Response:
-        return _json({"object": "list", "data": [{"id": m, "object": "model", "owned_by": "confab-demo"} for m in MODELS]})
+        spec = _spec(request)
+        if spec is None:
+            return _error(400, "invalid_request_error", "invalid_spec", "The catalog spec has a bad number.")
+        if spec.slow:
+            await asyncio.sleep(spec.slow)
+        if spec.status:
+            kind, code, message = ERRORS.get(spec.status, ERRORS[500])
+            return _error(spec.status, kind, code, message)
+        return _json(catalog.listing(spec))
 
     async def on_request_state(self, request: web.Request) -> web.Response:
         tag = request.match_info["tag"]
@@ -84,7 +93,8 @@ class DemoLLM:
         body = await _body(request)
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return _error(400, "invalid_request_error", "invalid_body", "Send a JSON body with 'messages'.")
-        if body.get("model") not in MODELS:
+        spec = _spec(request)
+        if body.get("model") not in MODELS and not (spec and catalog.offers(spec, str(body.get("model")))):
             return _error(404, "invalid_request_error", "model_not_found", f"The model '{body.get('model')}' does not exist.")
         messages = body["messages"]
         prompt = script.last_user_text(messages)
@@ -227,6 +237,14 @@ class DemoLLM:
         self._note(plan.tag, "completed")
         image = base64.b64encode(_png(body["prompt"])).decode()
         return _json({"created": int(time.time()), "data": [{"b64_json": image, "revised_prompt": body["prompt"]}]})
+
+
+def _spec(request: web.Request) -> catalog.Spec | None:
+    """The ``/catalog/<spec>/`` prefix's settings (plain settings without one); None if malformed."""
+    try:
+        return catalog.parse(request.match_info.get("spec", ""))
+    except ValueError:
+        return None
 
 
 async def _body(request: web.Request) -> object:

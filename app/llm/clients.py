@@ -72,10 +72,10 @@ def _client(provider: LlmProvider, *, asynchronous: bool) -> openai.OpenAI | ope
 
 
 def warm_clients() -> int:
-    """Create the clients of every provider with an enabled model, so worker processes
+    """Create the clients of every provider with an offered model, so worker processes
     forked later start with them (and the SDK) ready. Providers without keys are skipped."""
     providers = db.session.execute(
-        sa.select(LlmProvider).join(LlmModel).where(LlmModel.enabled.is_(True)).distinct()
+        sa.select(LlmProvider).where(LlmProvider.id.in_(sa.select(LlmModel.provider_id).where(LlmModel.offered_clause())))
     ).scalars().all()
     warmed = 0
     for provider in providers:

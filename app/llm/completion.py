@@ -12,7 +12,7 @@ from app.models import LlmModel
 def complete(model: LlmModel, messages: list[dict]) -> str:
     """The model's whole answer as text; :class:`~app.llm.errors.LlmError` on failure."""
     try:
-        response = client_for(model.provider).chat.completions.create(model=model.id, messages=messages)
+        response = client_for(model.provider).chat.completions.create(model=model.remote_id, messages=messages)
     except openai.OpenAIError as exc:
         raise classify(exc, model.name) from exc
     choice = response.choices[0] if response.choices else None

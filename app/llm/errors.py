@@ -22,7 +22,7 @@ class MissingApiKey(LlmError):
     """The provider's key variable is not set."""
 
 
-def _provider_message(exc: openai.APIStatusError) -> str:
+def provider_message(exc: openai.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
     error = body.get("error", body) if isinstance(body, dict) else {}
     message = error.get("message") if isinstance(error, dict) else None
@@ -63,7 +63,7 @@ def classify(exc: BaseException, model_name: str = "the model") -> LlmError:
     if isinstance(exc, openai.NotFoundError):
         return LlmError(f"{model_name} is not available at its provider (unknown model).", status=404)
     if isinstance(exc, openai.BadRequestError):
-        detail = _provider_message(exc)
+        detail = provider_message(exc)
         if "content_policy" in _code(exc) or "safety system" in detail.lower():
             return LlmError(f"{model_name} refused this under its provider's content policy: {detail or 'refused'} "
                             "Rephrase the request and try again.", status=400)
@@ -75,7 +75,7 @@ def classify(exc: BaseException, model_name: str = "the model") -> LlmError:
         if exc.status_code >= 500:
             return LlmError(f"The provider of {model_name} had an error ({exc.status_code}).",
                             retryable=True, status=exc.status_code)
-        return LlmError(f"The provider refused the request ({exc.status_code}): {_provider_message(exc)}",
+        return LlmError(f"The provider refused the request ({exc.status_code}): {provider_message(exc)}",
                         status=exc.status_code)
     if isinstance(exc, openai.OpenAIError):
         return LlmError(f"{model_name} failed: {exc}")

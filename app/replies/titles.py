@@ -34,7 +34,7 @@ def _title_model(chat: Chat) -> LlmModel | None:
         wanted = None
     for candidate in (wanted, chat.model_id):
         model = db.session.get(LlmModel, candidate) if candidate else None
-        if model is not None and model.enabled and model.kind == "chat":
+        if model is not None and model.offered and model.kind == "chat":
             return model
     return None
 

@@ -107,7 +107,7 @@ def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.L
 def _start(claimed: store.Claimed) -> Reply | Outcome:
     """Read the claimed reply's history and build its request; the caller commits the claim."""
     message_id, model = claimed.message_id, claimed.model
-    usable = model is not None and model.enabled
+    usable = model is not None and model.offered
     history = store.history(claimed.parent_id) if usable and model.kind != "image" else []
     if not usable:
         return Outcome(FAILED, "The model for this chat is no longer available. Choose another model and ask again.")
@@ -205,7 +205,7 @@ async def _stream_with_retries(reply: Reply, request: list[dict], watched: Watch
     only before the response's first delta."""
     deltas_before = reply.deltas
     for attempt in range(1, attempts + 1):
-        stream = ChatStream(reply.client, reply.model.id, request, tools=reply.tools, model_name=reply.model.name)
+        stream = ChatStream(reply.client, reply.model.remote_id, request, tools=reply.tools, model_name=reply.model.name)
         watched.attach(stream)
         try:
             async for event in stream:
@@ -231,7 +231,7 @@ async def _stream_with_retries(reply: Reply, request: list[dict], watched: Watch
 
 async def _draw(reply: Reply, watched: WatchedStream, log: logging.LoggerAdapter | logging.Logger) -> Outcome:
     try:
-        reply.picture = await draw(reply.client, reply.model.id, reply.image_prompt, watched.cancelled,
+        reply.picture = await draw(reply.client, reply.model.remote_id, reply.image_prompt, watched.cancelled,
                                    model_name=reply.model.name)
     except LlmError as exc:
         log.warning("image reply %s failed: %s", reply.message_id, exc)
@@ -306,6 +306,8 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
             report["cost_source"] = "provider"
         elif message.cost is None:  # a picture's price is set by attach_picture
             message.cost = reply.model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+            if message.cost is None:  # nobody states the model's price: tokens kept, cost unknown
+                report["cost_source"] = "unpriced"
     message.context_report = report
     message.html = stored_html(message.content)
     stored = store.store_finished(message)

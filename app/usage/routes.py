@@ -40,7 +40,7 @@ def _by_member(found: usage.Report, owner: bool, names: dict) -> list[tuple[str,
     for asker_id, totals in found.by_member.items():
         label = _member_label(asker_id, owner, names)
         merged.setdefault(label, usage.Totals())
-        for name in (*usage.TOKEN_FIELDS, "cost", "replies"):
+        for name in (*usage.TOKEN_FIELDS, "cost", "replies", "unpriced"):
             setattr(merged[label], name, getattr(merged[label], name) + getattr(totals, name))
     return sorted(merged.items(), key=lambda item: item[1].cost, reverse=True)
 
@@ -96,10 +96,10 @@ def download():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["day", "model", "member", "replies", "input_tokens", "cached_tokens", "output_tokens",
-                     "reasoning_tokens", "cost_usd"])
+                     "reasoning_tokens", "cost_usd", "replies_without_price"])
     for (day, model, member), totals in sorted(merged.items()):
         writer.writerow([day, model, _csv_safe(member), totals.replies, totals.input_tokens, totals.cached_tokens,
-                         totals.output_tokens, totals.reasoning_tokens, f"{totals.cost:.8f}"])
+                         totals.output_tokens, totals.reasoning_tokens, f"{totals.cost:.8f}", totals.unpriced])
     filename = f"confab-usage-{span.first.isoformat()}-{span.last.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

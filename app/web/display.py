@@ -17,10 +17,26 @@ def usage_summary(message) -> str:
     out = f"{(message.output_tokens or 0):,} out"
     if message.reasoning_tokens:
         out += f" ({message.reasoning_tokens:,} reasoning)"
-    cost = usd(message.cost)
-    if (message.context_report or {}).get("cost_source") == "provider":
+    source = (message.context_report or {}).get("cost_source")
+    cost = "price unknown" if source == "unpriced" else usd(message.cost)
+    if source == "provider":
         cost += " (as the provider billed it)"
     return " · ".join([parts[0], out, cost])
+
+
+def model_price(model) -> str:
+    """A model's price as the picker shows it: per million tokens in and out, or that nobody
+    states one (its replies then have no cost, never a silent $0)."""
+    if not model.priced:
+        return "price unknown"
+    return f"{_per_million(model.input_price)} in · {_per_million(model.output_price)} out per 1M tokens"
+
+
+def _per_million(price) -> str:
+    """"$2.50", "$0.15", "$0.038": cents, and the figures below a cent a price is stated in."""
+    text = f"{price:,.6f}".rstrip("0")
+    whole, _, cents = text.partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
 
 
 def context_summary(report: dict | None) -> str:

@@ -34,8 +34,10 @@ export function usageText(m) {
   if (m.cached_tokens) input += ` (${number.format(m.cached_tokens)} cached)`;
   let output = `${number.format(m.output_tokens || 0)} out`;
   if (m.reasoning_tokens) output += ` (${number.format(m.reasoning_tokens)} reasoning)`;
-  const billed = m.context?.cost_source === "provider" ? " (as the provider billed it)" : "";
-  return `${input} · ${output} · ${money(m.cost)}${billed}`;
+  const source = m.context?.cost_source;
+  const cost = source === "unpriced" ? "price unknown" : money(m.cost);
+  const billed = source === "provider" ? " (as the provider billed it)" : "";
+  return `${input} · ${output} · ${cost}${billed}`;
 }
 
 export function contextText(report) {

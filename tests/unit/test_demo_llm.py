@@ -7,7 +7,7 @@ import time
 import openai
 import pytest
 
-from app.demo_llm import script
+from app.demo_llm import catalog, script
 
 
 @pytest.fixture
@@ -15,8 +15,11 @@ def sdk(demo_llm):
     return openai.OpenAI(base_url=f"{demo_llm}/v1", api_key="unused", max_retries=0)
 
 
-def test_models_are_listed(sdk):
-    assert {m.id for m in sdk.models.list()} == {"demo-chat", "demo-fast", "demo-image"}
+def test_models_are_listed_by_id_as_openai_lists_them(sdk):
+    listed = sdk.models.list().data
+    assert [m.id for m in listed] == list(catalog.IDS_ONLY)
+    assert {"demo-chat", "demo-fast", "demo-image"} <= {m.id for m in listed}
+    assert not any(hasattr(m, "pricing") for m in listed)
 
 
 def test_non_streaming_completion_quotes_the_prompt_with_usage(sdk):

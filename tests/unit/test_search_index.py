@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from app.catalog import registry
 from app.config import TestConfig
 from app.conversations.posting import post_user_message
 from app.conversations.search import search
@@ -59,9 +58,8 @@ def test_the_migration_takes_drafts_out_of_an_index_made_before_and_its_downgrad
             "CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN "
             "INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
             "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"))
-        registry.seed(app.config["MODELS_FILE"])
         # Rows as that revision's app wrote them (in SQL: today's models have columns it had not):
-        # a member's chat, a question and its pending reply, then a draft.
+        # the demo model, a member's chat, a question and its pending reply, then a draft.
         ann_id, chat_id = rows_of_revision_0009()
         question, reply = (SimpleNamespace(id=db.session.execute(sa.text(
             "INSERT INTO messages (chat_id, user_id, role, content, status, created_at, updated_at) "
@@ -86,9 +84,15 @@ def test_the_migration_takes_drafts_out_of_an_index_made_before_and_its_downgrad
 
 
 def rows_of_revision_0009() -> tuple[int, int]:
-    """A user who owns an account with a chat in it, inserted as revision 0009's tables take them."""
+    """The demo model, and a user who owns an account with a chat on it, inserted as revision 0009's
+    tables take them."""
     def insert(statement: str, **values) -> int:
         return db.session.execute(sa.text(statement), {"now": utcnow(), **values}).scalar_one()
+    provider = insert("INSERT INTO llm_providers (key, base_url, created_at, updated_at) "
+                      "VALUES ('demo', 'http://127.0.0.1:5055/v1', :now, :now) RETURNING id")
+    insert("INSERT INTO llm_models (id, provider_id, name, kind, context_window, max_output_tokens, input_price, "
+           "output_price, capabilities, enabled, created_at, updated_at) VALUES ('demo-chat', :provider, "
+           "'Demo chat', 'chat', 8000, 1000, 0, 0, '[]', 1, :now, :now) RETURNING id", provider=provider)
     user = insert("INSERT INTO users (email, name, password_hash, created_at, updated_at) "
                   "VALUES ('ann@example.com', 'Ann Lee', 'unused', :now, :now) RETURNING id")
     account = insert("INSERT INTO accounts (name, created_at, updated_at) VALUES ('Ann', :now, :now) RETURNING id")

@@ -133,7 +133,7 @@ def test_the_composer_warns_at_80_percent_and_the_usage_page_shows_the_budget(te
     now = datetime.now(timezone.utc)
     db.session.add(Message(chat=chat, role="assistant", content="a", status="completed", created_at=now, cost=Decimal("1")))
     db.session.commit()
-    spent = usage.month_spend(account.id, usage.month_start(now.date()))
+    spent, _ = usage.month_spend(account.id, usage.month_start(now.date()))
     account.monthly_limit_usd = (spent / Decimal("0.85")).quantize(Decimal("0.01"))
     db.session.commit()
     page = client.get(f"/chats/{chat.id}").data.decode()
@@ -171,3 +171,22 @@ def test_the_usage_page_on_100000_messages_runs_a_constant_number_of_queries(cli
     assert len(spend) == 2  # one grouped query for the page and one for the CSV
     assert len(statements) <= 20
     assert csv_page.data.decode().count("\n") > 30
+
+
+def test_replies_without_a_price_are_counted_apart_and_budgets_say_they_cannot_count_them(team, client):
+    account, *_, chat = team
+    now = datetime.now(timezone.utc)
+    db.session.add(Message(chat=chat, role="assistant", content="a", status="completed", created_at=now,
+                           model_id="demo-chat", input_tokens=12, output_tokens=30, cost=None))
+    account.monthly_limit_usd = Decimal("100")
+    db.session.commit()
+    [budget] = usage.budgets(account, account.memberships[0].user, now.date())
+    assert budget.unpriced == 1
+    assert budget.uncounted() == ("1 reply this month used models without a price; "
+                                  "it is not counted against this limit.")
+    page = client.get("/usage").data.decode()
+    assert 'id="unpriced-replies">1 reply without a price' in page
+    assert "it is not counted against this limit." in page
+    assert "+ 1 without a price" in page
+    csv_rows = client.get("/usage.csv").data.decode().splitlines()
+    assert csv_rows[0].endswith(",replies_without_price") and any(row.endswith(",1") for row in csv_rows[1:])

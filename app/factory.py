@@ -20,7 +20,9 @@ from app.realtime.bus import bus_publisher, start_fanout
 from app.realtime.delivery import local_delivery
 from app.realtime.socket_transport import WithoutWebSocketCompression
 from app.realtime.streams import StreamHub
-from app.web.display import READ_STATE_LABELS, context_summary, file_size, model_price, usage_summary
+from app.web.display import (
+    CAPABILITY_LABELS, READ_STATE_LABELS, context_summary, file_size, model_price, tokens_short, usage_summary,
+)
 
 CSP = {
     "default-src": "'self'",
@@ -91,7 +93,8 @@ def build_app(config_class: type[Config], role: str) -> Flask:
     app.jinja_env.globals.update(message_html=message_html, render_markdown=render_markdown,
                                  context_summary=context_summary, usage_summary=usage_summary, model_price=model_price,
                                  sanitiser_policy=SANITISER_POLICY, file_size=file_size,
-                                 READ_STATE_LABELS=READ_STATE_LABELS)
+                                 READ_STATE_LABELS=READ_STATE_LABELS, CAPABILITY_LABELS=CAPABILITY_LABELS)
+    app.jinja_env.filters["tokens_short"] = tokens_short
     return app
 
 

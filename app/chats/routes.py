@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.platform.ids import parse_id, parse_page
 from app.platform.validators import normalised
 from app.tools.registry import all_tools
+from app.web.display import model_price
 from app.web.errors import error_response, wants_json
 from app.web.files import send_export
 
@@ -28,7 +29,11 @@ MESSAGE_HITS = 8  # messages a sidebar search shows beside the matching titles
 
 
 def _model_choices(models: list[LlmModel] | None = None) -> list[SelectChoice]:
-    return [SelectChoice(m.id, m.name) for m in (models if models is not None else registry.offered_models("chat"))]
+    """The models as a select's options, grouped by provider (with many, a select's own
+    type-ahead finds one), each with its price per million tokens."""
+    models = models if models is not None else registry.offered_models("chat")
+    return [SelectChoice(m.id, f"{m.name} · {model_price(m)}", optgroup=m.provider.key)
+            for m in sorted(models, key=lambda m: (m.provider.key, m.name))]
 
 
 def _change(chat_id: int, message: str, **changes):

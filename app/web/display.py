@@ -24,6 +24,21 @@ def usage_summary(message) -> str:
     return " · ".join([parts[0], out, cost])
 
 
+CAPABILITY_LABELS = {"vision": "vision", "audio": "audio in", "pdf": "PDF", "tools": "tools",
+                     "reasoning": "reasoning", "structured_output": "structured output"}
+
+
+def tokens_short(count: int | None) -> str:
+    """A context window as the picker shows it: "8K", "128K", "1M", "1.05M"."""
+    if not count:
+        return "?"
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.2f}".rstrip("0").rstrip(".") + "M"
+    if count >= 1000:
+        return f"{count / 1000:.0f}K"
+    return str(count)
+
+
 def model_price(model) -> str:
     """A model's price as the picker shows it: per million tokens in and out, or that nobody
     states one (its replies then have no cost, never a silent $0)."""

@@ -1,6 +1,7 @@
 // The chat header: rename in place, the model picker, the instructions drawer. Every change is
 // a fetch (CSRF header); other members see it through `chat.updated`, never a reload.
 import { post } from "./http.js";
+import { ModelPicker } from "./model-picker.js";
 
 export class ChatHeader {
   constructor(root, { onError, onModelChanged }) {
@@ -32,10 +33,10 @@ export class ChatHeader {
     });
     this.renameInput.addEventListener("blur", () => this.finishRename(true));
 
-    this.chip.addEventListener("click", () => this.modelDialog.showModal());
-    for (const form of this.modelDialog.querySelectorAll("form.model-form")) {
-      form.addEventListener("submit", (event) => this.chooseModel(event, form));
-    }
+    this.picker = new ModelPicker(this.modelDialog);
+    this.chip.addEventListener("click", () => this.picker.open());
+    const modelForm = this.modelDialog.querySelector("#model-form");
+    modelForm.addEventListener("submit", (event) => this.chooseModel(event, modelForm));
     root.querySelector("#open-instructions").addEventListener("click", () => {
       this.instructionsStatus.textContent = "";
       this.drawer.showModal();
@@ -77,7 +78,7 @@ export class ChatHeader {
 
   async chooseModel(event, form) {
     event.preventDefault();
-    const response = await post(form.action, new FormData(form)).catch(() => null);
+    const response = await post(form.action, new FormData(form, event.submitter)).catch(() => null);
     if (!response || !response.ok) {
       this.modelDialog.close();
       this.onError(await this.errorOf(response, "Could not change the model."));

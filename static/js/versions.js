@@ -3,12 +3,14 @@
 // page in the room, this one included, reload the shown path.
 import { el } from "./dom.js";
 import { post } from "./http.js";
+import { ModelPicker } from "./model-picker.js";
 
 export class Versions {
   constructor(list, dialog) {
     this.list = list;
     this.dialog = dialog;
     this.target = null;
+    this.picker = new ModelPicker(dialog);
     dialog.addEventListener("click", (event) => {
       const choice = event.target.closest("[data-regenerate-model]");
       if (choice) {
@@ -28,7 +30,7 @@ export class Versions {
       button.disabled = false;
     } else if (action === "regenerate-with") {
       this.target = article.dataset.messageId;
-      this.dialog.showModal();
+      this.picker.open();
     } else if (action === "switch") {
       if (button.dataset.targetId) await this.act(button.dataset.targetId, "switch");
     } else if (action === "edit") {

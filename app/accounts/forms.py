@@ -1,5 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import (
+    DecimalField, EmailField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.identity.invitations import MAX_LINK_USES
@@ -35,3 +37,12 @@ class BudgetForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired("Name the token."), Length(max=120)])
+
+
+class ModelsForm(FlaskForm):
+    """Which enabled chat models the account offers, and its default (choices set by the view)."""
+
+    offer = RadioField("Offer", choices=[SelectChoice("all", "Every enabled model, and new ones as they are switched on"),
+                                         SelectChoice("chosen", "Only the models checked below")], default="all")
+    model_ids = SelectMultipleField("Models", validate_choice=True)
+    default_model_id = SelectField("Default model for new chats")

@@ -4,12 +4,15 @@ invited person's side, ``joining.py``'s."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from wtforms import SelectChoice
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app import realtime
 from app.accounts import bp
-from app.accounts.forms import BudgetForm, InviteForm, InviteLinkForm, RoleForm, TokenForm
+from app.accounts.forms import BudgetForm, InviteForm, InviteLinkForm, ModelsForm, RoleForm, TokenForm
+from app.catalog import offering, registry
+from app.conversations.chats import default_model_id
 from app.extensions import db
 from app.identity import invitations, passwords
 from app.identity.accounts import last_owner_reason
@@ -33,8 +36,13 @@ def show(account_id: int):
     account = membership.account
     budget = BudgetForm(obj=account)
     owner = membership.is_owner
+    enabled = registry.offered_models("chat")
     return render_template(
         "accounts/show.html", account=account, membership=membership, budget_form=budget,
+        enabled_models=enabled, offered=offering.offered_in(account), models_form=_models_form(
+            enabled, offer="all" if account.offered_models is None else "chosen",
+            model_ids=account.offered_models or [], default_model_id=account.default_model_id or ""),
+        default_model=next((m for m in enabled if m.id == default_model_id(account)), None),
         invite_form=InviteForm(), link_form=InviteLinkForm(), role_form=RoleForm(),
         invitations=invitations.open_of(account) if owner else [],
         new_link=take_handed_over("invitation link") if owner else None,
@@ -57,6 +65,35 @@ def budget(account_id: int):
     else:
         flash("Budgets must be amounts of zero or more.", "error")
     return redirect(url_for("accounts.show", account_id=account.id))
+
+
+def _models_form(enabled: list, **data) -> ModelsForm:
+    """The account's models form over the ``enabled`` models (``data``: what it shows; none: the POSTed form)."""
+    form = ModelsForm(**data)
+    form.model_ids.choices = [SelectChoice(m.id, m.name) for m in enabled]
+    form.default_model_id.choices = [SelectChoice("", "This Confab's default"),
+                                     *(SelectChoice(m.id, m.name, optgroup=m.provider.label) for m in enabled)]
+    return form
+
+
+@bp.post("/accounts/<id:account_id>/models")
+@login_required
+def models(account_id: int):
+    """Owners choose which enabled chat models the account offers, and its default."""
+    account = owner_membership_or_403(account_id).account
+    form = _models_form(registry.offered_models("chat"))
+    try:
+        if not form.validate_on_submit():
+            raise offering.OfferingError("Those models are not all switched on any more. Reload the page.")
+        offering.choose(account, (form.model_ids.data or []) if form.offer.data == "chosen" else None,
+                        form.default_model_id.data or None)
+    except offering.OfferingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Models saved.", "success")
+    return redirect(url_for("accounts.show", account_id=account.id, _anchor="models"))
 
 
 @bp.post("/accounts/<id:account_id>/switch")

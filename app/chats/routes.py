@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app import realtime
-from app.catalog import registry
+from app.catalog import offering, registry
 from app.chats import bp
 from app.chats.forms import InstructionsForm, ModelForm, NewChatForm, RenameForm
 from app.conversations import chat_actions, posting, search, tree
@@ -34,6 +34,13 @@ def _model_choices(models: list[LlmModel] | None = None) -> list[SelectChoice]:
     models = models if models is not None else registry.offered_models("chat")
     return [SelectChoice(m.id, f"{m.name} · {model_price(m)}", optgroup=m.provider.key)
             for m in sorted(models, key=lambda m: (m.provider.key, m.name))]
+
+
+def _names_of(model_ids: set[str | None]) -> dict[str, str]:
+    """The names of the models a page shows (not the whole catalog, which may hold thousands)."""
+    ids = [i for i in model_ids if i]
+    return dict(db.session.execute(sa.select(LlmModel.id, LlmModel.name).where(LlmModel.id.in_(ids))).all()) \
+        if ids else {}
 
 
 def _change(chat_id: int, message: str, **changes):
@@ -87,9 +94,10 @@ def index():
     if page is None:
         abort(404)
     form = NewChatForm()
-    models = registry.offered_models("chat")
+    account = current_account()
+    models = offering.offered_in(account)
     form.model_id.choices = _model_choices(models)
-    form.model_id.data = chat_service.default_model_id(models)
+    form.model_id.data = chat_service.default_model_id(account, models)
     return _home(form, page)
 
 
@@ -103,7 +111,7 @@ def _home(form: NewChatForm, page: int = 1, content: str = "", status: int = 200
     budgets = usage.budgets(account, current_user, utcnow().date())
     return render_template("chats/index.html", pagination=pagination, form=form, account=account, costs=costs,
                            content=content, image_model=next(iter(registry.offered_models("image")), None),
-                           model_names=dict(db.session.execute(sa.select(LlmModel.id, LlmModel.name)).all()),
+                           model_names=_names_of({chat.model_id for chat in pagination.items}),
                            budget_warning=next((b.caution() for b in budgets if b.warning), None)), status
 
 
@@ -113,15 +121,16 @@ def create():
     """Start a chat with its first message (``content``, ``files``, ``mode``, on ``model_id``,
     ``private`` or not): the chat is stored with that message, or not at all."""
     form = NewChatForm()
-    form.model_id.choices = _model_choices()
+    account = current_account()
+    form.model_id.choices = _model_choices(offering.offered_in(account))
     if not form.model_id.data:
-        form.model_id.data = chat_service.default_model_id()
+        form.model_id.data = chat_service.default_model_id(account)
     content = request.form.get("content", "")
     try:
         if not form.validate_on_submit():
             raise Refused(422, next(iter(form.model_id.errors), "Your session expired. Reload the page."))
         chat, question, reply = chat_actions.start_with_message(
-            current_user, current_account(), form.model_id.data, content, request.files.getlist("files"),
+            current_user, account, form.model_id.data, content, request.files.getlist("files"),
             private=form.private.data, image=request.form.get("mode") == "image")
     except Refused as exc:
         if wants_json():
@@ -142,7 +151,7 @@ def show(chat_id: int):
     if chat.account_id != account.id:  # switching accounts is a POST: this page only offers it
         return render_template("chats/elsewhere.html", chat=chat, account=account)
     messages = tree.shown_path(chat)
-    models = registry.offered_models("chat")
+    models = offering.offered_in(chat.account)
     model_form = ModelForm(model_id=chat.model_id)
     model_form.model_id.choices = _model_choices(models)
     if chat.model_id not in {choice.value for choice in model_form.model_id.choices}:
@@ -152,7 +161,8 @@ def show(chat_id: int):
         "chats/show.html", chat=chat, messages=messages, versions=tree.versions(chat.id, messages),
         totals=usage.chat_totals([chat.id]).get(chat.id) or usage.Totals(),
         budget_warning=next((b.caution() for b in budgets if b.warning), None),
-        models=models, model_names=dict(db.session.execute(sa.select(LlmModel.id, LlmModel.name)).all()),
+        models=models, model_names={**_names_of({chat.model_id, *(m.model_id for m in messages)}),
+                                    **{m.id: m.name for m in models}},
         rename_form=RenameForm(title=chat.title), model_form=model_form,
         instructions_form=InstructionsForm(instructions=chat.instructions),
         can_delete=chat_service.may_delete(chat, current_user),

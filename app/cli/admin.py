@@ -90,16 +90,18 @@ def list_models() -> None:
 @click.option("--name", required=True)
 @click.option("--password", required=True)
 @click.option("--account", "account_name", help="Join (or create) the account with this name.")
-def create_user_command(email: str, name: str, password: str, account_name: str | None) -> None:
+@click.option("--admin", is_flag=True, help="Make them an administrator of this Confab (providers and models).")
+def create_user_command(email: str, name: str, password: str, account_name: str | None, admin: bool) -> None:
     """Create a user with a personal account, or as a member of --account."""
     try:
-        user = create_user(email, name, password, account_name)
+        user = create_user(email, name, password, account_name, admin=admin)
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     accounts = ", ".join(m.account.name for m in user.memberships)
-    click.echo(f"Created user {user.email} (id {user.id}) in: {accounts}")
+    role = " as an administrator" if user.is_admin else ""
+    click.echo(f"Created user {user.email} (id {user.id}){role} in: {accounts}")
 
 
 @users_cli.command("reset-link")

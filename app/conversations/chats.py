@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from app.catalog import registry
+from app.catalog import offering, registry
 from app.engine import live_state
 from app.extensions import db
 from app.identity.scoping import visible_to
@@ -17,33 +17,37 @@ class ChatError(ValueError):
     """A chat change that cannot be made; the text is for the user."""
 
 
-def usable_model(model_id: str | None, kind: str = "chat") -> LlmModel:
-    """An offered model of ``kind``, or :class:`ChatError` saying why not."""
+def usable_model(model_id: str | None, kind: str = "chat", account: Account | None = None) -> LlmModel:
+    """An offered model of ``kind`` (one ``account`` offers, when given), or :class:`ChatError` saying why not."""
     model = db.session.get(LlmModel, model_id) if model_id else None
     if model is None or model.kind != kind:
         raise ChatError("That model is not available. Choose another one.")
     if not model.available:
-        raise ChatError(f"{model.provider.key} no longer offers {model.name}. Choose another model.")
+        raise ChatError(f"{model.provider.label} no longer offers {model.name}. Choose another model.")
     if not model.enabled:
         raise ChatError(f"{model.name} is switched off. Choose another model.")
+    if not offering.offers(account, model):
+        raise ChatError(f"{account.name} does not offer {model.name}. Choose another model.")
     return model
 
 
-def default_model_id(models: list[LlmModel] | None = None) -> str | None:
-    """The model file's default chat model if offered, else the first offered one."""
+def default_model_id(account: Account | None = None, models: list[LlmModel] | None = None) -> str | None:
+    """The account's default model if it offers it, else the model file's, else the first offered one."""
     try:
         wanted = registry.defaults(current_app.config["MODELS_FILE"]).get("chat_model")
     except registry.RegistryFileError:
         wanted = None
     if models is None:
-        models = registry.offered_models("chat")
-    if any(m.id == wanted for m in models):
-        return wanted
+        models = offering.offered_in(account)
+    ids = {m.id for m in models}
+    for candidate in (account.default_model_id if account else None, wanted):
+        if candidate in ids:
+            return candidate
     return models[0].id if models else None
 
 
 def create_chat(account: Account, creator: User, model_id: str | None, title: str | None = None) -> Chat:
-    model = usable_model(model_id or default_model_id())
+    model = usable_model(model_id or default_model_id(account), account=account)
     chat = Chat(account=account, creator=creator, model=model, title=clean_title(title))
     db.session.add(chat)
     return chat
@@ -62,7 +66,7 @@ def rename(chat: Chat, title: str) -> None:
 
 
 def change_model(chat: Chat, model_id: str) -> None:
-    chat.model = usable_model(model_id)
+    chat.model = usable_model(model_id, account=chat.account)
 
 
 def set_instructions(chat: Chat, instructions: str | None) -> None:

@@ -50,7 +50,7 @@ def send_blocked_reason(chat: Chat, user: User, budgets: list[usage.Budget] | No
         if budgets is None:
             answering_model(chat, user)
         else:
-            usable_model(chat.model_id)
+            usable_model(chat.model_id, account=chat.account)
             refuse_past(budgets)
     except (ChatError, PostError) as exc:
         return str(exc)
@@ -74,7 +74,7 @@ def clean_content(content: str | None, *, with_files: bool = False) -> str:
 def answering_model(chat: Chat, user: User, model_id: str | None = None) -> LlmModel:
     """The model that will answer ``user`` now, once the model and the budgets allow it."""
     try:
-        model = usable_model(model_id or chat.model_id)
+        model = usable_model(model_id or chat.model_id, account=chat.account)
     except ChatError as exc:
         raise PostError(str(exc)) from exc
     check_budget(chat, user)

@@ -53,14 +53,17 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def create_user(email: str, name: str, password: str, account_name: str | None = None) -> User:
-    """A new user with a personal account they own (or a named existing/new account)."""
+def create_user(email: str, name: str, password: str, account_name: str | None = None, *,
+                admin: bool = False) -> User:
+    """A new user with a personal account they own (or a named existing/new account). The
+    first user of an instance is its administrator, as is one created with ``admin``."""
     if find_user(email) is not None:
         raise AccountError("That email cannot be used to sign up. If it is yours, sign in instead.")
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
-    user = User(email=email, name=normalised(name))
+    first = db.session.execute(sa.select(User.id).limit(1)).first() is None
+    user = User(email=email, name=normalised(name), is_admin=admin or first)
     user.set_password(password)
     db.session.add(user)
     account = None

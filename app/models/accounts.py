@@ -36,6 +36,9 @@ class Account(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     monthly_limit_usd: Mapped[Decimal | None] = mapped_column(Money)
     member_monthly_limit_usd: Mapped[Decimal | None] = mapped_column(Money)
+    # The chat models this account offers (ids), or None: every enabled one, new ones too.
+    offered_models: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    default_model_id: Mapped[str | None] = mapped_column(sa.String(120))  # None: the model file's default
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="account", cascade="all, delete-orphan"
@@ -69,6 +72,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     # The account the user last worked in: where a new sign-in starts.
     last_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"))
+    # Runs the instance: connects providers and chooses the models (the first user, and whoever
+    # an administrator or `flask users create --admin` makes one).
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -25,12 +25,20 @@ class LlmProvider(TimestampMixin, db.Model):
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     base_url: Mapped[str] = mapped_column(sa.String(500))
     api_key_env: Mapped[str | None] = mapped_column(sa.String(120))
+    name: Mapped[str | None] = mapped_column(sa.String(120))  # as an administrator named it
+    # A key entered in the browser, encrypted at rest (app/catalog/secrets.py); never shown again.
+    api_key_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    added_by_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The model file's `enable`: "all", a list of id patterns, or None (new models arrive off).
     enable: Mapped[str | list[str] | None] = mapped_column(sa.JSON)
     refreshed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     refresh_error: Mapped[str | None] = mapped_column(sa.String(500))
 
     models: Mapped[list[LlmModel]] = relationship(back_populates="provider")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.key
 
 
 class LlmModel(TimestampMixin, db.Model):

@@ -1,31 +1,15 @@
-// A model picker dialog at scale (templates/chats/_model_picker.html): typing filters the
-// options by name, id and provider; the arrow keys move between the options left, Enter in
-// the search box takes the first one, Escape closes, and a letter typed on an option goes back
-// to the search.
+// Long lists of models (templates/chats/_model_picker.html). A ModelFilter narrows a list as
+// you type, by name, id and provider; a ModelPicker is a dialog of such a list where the
+// arrow keys move between the options left, Enter in the search box takes the first one,
+// Escape closes, and a letter typed on an option goes back to the search.
 
-export class ModelPicker {
-  constructor(dialog) {
-    this.dialog = dialog;
-    this.search = dialog.querySelector("[data-model-search]");
-    this.noMatch = dialog.querySelector("[data-model-no-match]");
-    this.options = [...dialog.querySelectorAll(".model-option")];
-    this.groups = [...dialog.querySelectorAll(".model-group")];
+export class ModelFilter {
+  constructor(root) {
+    this.search = root.querySelector("[data-model-search]");
+    this.noMatch = root.querySelector("[data-model-no-match]");
+    this.options = [...root.querySelectorAll("[data-search]")];
+    this.groups = [...root.querySelectorAll(".model-group")];
     this.search.addEventListener("input", () => this.filter());
-    this.search.addEventListener("keydown", (event) => this.onSearchKey(event));
-    dialog.addEventListener("keydown", (event) => this.onOptionKey(event));
-  }
-
-  // Opens with an empty search, the current model (or the search box) focused.
-  open() {
-    this.search.value = "";
-    this.filter();
-    this.dialog.showModal();
-    const current = this.options.find((option) => option.classList.contains("current"));
-    if (this.options.length > 8 || !current) {
-      this.search.focus();
-    } else {
-      current.focus();
-    }
   }
 
   visible() {
@@ -42,9 +26,32 @@ export class ModelPicker {
     }
     this.noMatch.hidden = this.visible().length > 0;
   }
+}
+
+export class ModelPicker {
+  constructor(dialog) {
+    this.dialog = dialog;
+    this.list = new ModelFilter(dialog);
+    this.search = this.list.search;
+    this.search.addEventListener("keydown", (event) => this.onSearchKey(event));
+    dialog.addEventListener("keydown", (event) => this.onOptionKey(event));
+  }
+
+  // Opens with an empty search, the current model (or, in a long list, the search box) focused.
+  open() {
+    this.search.value = "";
+    this.list.filter();
+    this.dialog.showModal();
+    const current = this.list.options.find((option) => option.classList.contains("current"));
+    if (this.list.options.length > 8 || !current) {
+      this.search.focus();
+    } else {
+      current.focus();
+    }
+  }
 
   onSearchKey(event) {
-    const shown = this.visible();
+    const shown = this.list.visible();
     if (event.key === "ArrowDown" && shown.length) {
       event.preventDefault();
       shown[0].focus();
@@ -60,7 +67,7 @@ export class ModelPicker {
   onOptionKey(event) {
     const option = event.target.closest?.(".model-option");
     if (!option) return;
-    const shown = this.visible();
+    const shown = this.list.visible();
     const index = shown.indexOf(option);
     const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: shown.length - 1 };
     if (event.key in moves) {

@@ -42,6 +42,7 @@ EXPECTED = {
     ("accounts.show", "GET"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.switch", "POST"): {"owner": MOVED, "member": MOVED, "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.budget", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    ("accounts.models", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.invite", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.invite_by_link", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.revoke_invitation", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},

@@ -142,6 +142,11 @@ class Config:
     TOOL_MAX_ROUNDS = int(os.environ.get("CONFAB_TOOL_MAX_ROUNDS", 10))
     TOOL_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_TOOL_TIMEOUT_SECONDS", 10))
     LLM_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_LLM_TIMEOUT_SECONDS", 120))
+    # Provider keys entered in the browser are encrypted with this Fernet key (base64, 32 bytes);
+    # without it, one is made once into the instance folder (owner-only).
+    PROVIDER_KEYS_SECRET = os.environ.get("CONFAB_PROVIDER_KEYS_SECRET") or None
+    PROVIDER_KEYS_SECRET_FILE = os.environ.get("CONFAB_PROVIDER_KEYS_SECRET_FILE",
+                                               str(INSTANCE_DIR / "provider-keys.secret"))
     # How long `flask models refresh` waits for a provider's list of models.
     MODEL_LIST_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_MODEL_LIST_TIMEOUT_SECONDS", 20))
     LLM_RETRY_ATTEMPTS = int(os.environ.get("CONFAB_LLM_RETRY_ATTEMPTS", 3))
@@ -161,6 +166,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret"
+    PROVIDER_KEYS_SECRET = "2mHvS1vN4Jm8mY1bqvH0oK9qkq6b3cW7a1fXcYV2Wk0="  # a Fernet key for tests only
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     REDIS_URL = "fakeredis://"
     REDIS_EMBEDDED = False

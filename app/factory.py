@@ -21,7 +21,8 @@ from app.realtime.delivery import local_delivery
 from app.realtime.socket_transport import WithoutWebSocketCompression
 from app.realtime.streams import StreamHub
 from app.web.display import (
-    CAPABILITY_LABELS, READ_STATE_LABELS, context_summary, file_size, model_price, tokens_short, usage_summary,
+    CAPABILITY_LABELS, READ_STATE_LABELS, SOURCE_LABELS, context_summary, file_size, model_price, tokens_short,
+    usage_summary,
 )
 
 CSP = {
@@ -69,13 +70,14 @@ def build_app(config_class: type[Config], role: str) -> Flask:
         session_cookie_http_only=True,
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    from app import accounts, api, auth, chats, messages, usage
+    from app import accounts, admin, api, auth, chats, messages, usage
     from app.cli import register_cli
     from app.identity import login
     from app.web import errors, guards
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(chats.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(usage.bp)
@@ -93,7 +95,8 @@ def build_app(config_class: type[Config], role: str) -> Flask:
     app.jinja_env.globals.update(message_html=message_html, render_markdown=render_markdown,
                                  context_summary=context_summary, usage_summary=usage_summary, model_price=model_price,
                                  sanitiser_policy=SANITISER_POLICY, file_size=file_size,
-                                 READ_STATE_LABELS=READ_STATE_LABELS, CAPABILITY_LABELS=CAPABILITY_LABELS)
+                                 READ_STATE_LABELS=READ_STATE_LABELS, CAPABILITY_LABELS=CAPABILITY_LABELS,
+                                 SOURCE_LABELS=SOURCE_LABELS)
     app.jinja_env.filters["tokens_short"] = tokens_short
     return app
 

@@ -97,8 +97,9 @@ class ModelOut(BaseModel):
     cached_input_price: float | None = Field(description="USD per million cached input tokens.")
     output_price: float | None = Field(description="USD per million output tokens; null when no price is known.")
     image_price: float | None = Field(description="USD per image (image models).")
-    price_source: Literal["file", "provider", "library"] | None = Field(
-        description="Where the prices came from: the model file, the provider's own list, or the price library.")
+    price_source: Literal["admin", "file", "provider", "library"] | None = Field(
+        description="Where the prices came from: an administrator, the model file, the provider's own list, or the "
+                    "price library.")
     capabilities: list[str] = Field(description="Of `vision`, `audio`, `pdf`, `tools`, `streaming`, `reasoning`, "
                                                 "`structured_output`.")
     enabled: bool

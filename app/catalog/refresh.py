@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.catalog import listed as listing_entries
-from app.catalog import price_library, registry
+from app.catalog import adjustments, price_library, registry
 from app.extensions import db
 from app.llm.clients import base_url_for
 from app.llm.errors import LlmError, MissingApiKey
@@ -72,7 +72,7 @@ def refresh(provider_key: str | None = None, models_file: str | Path | None = No
     """Refresh every provider (or the one named) and commit what each found.
 
     Providers whose key variable is unset are reported, not asked."""
-    query = sa.select(LlmProvider).order_by(LlmProvider.key)
+    query = sa.select(LlmProvider).where(LlmProvider.removed_at.is_(None)).order_by(LlmProvider.key)
     if provider_key is not None:
         query = query.where(LlmProvider.key == provider_key)
     providers = list(db.session.execute(query).scalars())
@@ -135,6 +135,7 @@ def _merge(provider: LlmProvider, entries: list[dict], stated: dict[str, dict], 
                             "created_at": now, "updated_at": now, **values})
             continue
         values.update(stated.get(row.id, {}))
+        values.update(adjustments.overridden(row.overrides))
         changes = {name: value for name, value in values.items() if not registry.same(getattr(row, name), value)}
         if changes:
             updates.append({"id": row.id, "updated_at": now, **changes})
@@ -184,15 +185,3 @@ def _new_id(provider_key: str, api_id: str, taken: set[str]) -> str | None:
         if candidate not in taken and len(candidate) <= MAX_MODEL_ID:
             return candidate
     return None
-
-
-def switch(pattern: str, on: bool) -> int:
-    """Switch the offerable models whose id matches ``pattern`` on (or off); how many changed."""
-    ids = [model_id for model_id in db.session.execute(sa.select(LlmModel.id).where(
-        LlmModel.kind.in_(("chat", "image")), LlmModel.enabled.is_(not on))).scalars()
-        if fnmatch.fnmatchcase(model_id, pattern)]
-    if ids:
-        db.session.execute(sa.update(LlmModel).where(LlmModel.id.in_(ids)).values(enabled=on, updated_at=utcnow())
-                           .execution_options(synchronize_session=False))
-    db.session.commit()
-    return len(ids)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.catalog import refresh, registry
+from app.catalog import adjustments, refresh, registry
 from app.extensions import db
 from app.identity import passwords
 from app.identity.accounts import AccountError, add_member_by_email, create_user, find_user
@@ -62,14 +62,14 @@ def refresh_models(provider_key: str | None) -> None:
 @click.argument("pattern")
 def enable_models(pattern: str) -> None:
     """Switch on the chat and image models whose id matches PATTERN (e.g. 'anthropic/*')."""
-    click.echo(f"{refresh.switch(pattern, on=True)} models switched on.")
+    click.echo(f"{adjustments.switch(pattern, on=True)} models switched on.")
 
 
 @models_cli.command("disable")
 @click.argument("pattern")
 def disable_models(pattern: str) -> None:
     """Switch off the models whose id matches PATTERN."""
-    click.echo(f"{refresh.switch(pattern, on=False)} models switched off.")
+    click.echo(f"{adjustments.switch(pattern, on=False)} models switched off.")
 
 
 @models_cli.command("list")

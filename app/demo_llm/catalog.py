@@ -8,12 +8,15 @@ a provider steered by ``spec``, comma-separated words:
   ``supported_parameters``; otherwise the OpenAI shape;
 - ``count=N``: N models (made-up ones after the fixed ones below), for the benchmark;
 - ``drop=N``: leave out the first N models, as if the provider stopped offering them;
-- ``status=401`` (or any status): answer with that error; ``slow=S``: wait S seconds first.
+- ``status=401`` (or any status): answer with that error; ``slow=S``: wait S seconds first;
+- ``keyhash=H``: answer only requests whose bearer key's SHA-256 starts with the hex H (else
+  401), so a test can check the key Confab sends without writing the key into the URL.
 
 Chat and image requests under the same prefix answer as the plain server does.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 IDS_ONLY = ("demo-chat", "demo-fast", "demo-image", "gpt-4o-mini", "gpt-4o", "text-embedding-3-small",
@@ -88,6 +91,7 @@ class Spec:
     drop: int = 0
     status: int | None = None
     slow: float = 0.0
+    keyhash: str | None = None
 
 
 def parse(spec: str) -> Spec:
@@ -101,6 +105,8 @@ def parse(spec: str) -> Spec:
             found[key] = int(value)
         elif key == "slow":
             found["slow"] = float(value)
+        elif key == "keyhash":
+            found["keyhash"] = value.lower()
     return Spec(**found)
 
 
@@ -118,6 +124,14 @@ def listing(spec: Spec) -> dict:
     if spec.count is not None:
         entries = entries[:spec.count]
     return {"data": entries[spec.drop:]}
+
+
+def refuses(spec: Spec, authorization: str | None) -> bool:
+    """Whether a request with this ``Authorization`` header lacks the key ``spec`` asks for."""
+    if not spec.keyhash:
+        return False
+    bearer = (authorization or "").removeprefix("Bearer ")
+    return not hashlib.sha256(bearer.encode()).hexdigest().startswith(spec.keyhash)
 
 
 def offers(spec: Spec, model_id: str) -> bool:

@@ -79,9 +79,10 @@ class DemoLLM:
             return _error(400, "invalid_request_error", "invalid_spec", "The catalog spec has a bad number.")
         if spec.slow:
             await asyncio.sleep(spec.slow)
-        if spec.status:
-            kind, code, message = ERRORS.get(spec.status, ERRORS[500])
-            return _error(spec.status, kind, code, message)
+        status = 401 if catalog.refuses(spec, request.headers.get("Authorization")) else spec.status
+        if status:
+            kind, code, message = ERRORS.get(status, ERRORS[500])
+            return _error(status, kind, code, message)
         return _json(catalog.listing(spec))
 
     async def on_request_state(self, request: web.Request) -> web.Response:
@@ -94,6 +95,8 @@ class DemoLLM:
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return _error(400, "invalid_request_error", "invalid_body", "Send a JSON body with 'messages'.")
         spec = _spec(request)
+        if spec and catalog.refuses(spec, request.headers.get("Authorization")):
+            return _error(401, *ERRORS[401])
         if body.get("model") not in MODELS and not (spec and catalog.offers(spec, str(body.get("model")))):
             return _error(404, "invalid_request_error", "model_not_found", f"The model '{body.get('model')}' does not exist.")
         messages = body["messages"]

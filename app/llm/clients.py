@@ -14,6 +14,7 @@ from flask import current_app
 from app.extensions import db
 from app.llm.errors import MissingApiKey
 from app.models import LlmModel, LlmProvider
+from app.platform import secrets
 
 _lock = threading.Lock()
 NO_KEY = "not-needed"
@@ -27,7 +28,13 @@ def base_url_for(provider: LlmProvider) -> str:
 
 
 def api_key_for(provider: LlmProvider) -> str:
-    """The provider's key from the variable the registry names; a clear error when unset."""
+    """The provider's key: entered in the browser (stored encrypted), or from the variable the
+    registry names; a clear error when unset."""
+    if provider.api_key_encrypted:
+        try:
+            return secrets.decrypt(provider.api_key_encrypted)
+        except secrets.SecretUnreadable as exc:
+            raise MissingApiKey(f"The API key for provider '{provider.label}' cannot be read. {exc}") from exc
     if not provider.api_key_env:
         return NO_KEY
     key = current_app.config["PROVIDER_ENV"].get(provider.api_key_env)

@@ -14,7 +14,7 @@ from app.models.base import Price, TimestampMixin
 KINDS = ("chat", "image", "embedding", "audio")
 OFFERED_KINDS = ("chat", "image")  # embedding and audio models are kept, never offered in a chat
 CAPABILITIES = ("vision", "audio", "pdf", "tools", "streaming", "reasoning", "structured_output")
-SOURCES = ("file", "provider", "library")  # where a model's price or limits came from
+SOURCES = ("admin", "file", "provider", "library")  # where a model's price or limits came from
 PER_MILLION = Decimal(1_000_000)
 
 
@@ -29,6 +29,7 @@ class LlmProvider(TimestampMixin, db.Model):
     # A key entered in the browser, encrypted at rest (app/catalog/secrets.py); never shown again.
     api_key_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     added_by_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    removed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))  # kept for old chats' models
     # The model file's `enable`: "all", a list of id patterns, or None (new models arrive off).
     enable: Mapped[str | list[str] | None] = mapped_column(sa.JSON)
     refreshed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -62,6 +63,8 @@ class LlmModel(TimestampMixin, db.Model):
     price_source: Mapped[str | None] = mapped_column(sa.String(16))
     limits_source: Mapped[str | None] = mapped_column(sa.String(16))
     refreshed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # What an administrator set on the Admin page (prices, limits): wins over the file and the provider.
+    overrides: Mapped[dict | None] = mapped_column(sa.JSON)
 
     provider: Mapped[LlmProvider] = relationship(back_populates="models", lazy="joined")
 

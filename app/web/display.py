@@ -28,6 +28,10 @@ CAPABILITY_LABELS = {"vision": "vision", "audio": "audio in", "pdf": "PDF", "too
                      "reasoning": "reasoning", "structured_output": "structured output"}
 
 
+SOURCE_LABELS = {"provider": "from the provider's own list", "library": "from the genai-prices library",
+                 "file": "from the model file", "admin": "set by an administrator"}
+
+
 def tokens_short(count: int | None) -> str:
     """A context window as the picker shows it: "8K", "128K", "1M", "1.05M"."""
     if not count:

@@ -1,4 +1,5 @@
-"""Instance administrators, provider keys kept encrypted, and the models each account offers
+"""Instance administrators, providers added in the browser (keys encrypted), model overrides,
+and the models each account offers
 
 Revision ID: 0017_admins_and_account_models
 Revises: 0016_model_catalog
@@ -23,12 +24,15 @@ def upgrade():
     op.add_column("llm_providers", sa.Column("api_key_encrypted", sa.Text(), nullable=True))
     op.add_column("llm_providers", sa.Column("added_by_admin", sa.Boolean(), nullable=False,
                                              server_default=sa.false()))
+    op.add_column("llm_providers", sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("llm_models", sa.Column("overrides", sa.JSON(), nullable=True))
     # The first user of an instance runs it.
     op.execute("UPDATE users SET is_admin = true WHERE id = (SELECT min(id) FROM users)")
 
 
 def downgrade():
-    for table, column in (("llm_providers", "added_by_admin"), ("llm_providers", "api_key_encrypted"),
+    for table, column in (("llm_models", "overrides"), ("llm_providers", "removed_at"),
+                          ("llm_providers", "added_by_admin"), ("llm_providers", "api_key_encrypted"),
                           ("llm_providers", "name"), ("accounts", "default_model_id"),
                           ("accounts", "offered_models"), ("users", "is_admin")):
         op.drop_column(table, column)

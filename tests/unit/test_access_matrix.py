@@ -16,7 +16,7 @@ from app.conversations.posting import post_user_message
 from app.extensions import db, socketio
 from app.identity import invitations, passwords
 from app.identity.sessions import SESSION_KEY
-from app.models import ROLE_OWNER, Account, ApiToken, Chat, Message, User, UserSession
+from app.models import ROLE_OWNER, Account, ApiToken, Chat, LlmProvider, Message, User, UserSession
 from app.models.sessions import hash_session_id
 from tests.support.attachments import stored_attachment
 
@@ -59,6 +59,18 @@ EXPECTED = {
     # The member is also in an account of their own: only an administrator may reset them (a
     # refusal on the account page, a redirect back).
     ("accounts.reset_link", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    # The Admin pages: the owner here is the instance's administrator; to everyone else they do not exist.
+    ("admin.home", "GET"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.providers", "GET"): {"owner": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.add_provider", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},  # no base URL given
+    ("admin.test_provider", "POST"): {"owner": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.refresh_provider", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.remove_provider", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},  # the file's: refused
+    ("admin.models", "GET"): {"owner": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.switch_model", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.override_model", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.add_admin", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.remove_admin", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},  # not one: refused
     ("auth.profile", "GET"): {"signed_out": SIGN_IN, "*": OK},
     ("auth.rename", "POST"): {"signed_out": SIGN_IN, "*": MOVED},
     ("auth.change_password", "POST"): {"signed_out": SIGN_IN, "*": (400,)},  # no current password given
@@ -149,6 +161,7 @@ def _person(name: str) -> User:
 def world(app):
     """The owner's account with a chat and a pending reply, and one person per role."""
     owner, member, removed, outsider = (_person(n) for n in ("Owner", "Member", "Removed", "Outsider"))
+    owner.is_admin = True
     db.session.flush()
     account = owner.memberships[0].account
     account.add_member(member)
@@ -167,7 +180,8 @@ def world(app):
     db.session.commit()
     ids = {"chat_id": chat.id, "message_id": reply.id, "account_id": account.id, "user_id": member.id,
            "token_id": token.id, "attachment_id": attachment.id, "invitation_id": invitation.id, "secret": secret,
-           "reset_secret": reset_secret}
+           "reset_secret": reset_secret,
+           "provider_id": db.session.execute(sa.select(LlmProvider.id).where(LlmProvider.key == "demo")).scalar_one()}
     return ids, {"owner": owner.id, "member": member.id, "removed": removed.id, "outsider": outsider.id}
 
 

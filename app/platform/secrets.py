@@ -1,0 +1,51 @@
+"""Provider API keys entered in the browser, kept encrypted at rest (the ``cryptography``
+package's Fernet). The encryption key comes from ``CONFAB_PROVIDER_KEYS_SECRET``, or is made
+once into the instance folder, readable by its owner alone. Neither is ever logged."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+
+from app.platform.private_files import private_folder
+
+
+class SecretUnreadable(Exception):
+    """A stored key cannot be decrypted (the encryption key changed)."""
+
+
+def encrypt(plain: str) -> str:
+    return _fernet(*_source()).encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet(*_source()).decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise SecretUnreadable("The stored key cannot be read: the encryption key has changed. "
+                               "Enter the provider's key again.") from exc
+
+
+def _source() -> tuple[str | None, str]:
+    return current_app.config["PROVIDER_KEYS_SECRET"], current_app.config["PROVIDER_KEYS_SECRET_FILE"]
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret: str | None, path: str) -> Fernet:
+    return Fernet(secret.encode() if secret else _key_file(Path(path)))
+
+
+def _key_file(path: Path) -> bytes:
+    """The key in ``path``, made (owner-only, never overwritten) on first use."""
+    private_folder(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    key = Fernet.generate_key()
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(key)
+    return key

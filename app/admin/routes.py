@@ -51,6 +51,13 @@ def home():
     return redirect(url_for("admin.providers"))
 
 
+@bp.get("/welcome")
+@admin_required
+def welcome():
+    """What the first administrator sees right after signing up: connect a provider, or try the demo."""
+    return render_template("admin/welcome.html", form=ProviderForm())
+
+
 @bp.get("/providers")
 @admin_required
 def providers():

@@ -63,6 +63,8 @@ def signup():
                 current_app.logger.info("user %s signed up", user.id)
                 if joined is not None:
                     session[SESSION_ACCOUNT_KEY] = joined.account_id
+                if user.is_admin and joined is None:  # the instance's first user: set it up first
+                    return redirect(url_for("admin.welcome"))
                 flash(f"Welcome to {joined.account.name}." if joined else "Welcome to Confab.", "success")
                 return redirect(url_for("chats.index"))
     status = 400 if request.method == "POST" else 200

@@ -39,13 +39,20 @@ def _fernet(secret: str | None, path: str) -> Fernet:
 
 
 def _key_file(path: Path) -> bytes:
-    """The key in ``path``, made (owner-only, never overwritten) on first use."""
-    private_folder(path.parent)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    """The key in ``path``, made on first use: written whole to a file of its own (owner-only),
+    then linked into place, so a process starting at the same moment reads a whole key or
+    makes none, and an existing key is never overwritten."""
+    if path.exists():
         return path.read_bytes().strip()
-    key = Fernet.generate_key()
+    private_folder(path.parent)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as out:
-        out.write(key)
-    return key
+        out.write(Fernet.generate_key())
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process made it first: its key is the one
+    finally:
+        draft.unlink()
+    return path.read_bytes().strip()

@@ -125,6 +125,7 @@ export class ChatHeader {
         if (current) {
           option.setAttribute("aria-current", "true");
           this.chipName.textContent = option.dataset.modelName;
+          document.getElementById("demo-note").hidden = option.dataset.provider !== "demo";
           this.composerInput.placeholder = `Message ${option.dataset.modelName}…`;
         } else {
           option.removeAttribute("aria-current");

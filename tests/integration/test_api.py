@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from tests.support import files
 from tests.support.stack import ApiClient
@@ -206,12 +207,8 @@ def test_open_streams_hold_no_database_or_redis_connection_each(ann_api, api_cha
     if client is not None:
         assert len(client.client_list()) - before < 5
     if stack.database_url.startswith("postgresql"):
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg2://"))
-        with engine.connect() as connection:
+        with stack.database() as connection:
             count = connection.execute(sa.text("select count(*) from pg_stat_activity where datname = current_database()")).scalar_one()
-        engine.dispose()
         assert count < 15, count
     reply_id = ann_api.post(f"/chats/{api_chat}/messages", json={"content": "Everyone [[chunks:5]]"}).json()["assistant_message"]["id"]
     for stream in streams:

@@ -46,12 +46,10 @@ def test_a_removed_member_connected_to_another_web_process_hears_nothing_more(st
     stack.flask("accounts", "add-member", "Ann Lee's account", "fay@example.com")
     chat_id = ann.new_chat("before fay left")
     fay = Member(stack, "fay@example.com", PASSWORD, web_url=stack.web_urls[1])
-    engine = sa.create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg2://"))
-    with engine.connect() as connection:
+    with stack.database() as connection:
         account_id = connection.execute(sa.select(sa.text("account_id")).select_from(sa.text("chats"))
                                         .where(sa.text("id = :id")), {"id": chat_id}).scalar_one()
         fay_id = connection.execute(sa.text("SELECT id FROM users WHERE email = 'fay@example.com'")).scalar_one()
-    engine.dispose()
     far = fay.socket()
     ann_live = ann.socket()
     try:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import engineio
@@ -69,6 +71,16 @@ class Stack:
             "STREAMS_PER_WORKER": str(self.streams_per_worker),
             "PYTHONUNBUFFERED": "1",
         }
+
+    @contextmanager
+    def database(self) -> Iterator[sa.Connection]:
+        """A connection to the stack's database, as the tests' own (psycopg2, as the app uses)."""
+        engine = sa.create_engine(self.database_url.replace("postgresql://", "postgresql+psycopg2://"))
+        try:
+            with engine.connect() as connection:
+                yield connection
+        finally:
+            engine.dispose()
 
     def flask(self, *args: str) -> str:
         result = subprocess.run([sys.executable, "-m", "flask", *args], env={**os.environ, **self.env()},

@@ -62,6 +62,7 @@ EXPECTED = {
     # The Admin pages: the owner here is the instance's administrator; to everyone else they do not exist.
     ("admin.home", "GET"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},
     ("admin.providers", "GET"): {"owner": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("admin.welcome", "GET"): {"owner": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("admin.add_provider", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},  # no base URL given
     ("admin.test_provider", "POST"): {"owner": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("admin.refresh_provider", "POST"): {"owner": MOVED, "signed_out": SIGN_IN, "*": DENIED},

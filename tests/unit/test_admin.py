@@ -172,3 +172,17 @@ def test_without_a_configured_secret_the_encryption_key_is_made_once_and_owner_o
     app.config["PROVIDER_KEYS_SECRET"] = "2mHvS1vN4Jm8mY1bqvH0oK9qkq6b3cW7a1fXcYV2Wk0="
     with pytest.raises(secrets.SecretUnreadable, match="Enter the provider's key again"):
         secrets.decrypt(token)
+
+
+def test_the_first_user_is_offered_a_provider_or_the_demo_and_a_demo_chat_says_so(client, auth):
+    response = auth.signup("Ann Lee", "ann@example.com")
+    assert response.headers["Location"] == "/admin/welcome"
+    page = client.get("/admin/welcome").data.decode()
+    assert "Connect a provider" in page and 'id="continue-with-demo"' in page
+    chat = empty_chat(client, title="Trying")
+    page = client.get(f"/chats/{chat.id}").data.decode()
+    note = page.split('id="demo-note"')[1].split("</p>")[0]
+    assert "hidden" not in note.split(">")[0] and "This chat is on a demo model" in note
+    assert "Connect a real provider" in note
+    auth.logout()
+    assert auth.signup("Bob Stone", "bob@example.com").headers["Location"] == "/chats"

@@ -16,7 +16,7 @@ from tests.conftest import AuthActions
 def test_signup_creates_user_with_personal_account_and_signs_in(client, auth):
     response = auth.signup()
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/chats")
+    assert response.headers["Location"].endswith("/admin/welcome")  # the first user sets the instance up
     user = db.session.execute(sa.select(User)).scalar_one()
     assert user.email == "ann@example.com"
     assert user.password_hash != "correct horse battery"

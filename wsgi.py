@@ -1,9 +1,10 @@
 """Web entry point: green-patch first, then build the app and serve Socket.IO + HTTP.
 
-The async mode is one setting, ``CONFAB_ASYNC_MODE`` (``eventlet`` by default,
-``gevent`` or ``threading`` also work). It is read here directly because the
-patch must happen before any other import, app.config included; app code never
-imports eventlet. psycopg2 is a C library the patch cannot reach: psycogreen makes it
+The async mode is one setting, ``CONFAB_ASYNC_MODE``: ``eventlet`` (the default), ``gevent``
+(``pip install -e '.[gevent]'``: gevent's server with gevent-websocket) or ``threading``
+(Werkzeug's development server: for trying things out, not for a team). It is read here
+directly because the patch must happen before any other import, app.config included; app
+code never imports eventlet or gevent. psycopg2 is a C library the patch cannot reach: psycogreen makes it
 wait for PostgreSQL through the green hub, so one request's query never stalls every
 other request and Socket.IO emit of the process.
 """
@@ -111,8 +112,9 @@ if __name__ == "__main__":
     with app.app_context():
         wait_for_redis()
     files = open_files_for(app.config["MAX_CONNECTIONS"])
-    app.logger.info("Confab web on http://127.0.0.1:%s (%s, %s open files)", port, ASYNC_MODE, files)
+    app.logger.info("Confab web on http://%s:%s (%s, %s open files)", app.config["HOST"], port, ASYNC_MODE, files)
     if ASYNC_MODE == "eventlet":
         serve_eventlet(app.config["HOST"], port)
-    else:
-        socketio.run(app, host=app.config["HOST"], port=port, log_output=False)
+    else:  # gevent's pywsgi server, or Werkzeug's (threading), which would refuse to run without a terminal
+        socketio.run(app, host=app.config["HOST"], port=port, log_output=False,
+                     allow_unsafe_werkzeug=ASYNC_MODE == "threading")

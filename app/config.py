@@ -46,7 +46,13 @@ class Config:
     """Settings shared by every process (web, worker, CLI)."""
 
     ENV = os.environ.get("CONFAB_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key"
+    # Signs sessions and the known-device cookie. Unset (outside production, where it must be
+    # set): made once into SECRET_KEY_FILE, owner-only, and reused (app/platform/secret_files.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FILE = os.environ.get("CONFAB_SECRET_KEY_FILE", str(INSTANCE_DIR / "secret-key"))
+    # How many proxies (a load balancer, HAProxy, nginx) stand in front of the web processes: their
+    # X-Forwarded-For/-Proto/-Host then name the client (rate limits, is_secure, logs). 0: ignored.
+    TRUSTED_PROXIES = int(os.environ.get("CONFAB_TRUSTED_PROXIES", 0))
     SQLALCHEMY_DATABASE_URI = _database_url()
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))  # app/platform/db_pool.py
     # Connections a process keeps open to PostgreSQL, and how many more it may open for a moment
@@ -66,6 +72,7 @@ class Config:
     JOB_THREAD_NICE = int(os.environ.get("JOB_THREAD_NICE", 10))
     # HTTP requests a web process serves at once, the rest waiting their turn (app/platform/admission.py).
     WEB_REQUESTS_AT_ONCE = int(os.environ.get("WEB_REQUESTS_AT_ONCE", 8))
+    # Where the web process listens: loopback by default; 0.0.0.0 (or a host's address) to serve a network.
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", 5000))
 

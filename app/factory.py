@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config
 from app.conversations.rendering import SANITISER_POLICY, message_html, render_markdown
@@ -16,6 +17,7 @@ from app.platform.db_pool import ping_after_idle, pool_options
 from app.platform.ids import DatabaseIdConverter, LookupIdConverter
 from app.platform.private_files import keep_private
 from app.platform.redis_client import FAKE_SCHEME, connect, limiter_storage_uri
+from app.platform.secret_files import stored_secret
 from app.realtime.bus import bus_publisher, start_fanout
 from app.realtime.delivery import local_delivery
 from app.realtime.socket_transport import WithoutWebSocketCompression
@@ -43,6 +45,11 @@ def build_app(config_class: type[Config], role: str) -> Flask:
     config_class.validate()
     app = Flask("app", template_folder="../templates", static_folder="../static")
     app.config.from_object(config_class)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = stored_secret(Path(app.config["SECRET_KEY_FILE"])).decode()
+    if app.config["TRUSTED_PROXIES"] > 0:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     app.extensions["confab.pid"] = os.getpid()
     app.url_map.converters["id"] = DatabaseIdConverter
     app.url_map.converters["lookup_id"] = LookupIdConverter
@@ -70,7 +77,7 @@ def build_app(config_class: type[Config], role: str) -> Flask:
         session_cookie_http_only=True,
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    from app import accounts, admin, api, auth, chats, messages, usage
+    from app import accounts, admin, api, auth, chats, health, messages, usage
     from app.cli import register_cli
     from app.identity import login
     from app.web import errors, guards
@@ -78,6 +85,7 @@ def build_app(config_class: type[Config], role: str) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(chats.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(usage.bp)

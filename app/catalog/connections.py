@@ -1,6 +1,6 @@
 """Providers connected from the browser (Admin page): an OpenAI-compatible address with a
 name and a key, tested by listing its models, refreshed, and removed. The key is stored
-encrypted (``app/platform/secrets.py``) and never shown again."""
+encrypted (``app/platform/secret_files.py``) and never shown again."""
 from __future__ import annotations
 
 import re
@@ -14,7 +14,7 @@ from app.llm.errors import LlmError
 from app.llm.listing import list_models
 from app.models import Chat, LlmModel, LlmProvider
 from app.models.base import utcnow
-from app.platform import secrets
+from app.platform import secret_files
 
 MAX_KEY = 500
 
@@ -38,7 +38,7 @@ def add(name: str, base_url: str, api_key: str | None) -> LlmProvider:
         raise ProviderProblem("That API key cannot be right: it is too long or has spaces in it.")
     key = _free_key(name)
     provider = LlmProvider(key=key, name=name, base_url=base_url, added_by_admin=True,
-                           api_key_encrypted=secrets.encrypt(api_key) if api_key else None)
+                           api_key_encrypted=secret_files.encrypt(api_key) if api_key else None)
     db.session.add(provider)
     db.session.flush()
     return provider

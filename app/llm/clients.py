@@ -14,7 +14,7 @@ from flask import current_app
 from app.extensions import db
 from app.llm.errors import MissingApiKey
 from app.models import LlmModel, LlmProvider
-from app.platform import secrets
+from app.platform import secret_files
 
 _lock = threading.Lock()
 NO_KEY = "not-needed"
@@ -32,8 +32,8 @@ def api_key_for(provider: LlmProvider) -> str:
     registry names; a clear error when unset."""
     if provider.api_key_encrypted:
         try:
-            return secrets.decrypt(provider.api_key_encrypted)
-        except secrets.SecretUnreadable as exc:
+            return secret_files.decrypt(provider.api_key_encrypted)
+        except secret_files.SecretUnreadable as exc:
             raise MissingApiKey(f"The API key for provider '{provider.label}' cannot be read. {exc}") from exc
     if not provider.api_key_env:
         return NO_KEY

@@ -29,6 +29,7 @@ TOKEN_NEEDED = (401,)
 # (endpoint, method) -> {role: acceptable statuses}. Chat and account ids are the owner's.
 EXPECTED = {
     ("chats.home", "GET"): {"*": MOVED},
+    ("health.healthz", "GET"): {"*": OK},  # for load balancers: two words about the database and Redis
     ("auth.login", "GET"): {"signed_out": OK, "*": MOVED},
     ("auth.login", "POST"): {"signed_out": (401,), "*": MOVED},
     ("auth.signup", "GET"): {"signed_out": OK, "*": MOVED},
@@ -123,7 +124,7 @@ EXPECTED = {
 API_BODIES = {"api.create_chat": {"title": "Mine"}, "api.change_chat": {"title": "Renamed"},
               "api.post_message": {"content": "hello"}}
 STREAMS = {"api.chat_events"}
-OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home", "accounts.join", "auth.reset_password"}
+OPEN_TO_ALL = {"auth.login", "auth.signup", "chats.home", "accounts.join", "auth.reset_password", "health.healthz"}
 # Socket.IO events -> roles that may use them on the owner's chat (everyone else is refused).
 EVENTS = {"connect": {"owner", "member", "removed", "outsider"}, "join": {"owner", "member"},
           "leave": {"owner", "member", "removed", "outsider"}, "disconnect": {"owner", "member", "removed", "outsider"},

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Chat, LlmModel, LlmProvider, User
-from app.platform import secrets
+from app.platform import secret_files
 from tests.support.chats import empty_chat
 
 KEY = "sk-or-v1-secret-0123456789abcdef"
@@ -53,7 +53,7 @@ def test_the_first_user_administers_and_the_next_does_not(client, auth, runner):
 def test_adding_a_provider_stores_its_key_encrypted_and_lists_its_models_switched_off(client, router):
     assert router.added_by_admin and router.name == "Router"
     assert router.api_key_encrypted and KEY not in router.api_key_encrypted
-    assert secrets.decrypt(router.api_key_encrypted) == KEY
+    assert secret_files.decrypt(router.api_key_encrypted) == KEY
     rows = db.session.execute(sa.text("SELECT * FROM llm_providers")).all()
     assert not any(KEY in str(value) for row in rows for value in row)
     models = db.session.execute(sa.select(LlmModel).where(LlmModel.provider_id == router.id)).scalars().all()
@@ -165,13 +165,13 @@ def test_administrators_make_others_and_the_last_one_stays(client, auth, admin):
 def test_without_a_configured_secret_the_encryption_key_is_made_once_and_owner_only(app, tmp_path):
     path = tmp_path / "instance" / "provider-keys.secret"
     app.config.update(PROVIDER_KEYS_SECRET=None, PROVIDER_KEYS_SECRET_FILE=str(path))
-    token = secrets.encrypt("sk-test")
+    token = secret_files.encrypt("sk-test")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     first = path.read_bytes()
-    assert secrets.decrypt(token) == "sk-test" and secrets.encrypt("again") and path.read_bytes() == first
+    assert secret_files.decrypt(token) == "sk-test" and secret_files.encrypt("again") and path.read_bytes() == first
     app.config["PROVIDER_KEYS_SECRET"] = "2mHvS1vN4Jm8mY1bqvH0oK9qkq6b3cW7a1fXcYV2Wk0="
-    with pytest.raises(secrets.SecretUnreadable, match="Enter the provider's key again"):
-        secrets.decrypt(token)
+    with pytest.raises(secret_files.SecretUnreadable, match="Enter the provider's key again"):
+        secret_files.decrypt(token)
 
 
 def test_the_first_user_is_offered_a_provider_or_the_demo_and_a_demo_chat_says_so(client, auth):

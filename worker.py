@@ -14,6 +14,7 @@ from rq.worker_pool import WorkerPool
 from app import create_app
 from app.engine.parts import supervise_worker_process
 from app.engine.rq_worker import ConcurrentWorker
+from app.files.storage import claim_storage_root
 from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited by every fork)
 from app.jobs.context import forget_inherited_connections, set_job_app
 from app.jobs.sweeps import sweeper_for
@@ -34,6 +35,7 @@ def main() -> None:
     set_job_app(app)
     with app.app_context():
         wait_for_redis()
+        claim_storage_root()
         warm_clients()
         connection = get_redis()
         queue = Queue(app.config["RQ_QUEUE"], connection=connection)

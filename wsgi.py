@@ -27,6 +27,7 @@ if ASYNC_MODE in ("eventlet", "gevent"):
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
 from app.platform import heap
+from app.files.storage import claim_storage_root  # noqa: E402
 from app.platform.redis_client import wait_for_redis  # noqa: E402
 
 app = create_app(role="web")
@@ -104,13 +105,15 @@ def serve_eventlet(host: str, port: int) -> None:
     config = app.config
     listener = eventlet.listen((host, port), backlog=config["LISTEN_BACKLOG"])
     options = eventlet_server_options(config["HEADER_TIMEOUT_SECONDS"], config["IDLE_CONNECTION_SECONDS"])
-    eventlet.wsgi.server(listener, app, log_output=False, max_size=config["MAX_CONNECTIONS"], **options)
+    # debug=False: eventlet would otherwise send a traceback to the client of a request that fails.
+    eventlet.wsgi.server(listener, app, log_output=False, debug=False, max_size=config["MAX_CONNECTIONS"], **options)
 
 
 if __name__ == "__main__":
     port = int(app.config["PORT"])
     with app.app_context():
         wait_for_redis()
+        claim_storage_root()
     files = open_files_for(app.config["MAX_CONNECTIONS"])
     app.logger.info("Confab web on http://%s:%s (%s, %s open files)", app.config["HOST"], port, ASYNC_MODE, files)
     if ASYNC_MODE == "eventlet":

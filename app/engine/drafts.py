@@ -13,6 +13,7 @@ which is what a joining client and the sweeper read.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from app.extensions import db
 from app.models import Message
 from app.models.base import utcnow
 from app.models.chats import STREAMING
-from app.platform.db_pool import autocommit_connection
+from app.platform.db_pool import autocommit_connection, unreachable
+
+log = logging.getLogger(__name__)
 
 _messages = Message.__table__
 _store_each = (
@@ -120,8 +123,16 @@ class DraftWriter:
                 written.append((draft, chars))
         if not rows:
             return
-        write_drafts(rows)
-        db.session.commit()
-        db.session.remove()
+        try:
+            write_drafts(rows)
+            db.session.commit()
+        except sa.exc.SQLAlchemyError as exc:
+            db.session.rollback()
+            if not unreachable(exc):
+                raise
+            log.warning("drafts not written, the database is unreachable (%s): next round", type(exc).__name__)
+            return  # the texts are in memory and in Redis; the next round writes them
+        finally:
+            db.session.remove()
         for draft, chars in written:
             draft.saved_chars, draft.saved_at = chars, now

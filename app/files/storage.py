@@ -20,6 +20,8 @@ from flask import current_app
 from app.extensions import db
 from app.models import Attachment
 from app.platform.private_files import private_folder
+from app.platform.redis_client import get_redis
+from app.platform.secret_files import stored_secret
 
 ORPHAN_AGE_SECONDS = 3600
 KEY_LENGTH = 64
@@ -30,6 +32,32 @@ def _root() -> Path:
     if not root.is_dir():
         private_folder(root)
     return root
+
+
+SHARED_ROOT_KEY = "confab:storage-root-id"
+ROOT_ID_FILE = ".confab-storage-id"
+
+
+class StorageNotShared(RuntimeError):
+    """This host's storage root is not the one the others use (its attachments would be lost)."""
+
+
+def claim_storage_root() -> None:
+    """At a web process's or worker pool's start: the storage root carries an id of its own (made
+    on first use); the first process to start records it in Redis, and a process whose root
+    holds another id (a host with a local-only folder where the others share a volume) refuses
+    to start, as the files it stored would be missing on every other host."""
+    marker = _root() / ROOT_ID_FILE
+    stored_secret(marker, lambda: os.urandom(16).hex().encode())
+    mine = marker.read_text().strip()
+    client = get_redis()
+    client.set(SHARED_ROOT_KEY, mine, nx=True)
+    recorded = (client.get(SHARED_ROOT_KEY) or b"").decode()
+    if recorded != mine:
+        raise StorageNotShared(
+            f"The storage root {_root()} is not the one the other Confab processes use (its id is {mine}, "
+            f"theirs {recorded}). Every host must reach the same attachments: mount the shared volume at "
+            f"CONFAB_STORAGE_ROOT. A fresh instance that starts over: delete the Redis key {SHARED_ROOT_KEY}.")
 
 
 def path_for(key: str) -> Path:

@@ -91,3 +91,28 @@ def forget_autocommit_engine(app) -> None:
     engine = app.extensions.pop(AUTOCOMMIT_ENGINE, None)
     if engine is not None:
         engine.dispose(close=False)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached (down, restarting, a dropped
+    connection), as opposed to a statement it refused."""
+    return isinstance(exc, (sa.exc.OperationalError, sa.exc.DisconnectionError)) or (
+        isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated)
+
+
+def while_unreachable(action, *, within: float, log, what: str):
+    """``action()``, tried again (after a rollback, every second at most) while the database
+    cannot be reached, for up to ``within`` seconds; a PostgreSQL restart is then a pause."""
+    deadline, wait = time.monotonic() + within, 0.1
+    while True:
+        try:
+            return action()
+        except sa.exc.SQLAlchemyError as exc:
+            db.session.rollback()
+            db.session.remove()
+            if not unreachable(exc) or time.monotonic() + wait > deadline:
+                raise
+            log.warning("%s: the database is unreachable (%s); trying again in %.1f s",
+                        what, type(exc).__name__, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 1.0)

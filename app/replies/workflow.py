@@ -32,6 +32,7 @@ from app.llm.images import Picture, draw
 from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, ToolCallStarted, Usage
 from app.models import LlmModel, Message, ToolCall
 from app.models.chats import CANCELLED, COMPLETED, FAILED
+from app.platform.db_pool import while_unreachable
 from app.platform.queue import enqueue_title
 from app.platform.redis_client import get_redis
 from app.replies import store
@@ -43,6 +44,7 @@ from app.tools.loop import ToolLoop, follow_up, loop_for_reply, offered
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
 TOO_MANY_ROUNDS = ("The model kept calling tools: Confab stopped after {rounds} rounds without an answer. "
                    "The text and tool results so far are kept.")
+FINISH_WITHIN_SECONDS = 60  # how long a finished reply waits for an unreachable database (a restart) to store
 JOB_STOPPED = "The answer took longer than Confab allows and was stopped. The text so far is kept."
 
 
@@ -310,7 +312,8 @@ def _finish(reply: Reply, outcome: Outcome) -> None:
                 report["cost_source"] = "unpriced"
     message.context_report = report
     message.html = stored_html(message.content)
-    stored = store.store_finished(message)
+    stored = while_unreachable(lambda: store.store_finished(message), within=FINISH_WITHIN_SECONDS,
+                               log=current_app.logger, what=f"storing reply {message.id}")
     db.session.remove()
     if stored is None:
         return

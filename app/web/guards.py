@@ -52,6 +52,7 @@ def register(app: Flask) -> None:
         if request.blueprint == "api":
             if "Cache-Control" not in response.headers:  # files set their own (private)
                 response.headers["Cache-Control"] = "no-store"
-        elif request.endpoint not in ("static", "messages.attachment") and current_user.is_authenticated:
+        elif ("Cache-Control" not in response.headers  # set already (a 503 while the database is away)
+              and request.endpoint not in ("static", "messages.attachment") and current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
         return response

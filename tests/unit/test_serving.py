@@ -1,17 +1,19 @@
 """Serving a network (issue 34): forwarded headers are honoured only from trusted proxies, the
-secret key is made once and kept private, and /healthz tells a balancer whether this process
-reaches the database and Redis."""
+secret key is made once and kept private, /healthz tells a balancer whether this process
+reaches the database and Redis, and a database restart is a pause, not an error."""
 from __future__ import annotations
 
 import os
 import stat
 
 import pytest
+import sqlalchemy as sa
 from flask import request
 
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
+from app.platform.db_pool import while_unreachable
 from tests.support.processes import free_port
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "chat.example.com"}
@@ -19,7 +21,7 @@ FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-
 
 def _app_with(**settings):
     config = type("Configured", (TestConfig,), settings)
-    app = create_app(config, role="web")
+    app = create_app(config, role="cli")  # no bus listener: some of these apps have no Redis
 
     @app.get("/_seen")
     def seen():
@@ -77,3 +79,39 @@ def test_healthz_answers_503_naming_what_is_down(down):
     assert answer.status_code == 503
     assert answer.get_json() == {"ok": False, "database": "unreachable" if down == "database" else "ok",
                                  "redis": "unreachable" if down == "redis" else "ok"}
+
+
+def test_an_unreachable_database_is_a_503_to_retry_never_a_500_or_a_traceback():
+    app = _app_with()
+
+    @app.get("/_needs_the_database")
+    def needs_the_database():
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    client = app.test_client()
+    page = client.get("/_needs_the_database")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "Try again in a moment" in page.data.decode() and "Traceback" not in page.data.decode()
+    answer = client.get("/_needs_the_database", headers={"Accept": "application/json", "X-Requested-With": "fetch"})
+    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "unavailable"
+
+
+def test_a_finished_reply_waits_out_a_database_restart_and_a_refused_statement_does_not():
+    attempts = []
+
+    def store():
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise sa.exc.OperationalError("UPDATE", {}, Exception("server closed the connection"))
+        return "stored"
+
+    app = _app_with()
+    with app.app_context():
+        assert while_unreachable(store, within=5, log=app.logger, what="storing") == "stored"
+        assert len(attempts) == 3
+
+        def refused():
+            raise sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+        with pytest.raises(sa.exc.IntegrityError):
+            while_unreachable(refused, within=5, log=app.logger, what="storing")

@@ -148,6 +148,10 @@ class Config:
     STREAM_HEARTBEAT_TTL = float(os.environ.get("CONFAB_STREAM_HEARTBEAT_TTL", 20))
     TOOL_MAX_ROUNDS = int(os.environ.get("CONFAB_TOOL_MAX_ROUNDS", 10))
     TOOL_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_TOOL_TIMEOUT_SECONDS", 10))
+    # MCP servers (app/tools/mcp/): a server that cannot be reached is tried again after 1, 2, 4…
+    # seconds, at most this often; and a reply waits at most this long for servers to list tools.
+    MCP_RETRY_MAX_SECONDS = float(os.environ.get("CONFAB_MCP_RETRY_MAX_SECONDS", 60))
+    MCP_LIST_WAIT_SECONDS = float(os.environ.get("CONFAB_MCP_LIST_WAIT_SECONDS", 10))
     LLM_TIMEOUT_SECONDS = float(os.environ.get("CONFAB_LLM_TIMEOUT_SECONDS", 120))
     # Provider keys entered in the browser are encrypted with this Fernet key (base64, 32 bytes);
     # without it, one is made once into the instance folder (owner-only).

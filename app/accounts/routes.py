@@ -20,6 +20,9 @@ from app.identity.scoping import (current_account, member_chat, membership_or_40
                                   switch_account)
 from app.models import ApiToken
 from app.platform.ids import parse_id
+from app.tools import groups as tool_groups
+from app.tools.mcp import switches as tool_switches
+from app.web.errors import error_response, wants_json
 from app.web.handover import hand_over, take_handed_over
 
 
@@ -37,6 +40,7 @@ def show(account_id: int):
     budget = BudgetForm(obj=account)
     owner = membership.is_owner
     enabled = registry.offered_models("chat")
+    servers, servers_problem = tool_groups.for_account(account)
     return render_template(
         "accounts/show.html", account=account, membership=membership, budget_form=budget,
         enabled_models=enabled, offered=offering.offered_in(account), models_form=_models_form(
@@ -49,6 +53,7 @@ def show(account_id: int):
         reset_link=take_handed_over("reset link") if owner else None,
         resettable={m.user_id for m in account.memberships if owner and passwords.may_reset(current_user, m.user)},
         last_owner_reasons={m.user_id: last_owner_reason(account, m) for m in account.memberships},
+        mcp_servers=servers, mcp_problem=servers_problem,
     )
 
 
@@ -94,6 +99,25 @@ def models(account_id: int):
         db.session.commit()
         flash("Models saved.", "success")
     return redirect(url_for("accounts.show", account_id=account.id, _anchor="models"))
+
+
+@bp.post("/accounts/<id:account_id>/mcp-servers")
+@login_required
+def mcp_servers(account_id: int):
+    """Owners switch an MCP server on or off for the account (``server``, ``on``: 1 or 0)."""
+    on = request.form.get("on") == "1"
+    try:
+        server = tool_switches.set_for_account(current_user, account_id, request.form.get("server", ""), on)
+    except tool_switches.SwitchError as exc:
+        db.session.rollback()
+        if wants_json():
+            return error_response(422, str(exc), "invalid")
+        flash(str(exc), "error")
+    else:
+        if wants_json():
+            return {"server": server.key, "on": on}
+        flash(f"{server.name} is {'on' if on else 'off'} for this account.", "success")
+    return redirect(url_for("accounts.show", account_id=account_id, _anchor="tools"))
 
 
 @bp.post("/accounts/<id:account_id>/switch")

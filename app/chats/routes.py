@@ -20,6 +20,8 @@ from app.models import Chat, LlmModel
 from app.models.base import utcnow
 from app.platform.ids import parse_id, parse_page
 from app.platform.validators import normalised
+from app.tools import groups as tool_groups
+from app.tools.mcp import switches as tool_switches
 from app.tools.registry import all_tools
 from app.web.display import model_price
 from app.web.errors import error_response, wants_json
@@ -169,7 +171,25 @@ def show(chat_id: int):
         tool_names=[tool.name for tool in all_tools()],
         image_model=next(iter(registry.offered_models("image")), None),
         send_blocked=posting.send_blocked_reason(chat, current_user, budgets),
+        tool_groups=tool_groups.for_chat(chat),
     )
+
+
+@bp.post("/chats/<id:chat_id>/tools")
+@login_required
+def tools(chat_id: int):
+    """Any member switches a tool group (``group``: ``builtin`` or an MCP server's key) on or off
+    for the chat (``on``: 1 or 0); everyone in it hears ``chat.tools``."""
+    on = request.form.get("on") == "1"
+    try:
+        chat = tool_switches.set_for_chat(current_user, chat_id, request.form.get("group", ""), on)
+    except tool_switches.SwitchError as exc:
+        db.session.rollback()
+        return _refused(chat_id, str(exc))
+    if wants_json():
+        return {"chat_id": chat.id, "tools_off": chat.tools_off or []}
+    flash("Tools saved; the next answer uses them.", "success")
+    return redirect(url_for("chats.show", chat_id=chat.id))
 
 
 @bp.post("/chats/<id:chat_id>/rename")

@@ -46,7 +46,7 @@ import re
 from dataclasses import dataclass, field
 
 DIRECTIVE = re.compile(r"\[\[(\w+)(?::([^\]]*))?\]\]")
-TOOL_DIRECTIVE = re.compile(r"\[\[tool:(\w+)\s*(\{.*?\})?\]\]", re.S)
+TOOL_DIRECTIVE = re.compile(r"\[\[tool:([\w-]+)\s*(\{.*?\})?\]\]", re.S)
 
 
 @dataclass
@@ -85,11 +85,32 @@ def text_of(content: object) -> str:
     return ""
 
 
+TOOL_PICTURES = "The pictures the tools returned"  # how Confab hands a vision model tools' pictures
+
+
+def tool_pictures(message: object) -> int:
+    """How many pictures ``message`` carries if it is Confab's turn of tools' pictures, else 0."""
+    content = message.get("content") if isinstance(message, dict) and message.get("role") == "user" else None
+    if not isinstance(content, list) or not content or not str(content[0].get("text", "")).startswith(TOOL_PICTURES):
+        return 0
+    return sum(1 for part in content if isinstance(part, dict) and part.get("type") == "image_url")
+
+
 def last_user_text(messages: list[dict]) -> str:
+    """The newest question's text (a turn of tools' pictures is not a question)."""
     for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
+        if isinstance(message, dict) and message.get("role") == "user" and not tool_pictures(message):
             return user_text(message.get("content"))
     return ""
+
+
+def answering_tools(messages: list[dict]) -> bool:
+    """Whether the request ends with tool results (and perhaps their pictures) to answer."""
+    for message in reversed(messages):
+        if not isinstance(message, dict) or tool_pictures(message):
+            continue
+        return message.get("role") == "tool"
+    return False
 
 
 def plan_for(prompt: str) -> Plan:

@@ -2,7 +2,8 @@
 
 Run with ``flask demo-llm --port 5055``. Tests steer it with directives in the
 prompt (see :mod:`app.demo_llm.script`) and ask ``GET /_demo/requests/<tag>``
-what became of a request (``completed``, ``disconnected``, ``dropped``, ``failed``).
+what became of a request (``completed``, ``disconnected``, ``dropped``, ``failed``), which
+tools each of its requests offered, and how many tools' pictures they carried.
 
 It runs on aiohttp's asyncio server, one event loop for every request: it stands in
 for a provider on another machine, so it should take as little as possible of the
@@ -50,6 +51,8 @@ class DemoLLM:
     def __init__(self) -> None:
         self._seen: dict[str, int] = defaultdict(int)
         self.states: dict[str, list[str]] = defaultdict(list)
+        self.offered: dict[str, list[list[str]]] = defaultdict(list)  # the tools' names each request offered
+        self.pictures: dict[str, int] = defaultdict(int)  # tools' pictures the requests carried
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[_not_found_as_json])
@@ -88,7 +91,8 @@ class DemoLLM:
     async def on_request_state(self, request: web.Request) -> web.Response:
         tag = request.match_info["tag"]
         states = list(self.states.get(tag, []))
-        return _json({"tag": tag, "states": states, "last": states[-1] if states else None})
+        return _json({"tag": tag, "states": states, "last": states[-1] if states else None,
+                      "tools_offered": self.offered.get(tag, []), "tool_pictures": self.pictures.get(tag, 0)})
 
     async def on_chat(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)
@@ -108,8 +112,10 @@ class DemoLLM:
                 self._note(plan.tag, f"status:{plan.status}")
                 kind, code, message = ERRORS.get(plan.status, ERRORS[500])
                 return _error(plan.status, kind, code, message)
-        answering_tool = bool(messages) and isinstance(messages[-1], dict) and messages[-1].get("role") == "tool"
-        if not body.get("tools") or (answering_tool and not plan.tool_loop):
+        offered = [tool.get("function", {}).get("name") for tool in body.get("tools") or [] if isinstance(tool, dict)]
+        self.offered[plan.tag].append(offered)
+        self.pictures[plan.tag] += sum(script.tool_pictures(m) for m in messages)
+        if not body.get("tools") or (script.answering_tools(messages) and not plan.tool_loop):
             plan.tool_calls = []
         if not body.get("stream"):
             return self._complete(body, messages, plan)

@@ -39,6 +39,9 @@ class Account(TimestampMixin, db.Model):
     # The chat models this account offers (ids), or None: every enabled one, new ones too.
     offered_models: Mapped[list[str] | None] = mapped_column(sa.JSON)
     default_model_id: Mapped[str | None] = mapped_column(sa.String(120))  # None: the model file's default
+    # The owners' choices of MCP servers, {server key: on}; a server not named follows its
+    # entry's ``default`` in the model file (``app/tools/mcp/config.py``).
+    mcp_servers: Mapped[dict[str, bool] | None] = mapped_column(sa.JSON)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="account", cascade="all, delete-orphan"

@@ -39,6 +39,8 @@ class Chat(TimestampMixin, db.Model):
     leaf_id: Mapped[int | None] = mapped_column()
     # Private: its creator's alone (no other member sees it, not even an owner) until shared.
     private: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Tool groups the chat's members turned off: "builtin" (Confab's own) and MCP server keys.
+    tools_off: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     account: Mapped[Account] = relationship()
     creator: Mapped[User | None] = relationship()
@@ -179,12 +181,14 @@ class ToolCall(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="ok", server_default="ok")
     result: Mapped[str | None] = mapped_column(sa.Text)
     duration_ms: Mapped[int | None] = mapped_column()
+    server: Mapped[str | None] = mapped_column(sa.String(120))  # the MCP server's name; None: Confab's own
 
     message: Mapped[Message] = relationship(back_populates="tool_calls")
 
     def to_public(self) -> dict:
         return {"id": self.tool_call_id, "name": self.name, "arguments": self.arguments, "round": self.round,
-                "status": self.status, "result": self.result, "duration_ms": self.duration_ms}
+                "status": self.status, "result": self.result, "duration_ms": self.duration_ms,
+                "server": self.server}
 
 
 class Attachment(TimestampMixin, db.Model):

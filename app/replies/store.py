@@ -21,13 +21,14 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.conversations.tree import siblings_of
 from app.extensions import db
-from app.models import Attachment, Chat, LlmModel, LlmProvider, Message, ToolCall, User
+from app.models import Account, Attachment, Chat, LlmModel, LlmProvider, Message, ToolCall, User
 from app.models.base import utcnow
 from app.models.chats import PENDING, READING, STREAMING
 from app.platform.db_pool import autocommit_connection
 
 _messages = Message.__table__
 _chats = Chat.__table__
+_accounts = Account.__table__
 _models = LlmModel.__table__
 _providers = LlmProvider.__table__
 _users = User.__table__
@@ -50,6 +51,8 @@ class Claimed:
     asker_id: int | None
     asked: str | None
     model: LlmModel | None  # None when the chat's model is gone
+    tools_off: list | None = None  # the chat's tool groups switched off
+    account_mcp_servers: dict | None = None  # the account owners' choices of MCP servers
 
 
 def _run(statement: sa.Executable, params: dict | list[dict]) -> sa.CursorResult:
@@ -85,11 +88,13 @@ def _what_it_needs(reply: sa.FromClause) -> sa.Select:
     message's ``id``, ``chat_id``, ``parent_id``, ``reply_to_id`` and ``model_id``."""
     return (
         sa.select(reply.c.id.label("message_id"), reply.c.chat_id, reply.c.parent_id, _chats.c.instructions,
-                  _chats.c.account_id, _question.c.user_id.label("asker_id"), _question.c.content.label("asked"),
+                  _chats.c.account_id, _chats.c.tools_off, _accounts.c.mcp_servers.label("account_mcp_servers"),
+                  _question.c.user_id.label("asker_id"), _question.c.content.label("asked"),
                   *[column.label(f"model_{column.key}") for column in _models.c],
                   *[column.label(f"provider_{column.key}") for column in _providers.c])
         .select_from(
             reply.join(_chats, _chats.c.id == reply.c.chat_id)
+            .join(_accounts, _accounts.c.id == _chats.c.account_id)
             .outerjoin(_question, _question.c.id == reply.c.reply_to_id)
             .outerjoin(_models, _models.c.id == sa.func.coalesce(reply.c.model_id, _chats.c.model_id))
             .outerjoin(_providers, _providers.c.id == _models.c.provider_id))
@@ -143,7 +148,8 @@ def _claimed_from(row: sa.RowMapping | None) -> Claimed | None:
         model.provider = _row_object(LlmProvider, row, "provider_")
     return Claimed(message_id=row["message_id"], chat_id=row["chat_id"], parent_id=row["parent_id"],
                    instructions=row["instructions"], account_id=row["account_id"], asker_id=row["asker_id"],
-                   asked=row["asked"], model=model)
+                   asked=row["asked"], model=model, tools_off=row["tools_off"],
+                   account_mcp_servers=row["account_mcp_servers"])
 
 
 _HISTORY = (

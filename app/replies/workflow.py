@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from flask import current_app
 from redis.exceptions import LockError
 
-from app import realtime
-from app.conversations import announce
 from app.conversations.posting import image_prompt
-from app.conversations.rendering import public_message, stored_html
 from app.engine import parts
 from app.engine.chat_lock import ChatLock, chat_lock
 from app.engine.drafts import Draft
@@ -30,21 +27,22 @@ from app.llm.clients import async_client_for
 from app.llm.errors import LlmError
 from app.llm.images import Picture, draw
 from app.llm.streaming import ChatStream, ContentDelta, Finish, ReasoningDelta, ToolCalls, ToolCallStarted, Usage
-from app.models import LlmModel, Message, ToolCall
+from app.models import LlmModel
 from app.models.chats import CANCELLED, COMPLETED, FAILED
-from app.platform.db_pool import while_unreachable
-from app.platform.queue import enqueue_title
 from app.platform.redis_client import get_redis
 from app.replies import store
-from app.replies.context import build_request, estimate_tokens
-from app.replies.pictures import attach_picture
+from app.replies.context import build_request
+from app.replies.finishing import Outcome, finish, finish_without_stream
+from app.tools import offering
 from app.tools.base import ToolContext
-from app.tools.loop import ToolLoop, follow_up, loop_for_reply, offered
+from app.tools.loop import ToolLoop, follow_up, loop_for_reply
+from app.tools.mcp import status as mcp_status
+from app.tools.mcp.config import McpConfigError
+from app.tools.mcp.switches import configured
 
 ENDED_EARLY = "The connection to the model ended before the answer was complete."
 TOO_MANY_ROUNDS = ("The model kept calling tools: Confab stopped after {rounds} rounds without an answer. "
                    "The text and tool results so far are kept.")
-FINISH_WITHIN_SECONDS = 60  # how long a finished reply waits for an unreachable database (a restart) to store
 JOB_STOPPED = "The answer took longer than Confab allows and was stopped. The text so far is kept."
 
 
@@ -61,6 +59,7 @@ class Reply:
     live: LiveReply
     draft: Draft
     tools: list[dict] | None = None
+    tool_choice: offering.ToolChoice | None = None  # the tool groups on: listed when the stream starts
     tool_loop: ToolLoop | None = None
     deltas: int = 0
     usage: Usage | None = None
@@ -70,12 +69,6 @@ class Reply:
     calls: ToolCalls | None = None  # what the round's response ended by asking for
     image_prompt: str | None = None  # an image model's reply: what to draw
     picture: Picture | None = None
-
-
-@dataclass
-class Outcome:
-    status: str
-    error: str | None = None
 
 
 def answer_pending_messages(chat_id: int, log: logging.LoggerAdapter | logging.Logger) -> int:
@@ -125,11 +118,23 @@ def _start(claimed: store.Claimed) -> Reply | Outcome:
     capabilities = frozenset(model.capabilities or [])
     built = build_request(history, claimed.instructions, model.context_window,
                           model.max_output_tokens, capabilities)
-    reply.request, reply.report, reply.tools = built.messages, built.report, offered(capabilities)
-    if reply.tools:
+    reply.request, reply.report = built.messages, built.report
+    reply.tool_choice = offering.choice_for(capabilities, claimed.tools_off, claimed.account_mcp_servers,
+                                            _mcp_servers())
+    if reply.tool_choice is not None:
         reply.tool_loop = loop_for_reply(message_id, claimed.chat_id,
-                                         ToolContext(claimed.asker_id, claimed.chat_id, claimed.account_id))
+                                         ToolContext(claimed.asker_id, claimed.chat_id, claimed.account_id),
+                                         mcp_status.hub() if reply.tool_choice.servers else None)
     return reply
+
+
+def _mcp_servers() -> dict:
+    """The instance's MCP servers; none, and an error in the log, while the model file's entries are wrong."""
+    try:
+        return configured()
+    except McpConfigError as exc:
+        current_app.logger.error("MCP servers left out: %s", exc)
+        return {}
 
 
 def stream_reply(claimed: store.Claimed, lock: ChatLock, log: logging.LoggerAdapter | logging.Logger) -> None:
@@ -138,7 +143,7 @@ def stream_reply(claimed: store.Claimed, lock: ChatLock, log: logging.LoggerAdap
     if isinstance(started, Outcome):
         db.session.commit()
         db.session.remove()
-        _finish_without_stream(message_id, started)
+        finish_without_stream(message_id, started)
         return
     reply = started
     supervisor, drafts = parts.supervisor(), parts.draft_writer()
@@ -174,7 +179,7 @@ def stream_reply(claimed: store.Claimed, lock: ChatLock, log: logging.LoggerAdap
         supervisor.release(watched)
         parts.relay().flush()  # the room has every delta before it hears how the reply ended
         with parts.finishing():  # a few at a time: the stream loop reads every other reply meanwhile
-            _finish(reply, outcome or Outcome(FAILED, JOB_STOPPED))
+            finish(reply, outcome or Outcome(FAILED, JOB_STOPPED))
     log.info("reply %s ended %s after %s chunks", message_id, outcome.status, reply.deltas)
 
 
@@ -186,6 +191,8 @@ async def _stream_rounds(reply: Reply, watched: WatchedStream, relay: Relay,
     image model's reply is drawn instead (``app/llm/images.py``)."""
     if reply.image_prompt is not None:
         return await _draw(reply, watched, log)
+    if reply.tool_loop is not None:
+        await _offer_tools(reply)
     request = reply.request
     for round_number in range(1, max_rounds + 1):
         reply.round, reply.calls, reply.finished = round_number, None, False
@@ -197,8 +204,18 @@ async def _stream_rounds(reply: Reply, watched: WatchedStream, relay: Relay,
         records = await reply.tool_loop.run_calls(round_number, reply.calls.calls, watched.cancelled)
         if watched.cancelled.is_set():
             return Outcome(CANCELLED)
-        request = [*request, *follow_up("".join(reply.draft.content[text_before:]), records)]
+        request = [*request, *follow_up("".join(reply.draft.content[text_before:]), records,
+                                        vision="vision" in (reply.model.capabilities or []))]
     return Outcome(FAILED, TOO_MANY_ROUNDS.format(rounds=max_rounds))
+
+
+async def _offer_tools(reply: Reply) -> None:
+    """List the tools of the reply's chosen groups (MCP servers asked at once); a server that
+    cannot answer is left out, and the reply's context report says why."""
+    offer = await offering.offer(reply.tool_choice, reply.tool_loop.hub, current_app.config["MCP_LIST_WAIT_SECONDS"])
+    reply.tool_loop.offer, reply.tools = offer, offer.as_openai()
+    if offer.unavailable:
+        reply.report["tools_unavailable"] = offer.unavailable
 
 
 async def _stream_with_retries(reply: Reply, request: list[dict], watched: WatchedStream, relay: Relay,
@@ -279,56 +296,3 @@ def _apply(reply: Reply, event: object, relay: Relay) -> None:
         reply.calls = event
     elif kind is Finish:
         reply.finished = True
-
-
-def _finish(reply: Reply, outcome: Outcome) -> None:
-    """Store the reply in full, with tokens and cost at today's prices, and tell the room."""
-    content, reasoning = "".join(reply.draft.content), "".join(reply.draft.reasoning) or None
-    message = Message(id=reply.message_id, chat_id=reply.chat_id, content=content, reasoning=reasoning,
-                      status=outcome.status, error=outcome.error, attachments=[], tool_calls=[])
-    report = dict(reply.report)
-    if reply.picture is not None:
-        attach_picture(message, reply.model, reply.picture, report)
-    usage = reply.usage
-    if usage is None and (content or reasoning):
-        usage = Usage(input_tokens=report.get("estimated_tokens", 0),
-                      output_tokens=estimate_tokens(content) + estimate_tokens(reasoning or ""))
-        report["usage_estimated"] = True
-    if reply.tool_loop is not None:
-        message.tool_calls = [ToolCall(
-            tool_call_id=record.id[:120], name=record.name[:120], arguments=record.arguments, round=record.round,
-            status="error" if record.status == "running" else record.status, result=record.result,
-            duration_ms=record.duration_ms) for record in reply.tool_loop.records]
-        report["tool_rounds"] = reply.round
-    if usage is not None:
-        message.input_tokens, message.cached_tokens = usage.input_tokens, usage.cached_tokens
-        message.output_tokens, message.reasoning_tokens = usage.output_tokens, usage.reasoning_tokens
-        if message.cost is None and usage.cost is not None:  # the provider's own figure, and we say so
-            message.cost = usage.cost
-            report["cost_source"] = "provider"
-        elif message.cost is None:  # a picture's price is set by attach_picture
-            message.cost = reply.model.cost(usage.input_tokens, usage.cached_tokens, usage.output_tokens)
-            if message.cost is None:  # nobody states the model's price: tokens kept, cost unknown
-                report["cost_source"] = "unpriced"
-    message.context_report = report
-    message.html = stored_html(message.content)
-    stored = while_unreachable(lambda: store.store_finished(message), within=FINISH_WITHIN_SECONDS,
-                               log=current_app.logger, what=f"storing reply {message.id}")
-    db.session.remove()
-    if stored is None:
-        return
-    public = public_message(stored.message, stored.siblings)
-    realtime.emit_to_chat(reply.chat_id, f"message.{outcome.status}", {"message_id": message.id, "message": public})
-    if outcome.status == COMPLETED and stored.untitled:
-        enqueue_title(reply.chat_id)
-
-
-def _finish_without_stream(message_id: int, outcome: Outcome) -> None:
-    message = db.session.get(Message, message_id)
-    if message is None:
-        return
-    message.status = outcome.status
-    message.error = outcome.error
-    db.session.commit()
-    announce.message_event(f"message.{outcome.status}", message)
-    db.session.remove()

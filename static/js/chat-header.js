@@ -1,10 +1,11 @@
-// The chat header: rename in place, the model picker, the instructions drawer. Every change is
+// The chat header: rename in place, the model picker, the instructions drawer (the tool
+// switches are `chat-tools.js`). Every change is
 // a fetch (CSRF header); other members see it through `chat.updated`, never a reload.
 import { post } from "./http.js";
 import { ModelPicker } from "./model-picker.js";
 
 export class ChatHeader {
-  constructor(root, { onError, onModelChanged }) {
+  constructor(root, { onError, onModelChanged, onModelShown }) {
     this.titleButton = root.querySelector("#chat-title");
     this.renameForm = root.querySelector("#rename-form");
     this.renameInput = root.querySelector("#rename-input");
@@ -18,6 +19,7 @@ export class ChatHeader {
     this.composerInput = document.getElementById("composer-input");
     this.onError = onError;
     this.onModelChanged = onModelChanged;
+    this.onModelShown = onModelShown;
     this.savedTitle = this.renameInput.value;
 
     this.titleButton.addEventListener("click", () => this.startRename());
@@ -127,6 +129,7 @@ export class ChatHeader {
           this.chipName.textContent = option.dataset.modelName;
           document.getElementById("demo-note").hidden = option.dataset.provider !== "demo";
           this.composerInput.placeholder = `Message ${option.dataset.modelName}…`;
+          this.onModelShown(option);
         } else {
           option.removeAttribute("aria-current");
         }

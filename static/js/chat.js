@@ -2,6 +2,7 @@
 import { showReading } from "./attachments.js";
 import { money } from "./message-view.js";
 import { ChatHeader } from "./chat-header.js";
+import { ChatTools } from "./chat-tools.js";
 import { Composer } from "./composer.js";
 import { socket } from "./live.js";
 import { MessageList } from "./messages.js";
@@ -34,9 +35,11 @@ composer = new Composer(document.getElementById("composer"), {
   onTyping: () => socket.emit("typing", { chat_id: chatId }),
 });
 composer.setStreaming(list.latestUnfinished() !== null);
+const tools = new ChatTools(root);
 const header = new ChatHeader(root, {
   onError: (message) => { composerError.textContent = message; },
   onModelChanged: (blocked) => composer.setBlocked(blocked),
+  onModelShown: (option) => tools.modelCalls(option.dataset.tools === "yes"),
 });
 
 let joined = false;
@@ -109,6 +112,10 @@ for (const name of ["completed", "failed", "cancelled", "interrupted"]) {
 socket.on("attachment.read", (data) => data.chat_id === chatId && showReading(document, data.attachment));
 socket.on("message.tool_call", (data) => data.chat_id === chatId && list.addToolCall(data));
 socket.on("chat.updated", (data) => data.chat_id === chatId && header.apply(data));
+socket.on("chat.tools", (data) => {
+  if (data.chat_id !== chatId) return;
+  tools.apply({ ...data, by: data.by && data.by.id === myId ? null : data.by });
+});
 socket.on("chat.path", (data) => data.chat_id === chatId && list.reloadPath());
 socket.on("presence", (data) => data.chat_id === chatId && presence.show(data.members));
 socket.on("typing", (data) => data.chat_id === chatId && presence.someoneTyping(data.user));

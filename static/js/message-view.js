@@ -223,7 +223,12 @@ export function toolCallElement(call) {
   const node = el("details", "tool-call");
   node.dataset.callKey = `${call.round}:${call.id}`;
   const summary = el("summary");
-  summary.append(el("span", "tool-icon", "⚙"), el("span", "tool-name", call.name), el("span", "tool-state"));
+  summary.append(el("span", "tool-icon", "⚙"));
+  // An MCP server's tool: its server's name, then the tool's own name (the model calls it
+  // `server__tool`).
+  if (call.server) summary.append(el("span", "tool-server", call.server));
+  summary.append(el("span", "tool-name", call.server ? call.name.split("__").slice(1).join("__") || call.name : call.name),
+    el("span", "tool-state"));
   const args = el("div", "tool-section");
   args.append(el("span", "tool-label", "Arguments"), el("pre", "tool-arguments"));
   const result = el("div", "tool-section");

@@ -19,6 +19,8 @@ import requests
 import socketio
 import sqlalchemy as sa
 
+from tests.support import mcp_servers
+from tests.support.mcp_servers import TRACKER_TOKEN
 from tests.support.processes import free_port, start, start_demo_llm, stop, wait_for_http
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -70,6 +72,11 @@ class Stack:
             "WORKERS": str(self.workers),
             "STREAMS_PER_WORKER": str(self.streams_per_worker),
             "PYTHONUNBUFFERED": "1",
+            # MCP servers (tests/support/mcp_servers.py): the model file names their entries' file.
+            "CONFAB_MODELS_FILE": str(self.workdir / "models.yml"),
+            "TRACKER_TOKEN": TRACKER_TOKEN,
+            "NOTES_TOKEN": "notes-token",
+            "CONFAB_MCP_RETRY_MAX_SECONDS": "2",
         }
 
     @contextmanager
@@ -100,6 +107,7 @@ class Stack:
         self.redis = redis.Redis.from_url(self.redis_url)
         self._wait_for_redis()
         self.redis.flushdb()
+        self._start_mcp_servers()
         self._reset_database()
         self.flask("db", "upgrade")
         self.flask("models", "seed")
@@ -115,6 +123,21 @@ class Stack:
             wait_for_http(f"{url}/login", process=process)
         self._wait_for_workers()
         return self
+
+    def _start_mcp_servers(self) -> None:
+        """The model file (the app's own, naming the MCP entries' file) and the tracker's HTTP server;
+        the wiki's port stays free until a test serves it (``start_wiki``)."""
+        self.tracker_port, self.wiki_port = free_port(), free_port()
+        (self.workdir / "mcp-servers.yml").write_text(mcp_servers.servers_file(self.tracker_port, self.wiki_port))
+        models = (Path(__file__).resolve().parents[2] / "app" / "ai_models.yml").read_text()
+        (self.workdir / "models.yml").write_text(f"{models}\nmcp_servers_file: mcp-servers.yml\n")
+        self.processes.append(mcp_servers.start_http("tracker", self.tracker_port, self.workdir))
+
+    def start_wiki(self) -> subprocess.Popen:
+        """Serve the wiki entry's server now (a test stops it)."""
+        process = mcp_servers.start_http("tracker", self.wiki_port, self.workdir, token=None)
+        self.processes.append(process)
+        return process
 
     @property
     def redis_is_embedded(self) -> bool:

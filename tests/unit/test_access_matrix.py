@@ -44,6 +44,8 @@ EXPECTED = {
     ("accounts.switch", "POST"): {"owner": MOVED, "member": MOVED, "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.budget", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.models", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
+    # The unit tests' model file names no MCP server: the owner's switch is refused as unknown.
+    ("accounts.mcp_servers", "POST"): {"owner": (422,), "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.invite", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.invite_by_link", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     ("accounts.revoke_invitation", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
@@ -85,6 +87,7 @@ EXPECTED = {
     ("chats.rename", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("chats.change_model", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("chats.instructions", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
+    ("chats.tools", "POST"): {"owner": OK, "member": OK, "signed_out": SIGN_IN, "*": DENIED},
     ("chats.delete", "POST"): {"owner": OK, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
     # The owner's chat is shared already (its creator hears so); only a creator may share.
     ("chats.share", "POST"): {"owner": MOVED, "member": (403,), "signed_out": SIGN_IN, "*": DENIED},
@@ -132,7 +135,7 @@ EVENTS = {"connect": {"owner", "member", "removed", "outsider"}, "join": {"owner
           "edit": {"owner", "member"}}
 FORM = {"content": "hello", "title": "Renamed", "model_id": "demo-chat", "instructions": "Be brief.",
         "email": "someone@example.com", "name": "token", "password": "short", "role": "member",
-        "monthly_limit_usd": "10"}
+        "monthly_limit_usd": "10", "group": "builtin", "server": "tracker", "on": "0"}
 
 
 def _routes(app) -> list[tuple[str, str, str]]:

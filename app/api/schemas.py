@@ -56,6 +56,7 @@ class ToolCallOut(BaseModel):
     status: Literal["running", "ok", "error"]
     result: str | None = Field(description="What the tool answered, or the error the model was sent.")
     duration_ms: int | None
+    server: str | None = Field(default=None, description="The MCP server's name; null for Confab's own tools.")
 
 
 class MessageOut(BaseModel):

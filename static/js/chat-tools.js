@@ -10,10 +10,7 @@ export class ChatTools {
     this.form = root.querySelector("#tools-form");
     this.status = root.querySelector("#tools-status");
     this.note = root.querySelector("#tools-model-note");
-    this.button.addEventListener("click", () => {
-      this.status.textContent = "";
-      this.drawer.showModal();
-    });
+    this.button.addEventListener("click", () => this.drawer.showModal());
     this.drawer.querySelector("[data-action=close-dialog]").addEventListener("click", () => this.drawer.close());
     this.drawer.addEventListener("click", (event) => {
       if (event.target === this.drawer) this.drawer.close(); // a click on the backdrop

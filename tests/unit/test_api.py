@@ -247,7 +247,8 @@ def test_the_json_export_is_the_chat_and_its_message_objects(api, finished_chat)
     assert [m["id"] for m in data["messages"]] == [question.id, reply.id]
     assert [a["filename"] for a in data["messages"][0]["attachments"]] == ["dot.png", "notes ```.pdf"]
     assert data["messages"][1]["tool_calls"] == [{"id": "call_1", "name": "calculator", "arguments": {"expression": "6*7"},
-                                                  "round": 1, "status": "ok", "result": None, "duration_ms": None}]
+                                                  "round": 1, "status": "ok", "result": None, "duration_ms": None,
+                                                  "server": None}]
     assert data["messages"][1]["html"].startswith("<p>They differ.</p>")
     page = api.get(f"/chats/{chat.id}")  # the chat page's menu offers both
     assert page.status_code in (200, 302)

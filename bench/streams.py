@@ -31,6 +31,11 @@ account's sidebar events); each is a person of their own (``bench/members.py``).
 sockets connect after the others, so the web processes' PSS before and after gives the PSS
 per idle socket; with ``--idle-seconds`` the run first waits that long with everyone
 connected and nothing happening, and reports the web processes' CPU per idle minute.
+
+Slow tools (issue 33): ``--mcp-hangs H`` first switches the test tracker (an MCP server over
+streamable HTTP, ``tests/support/mcp_servers.py``) on for the bench account and posts H more
+replies in chats of their own whose tool calls hang until the entry's timeout, round after
+round, while the N replies stream: compare the added latency with a run without.
 """
 from __future__ import annotations
 
@@ -252,8 +257,26 @@ def web_pss_mb(meter: Meter, confab: list[str]) -> float:
     return sum(size for name, size in meter.pss_mb([n for n in confab if n.startswith("web")]).items())
 
 
+HANGING = '[[toolloop]] [[tool:tracker__slow_report {"seconds": 600}]]'
+
+
+def start_hanging_calls(member: Member, count: int) -> list[int]:
+    """``count`` replies whose MCP tool calls hang until the server's timeout, round after round
+    (ten rounds); returns their chats, once every one has a call running."""
+    chats = [member.new_chat(f"hanging tool {i}") for i in range(count)]
+    replies = [member.say(chat, HANGING)["assistant_message"]["id"] for chat in chats]
+    deadline = time.monotonic() + 30
+    while not all(member.message(chat, reply)["status"] == "streaming" for chat, reply in zip(chats, replies)):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the hanging tool calls did not start")
+        time.sleep(0.2)
+    time.sleep(1)  # the calls are sent
+    return chats
+
+
 def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunks: int, slow_ms: int,
-                 profile_dir: Path | None = None, audience: Audience = NO_AUDIENCE, idle_seconds: float = 0) -> dict:
+                 profile_dir: Path | None = None, audience: Audience = NO_AUDIENCE, idle_seconds: float = 0,
+                 mcp_hangs: int = 0) -> dict:
     chats = [member.new_chat(f"bench {streams}-{i}") for i in range(streams)]
     cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
     clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
@@ -289,6 +312,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         clients.stdin.flush()
         assert json.loads(clients.stdout.readline())["warm"]
     connected_pss = meter.pss_mb(confab)
+    hanging = start_hanging_calls(member, mcp_hangs) if mcp_hangs else []
     speed = machine_speed_ms()
     profilers = start_profilers(meter, confab, profile_dir, f"{streams}") if profile_dir else []
     stop, peak = threading.Event(), [0.0, {}]
@@ -379,6 +403,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         "pss_mb_per_stream": round(peak[0] / streams, 2),
         "wall_seconds": round(wall, 2),
         "machine_speed_ms": speed,
+        "mcp_hanging_replies": len(hanging),
         "audience": {
             "viewers_per_chat": audience.per_chat, "viewer_sockets": len(viewers), "idle_members": len(idle),
             "viewer_delta_events": sum(c["events"] for c in viewer_checks),
@@ -431,6 +456,8 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=0, help="signed-in members whose sockets join no chat")
     parser.add_argument("--idle-seconds", type=float, default=0,
                         help="first wait this long with everyone connected, to measure the idle cost")
+    parser.add_argument("--mcp-hangs", type=int, default=0,
+                        help="replies whose MCP tool calls hang while the others stream")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="confab-bench-") as workdir:
         stack = ProductionPacedStack(Path(workdir), workers=args.workers, streams_per_worker=args.streams_per_worker,
@@ -443,12 +470,16 @@ def main() -> None:
             roots.update(workers=stack.worker_process.pid, demo=stack.demo_process.pid)
             meter = Meter(roots)
             audience = make_audience(stack, member, args.viewers, max(args.streams), args.idle)
+            if args.mcp_hangs:
+                account = CURRENT_ACCOUNT.search(member.http.get(f"{stack.web_url}/chats", timeout=10).text).group(1)
+                switched = member.post(f"/accounts/{account}/mcp-servers", data={"server": "tracker", "on": "1"})
+                assert switched.status_code == 200, switched.text
             warm = run_scenario(stack, member, meter, 4, 5, 0)
             warm["scenario"] = "warm-up (first jobs of each worker)"
             print(json.dumps(warm), flush=True)
             for streams in args.streams:
                 result = run_scenario(stack, member, meter, streams, args.chunks, args.slow_ms, args.profile,
-                                      audience, args.idle_seconds)
+                                      audience, args.idle_seconds, args.mcp_hangs)
                 print(json.dumps(result), flush=True)
         finally:
             stack.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from wtforms import SelectChoice
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import realtime

@@ -140,7 +140,7 @@ class ToolLoop:
         try:
             result = await self.hub.link(tool.server).call(tool.remote_name, arguments)
         except ServerUnavailable as exc:
-            raise ToolError(f"{exc} The tool could not be called.") from None
+            raise ToolError(f"{str(exc).rstrip('.')}. The tool could not be called.") from None
         except McpRefusal as exc:
             raise ToolError(f"{tool.server.name} refused the call: {describe(exc)}") from None
         converted = results.convert(result, tool.server.max_result_chars)

@@ -114,3 +114,14 @@ def test_a_model_without_tools_says_so_in_the_drawer(client, auth):
     db.session.commit()
     drawer = client.get(f"/chats/{chat.id}").data.decode().split('id="tools-drawer"')[1].split("</dialog>")[0]
     assert "Demo image does not call tools" in drawer
+
+
+def test_a_switch_while_the_model_file_is_broken_is_refused_with_the_reason(client, auth, models_file):
+    auth.signup("Bob Stone", "bob@example.com")
+    chat = empty_chat(client)
+    models_file.write_text(models_file.read_text() + "\n  wiki: {transport: carrier-pigeon}\n")
+    refused = client.post(f"/accounts/{_account().id}/mcp-servers", data={"server": "tracker", "on": "0"}, headers=JSON)
+    assert refused.status_code == 422 and "transport must be one of" in refused.get_json()["error"]["message"]
+    assert client.post(f"/chats/{chat.id}/tools", data={"group": "tracker", "on": "0"}, headers=JSON).status_code == 422
+    assert client.post(f"/chats/{chat.id}/tools", data={"group": "builtin", "on": "0"},
+                       headers=JSON).get_json()["tools_off"] == ["builtin"]

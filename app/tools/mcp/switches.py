@@ -9,7 +9,7 @@ from app import realtime
 from app.extensions import db
 from app.identity.scoping import chat_or_404, owner_membership_or_403
 from app.models import Account, Chat, User
-from app.tools.mcp.config import BUILT_IN, McpServer, servers
+from app.tools.mcp.config import BUILT_IN, McpConfigError, McpServer, servers
 
 
 class SwitchError(ValueError):
@@ -34,9 +34,16 @@ def servers_on(account_choices: dict | None, tools_off: list | None, available: 
             if account_has_on(account_choices, server) and server.key not in off]
 
 
+def _configured_or_refused() -> dict[str, McpServer]:
+    try:
+        return configured()
+    except McpConfigError as exc:
+        raise SwitchError(f"The model file's MCP servers cannot be used: {exc}") from None
+
+
 def switch_for_account(account: Account, key: str, on: bool) -> McpServer:
     """Switch the server ``key`` on or off for ``account`` (the caller commits)."""
-    server = configured().get(key)
+    server = _configured_or_refused().get(key)
     if server is None:
         raise SwitchError(f"There is no MCP server “{key}”.")
     account.mcp_servers = {**(account.mcp_servers or {}), key: bool(on)}
@@ -46,7 +53,7 @@ def switch_for_account(account: Account, key: str, on: bool) -> McpServer:
 def switch_for_chat(chat: Chat, key: str, on: bool) -> None:
     """Switch the tool group ``key`` (``builtin`` or a server the account has on) on or off
     for ``chat`` (the caller commits)."""
-    server = configured().get(key)
+    server = _configured_or_refused().get(key) if key != BUILT_IN else None
     if key != BUILT_IN and (server is None or not account_has_on(chat.account.mcp_servers, server)):
         raise SwitchError(f"There is no tool group “{key}” in this account.")
     off = [group for group in chat.tools_off or [] if group != key]

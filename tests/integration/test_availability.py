@@ -67,6 +67,19 @@ def document_states(member: Member, chat_id: int, timeout: float = 60) -> dict[s
     raise TimeoutError(f"documents still reading after {timeout} s: {shown}")
 
 
+def finished(api, message_id: int, timeout: float = 60) -> dict:
+    """The message once it no longer streams, asked for alone (``GET /api/v1/messages/{id}``):
+    the chat's whole list would be 3.5 MB of JSON for each look, ten times a second, which the
+    web process encodes and this process parses while it times the other member's stream."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = api.get(f"/messages/{message_id}").json()
+        if message["status"] not in ("pending", "streaming"):
+            return message
+        time.sleep(0.1)
+    raise TimeoutError(f"message {message_id} did not finish within {timeout} s")
+
+
 def test_an_attacker_cannot_stall_other_members_pages_or_streams(stack, ann, bob, eve):
     long_pdf, dense_pdf = files.many_pages_pdf(20_000), files.dense_page_pdf(8_000_000)
     documents, markdown, tools = eve.new_chat("Documents"), eve.new_chat("Markdown"), eve.new_chat("Tools")
@@ -90,7 +103,7 @@ def test_an_attacker_cannot_stall_other_members_pages_or_streams(stack, ann, bob
             tool_reply = eve.say(tools, 'Round it [[tool:calculator {"expression": "round(1, -10**7)"}]]')
             posted = [reply for future in posting for reply in future.result(timeout=60)]
         for reply in posted:
-            eve.finished(markdown, reply["assistant_message"]["id"], timeout=60)
+            finished(eve_api, reply["assistant_message"]["id"])
         views = [eve.http.get(f"{eve.url}{path}", timeout=10) for path in (f"/chats/{markdown}",
                                                                             f"/chats/{markdown}/messages")]
         views.append(eve_api.get(f"/chats/{markdown}"))

@@ -37,9 +37,10 @@ run: setup
 	$(FLASK) models seed
 	$(BIN)/honcho start -f Procfile $(PROCESSES)
 
-test: setup
+test: setup  # two runs: the integration suite times the real processes from a test process of its own
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest tests/unit tests/integration -p no:cacheprovider
+	$(BIN)/python -m pytest tests/unit -p no:cacheprovider
+	$(BIN)/python -m pytest tests/integration -p no:cacheprovider
 
 test-integration: setup
 	$(BIN)/python -m pytest tests/integration -p no:cacheprovider

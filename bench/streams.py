@@ -55,7 +55,7 @@ import psutil
 import redis
 
 from app.demo_llm.script import STAMPS
-from tests.support.stack import CURRENT_ACCOUNT, Member, Stack
+from tests.support.stack import Member, Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLY_JOB = re.compile(r"^answer chat (\d+)$")
@@ -430,7 +430,7 @@ def make_audience(stack: Stack, member: Member, per_chat: int, streams: int, idl
     member's account (``bench/members.py``, under the stack's environment)."""
     if not per_chat and not idle:
         return NO_AUDIENCE
-    account_id = int(CURRENT_ACCOUNT.search(member.http.get(f"{stack.web_url}/chats", timeout=10).text).group(1))
+    account_id = member.account_id()
 
     def members(count: int, prefix: str) -> list[str]:
         if not count:
@@ -471,8 +471,8 @@ def main() -> None:
             meter = Meter(roots)
             audience = make_audience(stack, member, args.viewers, max(args.streams), args.idle)
             if args.mcp_hangs:
-                account = CURRENT_ACCOUNT.search(member.http.get(f"{stack.web_url}/chats", timeout=10).text).group(1)
-                switched = member.post(f"/accounts/{account}/mcp-servers", data={"server": "tracker", "on": "1"})
+                switched = member.post(f"/accounts/{member.account_id()}/mcp-servers",
+                                       data={"server": "tracker", "on": "1"})
                 assert switched.status_code == 200, switched.text
             warm = run_scenario(stack, member, meter, 4, 5, 0)
             warm["scenario"] = "warm-up (first jobs of each worker)"

@@ -30,9 +30,8 @@ def test_a_member_sees_a_tool_call_appear_expands_it_and_reads_the_answer(people
 
 
 def _switch_tracker(owner, on: bool) -> None:
-    page = owner.http.get(f"{owner.url}/chats", timeout=10).text
-    account_id = page.split('data-account-id="', 1)[1].split('"')[0]
-    response = owner.post(f"/accounts/{account_id}/mcp-servers", data={"server": "tracker", "on": "1" if on else "0"})
+    response = owner.post(f"/accounts/{owner.account_id()}/mcp-servers",
+                          data={"server": "tracker", "on": "1" if on else "0"})
     assert response.status_code == 200, response.text
 
 

@@ -34,12 +34,9 @@ def team(stack):
     return kim, lee
 
 
-def account_id(member: Member) -> int:
-    return int(member.http.get(f"{member.url}/chats", timeout=10).text.split('data-account-id="', 1)[1].split('"')[0])
-
-
 def switch_server(owner: Member, server: str, on: bool) -> None:
-    response = owner.post(f"/accounts/{account_id(owner)}/mcp-servers", data={"server": server, "on": "1" if on else "0"})
+    response = owner.post(f"/accounts/{owner.account_id()}/mcp-servers",
+                          data={"server": server, "on": "1" if on else "0"})
     assert response.status_code == 200, response.text
     assert response.json() == {"server": server, "on": on}
 
@@ -71,7 +68,7 @@ def test_flask_mcp_list_asks_every_server_and_the_account_page_shows_what_it_saw
     assert "environment" not in tracker.split("\nnotes  ")[0]  # not in the entry's allow-list
     assert "  up: 3 tools" in notes and "    find_notes  Find the team's notes on a subject." in notes
     assert "  down: Wiki cannot be reached: connection refused" in wiki
-    page = kim.http.get(f"{kim.url}/accounts/{account_id(kim)}", timeout=10).text.split('id="tools"')[1]
+    page = kim.http.get(f"{kim.url}/accounts/{kim.account_id()}", timeout=10).text.split('id="tools"')[1]
     assert "connected · 3 tools" in page and "<code>find_notes</code>" in page and "cannot be reached" in page
 
 

@@ -237,11 +237,14 @@ class Member:
         assert response.status_code == 202, response.text
         return response.json()
 
+    def account_id(self) -> int:
+        """The account this member works in now."""
+        return int(CURRENT_ACCOUNT.search(self.http.get(f"{self.url}/chats", timeout=10).text).group(1))
+
     def new_chat(self, title: str = "", *, private: bool = False) -> int:
         """A new, empty chat in the account this member works in, through the API (the pages
         store a chat only with its first message)."""
-        page = self.http.get(f"{self.url}/chats", timeout=10).text
-        account_id = int(CURRENT_ACCOUNT.search(page).group(1))
+        account_id = self.account_id()
         if self._token is None:
             self._token = self.stack.flask("tokens", "create", self.email, "--name", "new chats").strip()
         response = requests.post(f"{self.url}/api/v1/chats", headers={"Authorization": f"Bearer {self._token}"},

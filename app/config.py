@@ -72,6 +72,9 @@ class Config:
     JOB_THREAD_NICE = int(os.environ.get("JOB_THREAD_NICE", 10))
     # HTTP requests a web process serves at once, the rest waiting their turn (app/platform/admission.py).
     WEB_REQUESTS_AT_ONCE = int(os.environ.get("WEB_REQUESTS_AT_ONCE", 8))
+    # Socket.IO handlers that read the database (connect, join, regenerate, edit, switch) at once in
+    # a web process: a reconnecting crowd holds at most this many pooled connections (admission.py).
+    SOCKET_EVENTS_AT_ONCE = int(os.environ.get("SOCKET_EVENTS_AT_ONCE", 8))
     # Where the web process listens: loopback by default; 0.0.0.0 (or a host's address) to serve a network.
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", 5000))

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import Config
 from app.conversations.rendering import SANITISER_POLICY, message_html, render_markdown
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
-from app.platform.admission import AdmissionGate
+from app.platform.admission import AdmissionGate, give_socket_turns
 from app.platform.db_pool import ping_after_idle, pool_options
 from app.platform.ids import DatabaseIdConverter, LookupIdConverter
 from app.platform.private_files import keep_private
@@ -97,6 +97,7 @@ def build_app(config_class: type[Config], role: str) -> Flask:
     login.register(app)
     if role == "web":  # inside Socket.IO's middleware, which _init_realtime puts around it
         app.wsgi_app = AdmissionGate(app.wsgi_app, app.config["WEB_REQUESTS_AT_ONCE"], app.config["MAX_CONTENT_LENGTH"])
+    give_socket_turns(app, app.config["SOCKET_EVENTS_AT_ONCE"])
     _init_realtime(app, role)
     # Messages serve their stored HTML (message_html); render_markdown is for the app's own texts
     # (the API reference's descriptions).

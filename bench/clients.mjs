@@ -9,7 +9,9 @@
 // events), spread over the web processes, and prints {"idle": true}; on "warm" it warms the
 // HTTP connections again and prints {"warm": true}; then it waits for a "go" line. On "go" it posts the prompt into every chat at once and records, per
 // chat, when the post was sent and answered, and every delta of the reply with its
-// arrival time. When every reply has ended (or after `timeoutMs`) it prints the
+// arrival time. With `storm` set, the idle members connect on "go" instead, all at once
+// beside the posts (a web process restarted: every open page connects again), and each one's
+// connect time is recorded. When every reply has ended (or after `timeoutMs`) it prints the
 // results, with how late its own event loop ran, as one JSON line and exits.
 import { createInterface } from "node:readline";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -35,7 +37,7 @@ const viewers = (config.viewers || []).map((viewer, index) => ({
   ...streams[viewer.chatIndex], cookie: viewer.cookie, viewer: index, deltas: [], ended: null, endedAt: 0,
 }));
 const idle = (config.idle || []).map((cookie, index) => ({ cookie, url: config.urls[index % config.urls.length],
-  sidebarEvents: 0, sidebarChanges: 0 }));
+  sidebarEvents: 0, sidebarChanges: 0, connectMs: null }));
 let ended = 0;
 let finish;
 const allEnded = new Promise((resolve) => { finish = resolve; });
@@ -84,7 +86,8 @@ function connectIdle(member) {
     const socket = open(member.url, member.cookie, reject);
     socket.on("connect_error", reject);
     socket.on("chats.changed", (d) => { member.sidebarEvents += 1; member.sidebarChanges += d.changes.length; });
-    socket.on("connect", () => { socket.settled(); resolve(socket); });
+    const asked = now();
+    socket.on("connect", () => { socket.settled(); member.connectMs = now() - asked; resolve(socket); });
   });
 }
 
@@ -135,6 +138,7 @@ for (let line = await nextLine(); line !== "go"; line = await nextLine()) {
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 loopDelay.enable();
 
+const storm = config.storm ? Promise.all(idle.map(connectIdle)) : Promise.resolve([]);
 await Promise.all(streams.map(async (stream) => {
   stream.postedAt = now();
   const response = await post(stream, config.prompt);
@@ -143,6 +147,7 @@ await Promise.all(streams.map(async (stream) => {
   if (response.status === 202) stream.replyId = (await response.json()).assistant_message.id;
 }));
 process.stdout.write(JSON.stringify({ posted: true }) + "\n");
+sockets.push(...await storm);
 
 await Promise.race([allEnded, new Promise((resolve) => setTimeout(resolve, config.timeoutMs))]);
 // The viewers' and idle members' last events are on their way with the posters' own.
@@ -151,6 +156,6 @@ loopDelay.disable();
 for (const socket of sockets) socket.close();
 const delay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
 const viewed = viewers.map(({ chatId, viewer, deltas, ended: end }) => ({ chatId, viewer, deltas, ended: end }));
-const sidebars = idle.map(({ sidebarEvents, sidebarChanges }) => ({ sidebarEvents, sidebarChanges }));
+const sidebars = idle.map(({ sidebarEvents, sidebarChanges, connectMs }) => ({ sidebarEvents, sidebarChanges, connectMs }));
 process.stdout.write(JSON.stringify({ results: streams, viewers: viewed, idle: sidebars, eventLoopDelayMs: delay }) + "\n",
   () => process.exit(0));

@@ -30,7 +30,10 @@ signs in I more members whose sockets join no chat (a team on its pages, hearing
 account's sidebar events); each is a person of their own (``bench/members.py``). The idle
 sockets connect after the others, so the web processes' PSS before and after gives the PSS
 per idle socket; with ``--idle-seconds`` the run first waits that long with everyone
-connected and nothing happening, and reports the web processes' CPU per idle minute.
+connected and nothing happening, and reports the web processes' CPU per idle minute. With
+``--storm`` the idle members connect all at once at the instant of the posts, as every open
+page does when its web process restarts: the posts' figures then show what a reconnecting
+crowd costs them, and ``storm_connect_ms`` how long the crowd took to connect.
 
 Slow tools (issue 33): ``--mcp-hangs H`` first switches the test tracker (an MCP server over
 streamable HTTP, ``tests/support/mcp_servers.py``) on for the bench account and posts H more
@@ -276,14 +279,14 @@ def start_hanging_calls(member: Member, count: int) -> list[int]:
 
 def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunks: int, slow_ms: int,
                  profile_dir: Path | None = None, audience: Audience = NO_AUDIENCE, idle_seconds: float = 0,
-                 mcp_hangs: int = 0) -> dict:
+                 mcp_hangs: int = 0, storm: bool = False) -> dict:
     chats = [member.new_chat(f"bench {streams}-{i}") for i in range(streams)]
     cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
     clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     viewers, idle = audience.viewers(streams), audience.idle()
     config = {"urls": stack.web_urls, "cookie": cookie, "csrf": member.csrf, "chats": chats,
-              "viewers": viewers, "idle": idle,
+              "viewers": viewers, "idle": idle, "storm": storm,
               "prompt": f"bench [[stamp]] [[chunks:{chunks}]] [[slow:{slow_ms}]]",
               "timeoutMs": 120_000 + chunks * slow_ms * 4}
     clients.stdin.write(json.dumps(config) + "\n")
@@ -294,7 +297,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     confab = [name for name in meter.roots if name not in ("clients", "demo", "postgres+redis")]
     web_pss_before_idle = web_pss_mb(meter, confab)
     idle_cpu_per_minute = None
-    if idle:
+    if idle and not storm:
         clients.stdin.write("idle\n")
         clients.stdin.flush()
         assert json.loads(clients.stdout.readline())["idle"]
@@ -307,7 +310,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
         idle_cpu_per_minute = {name: round(sum(seconds - quiet_before.get(name, {}).get(pid, 0.0)
                                                for pid, seconds in quiet_after[name].items()) * 60 / idle_seconds, 3)
                                for name in confab}
-    if idle:
+    if idle and not storm:
         clients.stdin.write("warm\n")
         clients.stdin.flush()
         assert json.loads(clients.stdout.readline())["warm"]
@@ -364,6 +367,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     viewer_latencies = [received - float(sent) * 1000 for v in viewed for _, received, text in v["deltas"]
                         for sent in STAMPS.findall(text)]
     sidebar_events = sum(m["sidebarEvents"] for m in output["idle"])
+    storm_ms = [m["connectMs"] for m in output["idle"]]
     delivered = sum(c["events"] for c in checks) + sum(c["events"] for c in viewer_checks) + sidebar_events
     return {
         "scenario": f"{streams} replies at once",
@@ -419,7 +423,9 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
             "web_pss_mb_before_idle": round(web_pss_before_idle, 1),
             "web_pss_mb_with_idle": round(web_pss_with_idle, 1),
             "pss_kb_per_idle_socket": (round((web_pss_with_idle - web_pss_before_idle) * 1000 / len(idle), 1)
-                                       if idle else None),
+                                       if idle and not storm else None),
+            "storm_connect_ms": ({"p50": percentile(storm_ms, .5), "p99": percentile(storm_ms, .99),
+                                  "max": percentile(storm_ms, 1)} if storm else None),
             "idle_cpu_seconds_per_minute": idle_cpu_per_minute,
         },
     }
@@ -456,6 +462,8 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=0, help="signed-in members whose sockets join no chat")
     parser.add_argument("--idle-seconds", type=float, default=0,
                         help="first wait this long with everyone connected, to measure the idle cost")
+    parser.add_argument("--storm", action="store_true",
+                        help="the idle members connect all at once beside the posts, not beforehand")
     parser.add_argument("--mcp-hangs", type=int, default=0,
                         help="replies whose MCP tool calls hang while the others stream")
     args = parser.parse_args()
@@ -479,7 +487,7 @@ def main() -> None:
             print(json.dumps(warm), flush=True)
             for streams in args.streams:
                 result = run_scenario(stack, member, meter, streams, args.chunks, args.slow_ms, args.profile,
-                                      audience, args.idle_seconds, args.mcp_hangs)
+                                      audience, args.idle_seconds, args.mcp_hangs, args.storm)
                 print(json.dumps(result), flush=True)
         finally:
             stack.stop()

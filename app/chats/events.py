@@ -17,8 +17,9 @@ from app.conversations import actions, tree
 from app.engine import live_state
 from app.extensions import db, socketio
 from app.identity import sessions
-from app.identity.scoping import current_membership, member_chat
+from app.identity.scoping import current_account_id, member_chat
 from app.models import ApiToken, User
+from app.platform.admission import takes_turn
 from app.platform.ids import parse_id
 from app.realtime import presence, room_for
 
@@ -36,6 +37,7 @@ def _bearer_token() -> ApiToken | None:
 
 
 @socketio.on("connect")
+@takes_turn
 def on_connect(auth=None):
     if current_user.is_authenticated:
         credentials = connections.Credentials(current_user.id, session_id=sessions.current_id())
@@ -50,8 +52,8 @@ def on_connect(auth=None):
     connections.opened(request.sid, credentials)
     if credentials.session_id is not None:
         join_room(realtime.user_room(credentials.user_id))
-        if (membership := current_membership()) is not None:
-            join_room(realtime.account_room(membership.account_id))
+        if (account_id := current_account_id()) is not None:
+            join_room(realtime.account_room(account_id))
     current_app.logger.info("user %s connected socket %s", credentials.user_id, request.sid)
 
 
@@ -75,6 +77,7 @@ def _socket_user():
 
 
 @socketio.on("join")
+@takes_turn
 def on_join(data=None):
     """Join a chat's room; answer with every unfinished message of the shown path so far.
 
@@ -127,18 +130,21 @@ def _text(data, key: str) -> str | None:
 
 
 @socketio.on("regenerate")
+@takes_turn
 def on_regenerate(data=None):
     """``{chat_id, message_id, model_id?}``: a new answer in place of that one."""
     return _act(data, lambda user, chat_id, message_id: actions.regenerate(user, chat_id, message_id, _text(data, "model_id")))
 
 
 @socketio.on("edit")
+@takes_turn
 def on_edit(data=None):
     """``{chat_id, message_id, content}``: a new version of the user's own question."""
     return _act(data, lambda user, chat_id, message_id: actions.edit(user, chat_id, message_id, _text(data, "content") or ""))
 
 
 @socketio.on("switch")
+@takes_turn
 def on_switch(data=None):
     """``{chat_id, message_id}``: show that version of its turn to everyone in the chat."""
     return _act(data, actions.switch)

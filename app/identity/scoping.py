@@ -14,6 +14,10 @@ from app.extensions import db
 from app.models import ROLE_OWNER, Account, Attachment, Chat, Membership, Message, User
 
 SESSION_ACCOUNT_KEY = "account_id"
+# The accounts a user is in, in the order the account switcher lists them (built once: a
+# reconnecting crowd runs it a thousand times in a second).
+_ACCOUNT_IDS = (sa.select(Membership.account_id).join(Membership.account)
+                .where(Membership.user_id == sa.bindparam("user_id")).order_by(Account.name, Account.id))
 
 
 def memberships_of(user: User) -> list[Membership]:
@@ -64,10 +68,25 @@ def current_membership(memberships: list[Membership] | None = None) -> Membershi
         memberships = memberships_of(current_user)
     if not memberships:
         return None
+    chosen_id = _chosen_account_id([m.account_id for m in memberships])
+    return next(m for m in memberships if m.account_id == chosen_id)
+
+
+def current_account_id() -> int | None:
+    """The id of the account the signed-in user is working in, as :func:`current_membership`
+    chooses it, from one light query (a socket's connect needs no more)."""
+    if not current_user.is_authenticated:
+        return None
+    account_ids = list(db.session.execute(_ACCOUNT_IDS, {"user_id": current_user.id}).scalars())
+    return _chosen_account_id(account_ids) if account_ids else None
+
+
+def _chosen_account_id(account_ids: list[int]) -> int:
+    """The session's account if the user is still in it, else the first (until they switch)."""
     wanted = session.get(SESSION_ACCOUNT_KEY, current_user.last_account_id)
-    chosen = next((m for m in memberships if m.account_id == wanted), memberships[0])
-    if wanted != chosen.account_id:  # the first account until the user switches (or leaves this one)
-        session[SESSION_ACCOUNT_KEY] = chosen.account_id
+    chosen = wanted if wanted in account_ids else account_ids[0]
+    if wanted != chosen:
+        session[SESSION_ACCOUNT_KEY] = chosen
     return chosen
 
 

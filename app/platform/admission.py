@@ -11,16 +11,29 @@ engine"): 200 posts at once, median answer 0.54–0.57 s before, 0.45–0.47 s a
 Socket.IO never reaches this gate (its middleware sits outside it), and a streamed body
 (the API's event stream, a download) is sent after the request has left it. A request's
 body is read before the request takes its turn, so a slow upload never holds a place.
+
+Socket.IO handlers that read the database take turns of their own (:func:`takes_turn`,
+``SOCKET_EVENTS_AT_ONCE``). When a web process restarts, every member's browser connects
+again at once, and each connect loads its person: a thousand of them would each hold one of
+the pool's connections or wait for one, ahead of the requests. In turns, they hold at most
+``SOCKET_EVENTS_AT_ONCE`` connections, and a post waits only for its own turn
+(``bench/streams.py --storm``).
 """
 from __future__ import annotations
 
+import functools
 import io
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
 
+from flask import Flask, current_app
+
+from app.extensions import db
+
 READ_BYTES = 64 * 1024
 IN_MEMORY_BYTES = 1024 * 1024  # larger bodies wait in a temporary file
+SOCKET_TURNS = "confab.socket_turns"
 
 
 class AdmissionGate:
@@ -66,3 +79,24 @@ class AdmissionGate:
         body.seek(0)
         environ["wsgi.input"] = body
         return body
+
+
+def give_socket_turns(app: Flask, at_once: int) -> None:
+    """``at_once`` turns for the web process's Socket.IO handlers that read the database."""
+    app.extensions[SOCKET_TURNS] = threading.Semaphore(max(1, at_once))
+
+
+def takes_turn(handler: Callable) -> Callable:
+    """A Socket.IO handler that reads the database: it waits for a turn, and ends its
+    transaction before it leaves the turn, which gives the connection back to the pool (the
+    handlers commit what they write; the event's teardown would end it only after the turn)."""
+
+    @functools.wraps(handler)
+    def in_turn(*args, **kwargs):
+        with current_app.extensions[SOCKET_TURNS]:
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                db.session.rollback()
+
+    return in_turn

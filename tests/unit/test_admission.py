@@ -4,7 +4,10 @@ from __future__ import annotations
 import io
 import threading
 
-from app.platform.admission import IN_MEMORY_BYTES, AdmissionGate
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.platform.admission import IN_MEMORY_BYTES, AdmissionGate, give_socket_turns, takes_turn
 
 
 class HeldApp:
@@ -106,3 +109,31 @@ def test_a_body_cut_short_reaches_the_app_short_and_an_oversized_one_is_left_unr
     assert oversized["wsgi.input"] is stream  # left for the app, which refuses it unread (test_bad_input)
     assert app.bodies == [b"only part", b"y" * 200]
 
+
+
+def test_socket_handlers_take_turns_and_end_their_transaction_before_leaving_their_turn(app):
+    give_socket_turns(app, 2)
+    held = HeldApp()
+    transaction_open_after: list[bool] = []
+
+    @takes_turn
+    def on_connect():
+        db.session.execute(sa.text("SELECT 1"))  # a connection is checked out for the handler
+        return held({"wsgi.input": io.BytesIO(b"connect")}, lambda *a: None)
+
+    def a_socket_connects() -> None:
+        with app.app_context():
+            on_connect()
+            transaction_open_after.append(db.session().in_transaction())
+
+    crowd = [threading.Thread(target=a_socket_connects) for _ in range(7)]
+    for thread in crowd:
+        thread.start()
+    threading.Event().wait(0.2)
+    assert held.inside == 2
+    held.release.set()
+    for thread in crowd:
+        thread.join(5)
+    assert held.most_inside == 2
+    assert held.bodies == [b"connect"] * 7
+    assert transaction_open_after == [False] * 7  # its connection went back to the pool in its turn

@@ -19,7 +19,7 @@ from app.jobs import replies, titles  # noqa: F401  (loaded once here, inherited
 from app.jobs.context import forget_inherited_connections, set_job_app
 from app.jobs.sweeps import sweeper_for
 from app.llm.clients import warm_clients
-from app.platform import heap
+from app.platform import db_budget, heap
 from app.platform.redis_client import get_redis, wait_for_redis
 
 
@@ -37,6 +37,7 @@ def main() -> None:
         wait_for_redis()
         claim_storage_root()
         warm_clients()
+        db_budget.check(app)
         connection = get_redis()
         queue = Queue(app.config["RQ_QUEUE"], connection=connection)
         processes, slots = app.config["WORKERS"], app.config["STREAMS_PER_WORKER"]

@@ -26,7 +26,7 @@ if ASYNC_MODE in ("eventlet", "gevent"):
 
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
-from app.platform import heap
+from app.platform import db_budget, heap  # noqa: E402
 from app.files.storage import claim_storage_root  # noqa: E402
 from app.platform.redis_client import wait_for_redis  # noqa: E402
 
@@ -114,6 +114,7 @@ if __name__ == "__main__":
     with app.app_context():
         wait_for_redis()
         claim_storage_root()
+    db_budget.check(app)
     files = open_files_for(app.config["MAX_CONNECTIONS"])
     app.logger.info("Confab web on http://%s:%s (%s, %s open files)", app.config["HOST"], port, ASYNC_MODE, files)
     if ASYNC_MODE == "eventlet":

@@ -58,8 +58,11 @@ class Config:
     # Connections a process keeps open to PostgreSQL, and how many more it may open for a moment
     # (app/platform/db_pool.py). SQLAlchemy's 5 made a busy process close and reopen connections all the
     # time, and each opening forks a PostgreSQL backend: ~130 of them for 200 replies posted at once.
+    # At 200 replies a worker held 11 at most, and a web process 16 with a thousand sockets
+    # reconnecting (46 before their turns); with the autocommit pool's 12, one web and one worker
+    # process may open 88, within PostgreSQL's default 100 (app/platform/db_budget.py checks at start).
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", 16))
-    DB_POOL_OVERFLOW = int(os.environ.get("DB_POOL_OVERFLOW", 32))
+    DB_POOL_OVERFLOW = int(os.environ.get("DB_POOL_OVERFLOW", 16))
     REDIS_URL = os.environ.get("REDIS_URL") or embedded_redis_url()
     REDIS_EMBEDDED = not os.environ.get("REDIS_URL")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "confab")

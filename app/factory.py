@@ -13,6 +13,7 @@ from app.config import Config
 from app.conversations.rendering import SANITISER_POLICY, message_html, render_markdown
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio, talisman
 from app.platform.admission import AdmissionGate, give_socket_turns
+from app.platform.db_budget import name_this_process, process_maximum
 from app.platform.db_pool import ping_after_idle, pool_options
 from app.platform.ids import DatabaseIdConverter, LookupIdConverter
 from app.platform.private_files import keep_private
@@ -62,6 +63,7 @@ def build_app(config_class: type[Config], role: str) -> Flask:
         **pool_options(config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_POOL_OVERFLOW"]),
         **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     keep_private(config["SQLALCHEMY_DATABASE_URI"], config["STORAGE_ROOT"])
+    name_this_process(role, process_maximum(config))
     db.init_app(app)
     with app.app_context():
         ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])

@@ -26,7 +26,7 @@ RETURNED_AT = "confab.returned_at"
 AUTOCOMMIT_ENGINE = "confab.autocommit_engine"
 # Its users are few at a time: replies finishing (``FINISHING_AT_ONCE``), one writer of drafts,
 # and job threads looking for a chat's next reply.
-AUTOCOMMIT_POOL = {"pool_size": 4, "max_overflow": 12}
+AUTOCOMMIT_POOL = {"pool_size": 4, "max_overflow": 8}
 _creating = threading.Lock()  # job threads finishing together must not each make an engine
 
 

@@ -1,18 +1,23 @@
-// The benchmark's clients, in a Node process of their own so they do not starve Confab.
+// The benchmark's clients, in Node processes of their own so they do not starve Confab.
 //
-// Reads one JSON line on stdin: {urls, cookie, csrf, chats: [ids], prompt, viewers: [{cookie,
-// chatIndex}], idle: [cookie]}. Opens one Socket.IO connection per chat and joins it (chat i
-// talks to web process i mod len(urls) for everything, as a sticky load balancer would send
-// it), and one per viewer (another member watching chat chatIndex), warms one HTTP connection
-// per chat and its POST path (a refused post), prints {"ready": true}. On an "idle" line it
-// connects the idle members (signed in, on a page, in no chat: they hear the account's sidebar
-// events), spread over the web processes, and prints {"idle": true}; on "warm" it warms the
-// HTTP connections again and prints {"warm": true}; then it waits for a "go" line. On "go" it posts the prompt into every chat at once and records, per
-// chat, when the post was sent and answered, and every delta of the reply with its
-// arrival time. With `storm` set, the idle members connect on "go" instead, all at once
-// beside the posts (a web process restarted: every open page connects again), and each one's
-// connect time is recorded. When every reply has ended (or after `timeoutMs`) it prints the
-// results, with how late its own event loop ran, as one JSON line and exits.
+// Reads one JSON line on stdin: {role, urls, cookie, csrf, chats: [ids], prompt, viewers:
+// [{cookie, chatIndex}], idle: [cookie], storm}. Chat i talks to web process i mod len(urls)
+// for everything, as a sticky load balancer would send it.
+//
+// The "posters" process opens one Socket.IO connection per chat and joins it, warms one HTTP
+// connection per chat and its POST path (a refused post), prints {"ready": true}, and waits
+// for a "go" line ("warm" warms the HTTP connections again and prints {"warm": true}). On
+// "go" it posts the prompt into every chat at once and records, per chat, when the post was
+// sent and answered, and every delta of the reply with its arrival time. When every reply has
+// ended (or after `timeoutMs`) it prints the results, with how late its own event loop ran, as
+// one JSON line and exits.
+//
+// The "audience" process holds the other members, as their own browsers would: one socket per
+// viewer (another member watching chat chatIndex), joined before it prints {"ready": true}, and
+// on an "idle" line the idle members (signed in, on a page, in no chat: they hear the account's
+// sidebar events), then {"idle": true}. With `storm` set, the idle members connect on "go"
+// instead, all at once beside the posts (a web process restarted: every open page connects
+// again), and each one's connect time is recorded. On "end" it prints what its members received.
 import { createInterface } from "node:readline";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { io } from "socket.io-client";
@@ -113,8 +118,9 @@ function post(stream, content) {
   });
 }
 
-const sockets = await inBatches(streams, CONNECTING_AT_ONCE, (stream) => connect(stream));
-sockets.push(...await inBatches(viewers, CONNECTING_AT_ONCE, (viewer) => connect(viewer, viewer.cookie, false)));
+const posting = config.role === "posters";
+const sockets = posting ? await inBatches(streams, CONNECTING_AT_ONCE, (stream) => connect(stream))
+  : await inBatches(viewers, CONNECTING_AT_ONCE, (viewer) => connect(viewer, viewer.cookie, false));
 // A browser posts over a connection it already has: open one per chat before the clock starts.
 async function warm() {
   await Promise.all(streams.map(async (stream) => {
@@ -127,29 +133,31 @@ async function warm() {
   // that is refused (an empty message stores nothing), so the timed posts take a warm path.
   await Promise.all(streams.map((stream) => post(stream, " ").then((response) => response.text())));
 }
-await warm();
+if (posting) await warm();
 process.stdout.write(JSON.stringify({ ready: true }) + "\n");
 for (let line = await nextLine(); line !== "go"; line = await nextLine()) {
   if (line === "idle") sockets.push(...await inBatches(idle, CONNECTING_AT_ONCE, connectIdle));
-  if (line === "warm") await warm(); // fetch closes a connection idle for 4 s: open them again
+  if (line === "warm" && posting) await warm(); // fetch closes a connection idle for 4 s: open them again
   process.stdout.write(JSON.stringify({ [line]: true }) + "\n");
 }
 // How late this process's own event loop ran: that lateness is counted in every delta's added latency.
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 loopDelay.enable();
 
-const storm = config.storm ? Promise.all(idle.map(connectIdle)) : Promise.resolve([]);
-await Promise.all(streams.map(async (stream) => {
-  stream.postedAt = now();
-  const response = await post(stream, config.prompt);
-  stream.answeredAt = now();
-  stream.status = response.status;
-  if (response.status === 202) stream.replyId = (await response.json()).assistant_message.id;
-}));
-process.stdout.write(JSON.stringify({ posted: true }) + "\n");
-sockets.push(...await storm);
-
-await Promise.race([allEnded, new Promise((resolve) => setTimeout(resolve, config.timeoutMs))]);
+if (posting) {
+  await Promise.all(streams.map(async (stream) => {
+    stream.postedAt = now();
+    const response = await post(stream, config.prompt);
+    stream.answeredAt = now();
+    stream.status = response.status;
+    if (response.status === 202) stream.replyId = (await response.json()).assistant_message.id;
+  }));
+  process.stdout.write(JSON.stringify({ posted: true }) + "\n");
+  await Promise.race([allEnded, new Promise((resolve) => setTimeout(resolve, config.timeoutMs))]);
+} else {
+  if (config.storm) sockets.push(...await Promise.all(idle.map(connectIdle)));
+  while (await nextLine() !== "end");
+}
 // The viewers' and idle members' last events are on their way with the posters' own.
 await new Promise((resolve) => setTimeout(resolve, 1000));
 loopDelay.disable();
@@ -157,5 +165,6 @@ for (const socket of sockets) socket.close();
 const delay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
 const viewed = viewers.map(({ chatId, viewer, deltas, ended: end }) => ({ chatId, viewer, deltas, ended: end }));
 const sidebars = idle.map(({ sidebarEvents, sidebarChanges, connectMs }) => ({ sidebarEvents, sidebarChanges, connectMs }));
-process.stdout.write(JSON.stringify({ results: streams, viewers: viewed, idle: sidebars, eventLoopDelayMs: delay }) + "\n",
+process.stdout.write(JSON.stringify({ results: posting ? streams : [], viewers: viewed, idle: sidebars,
+  eventLoopDelayMs: delay }) + "\n",
   () => process.exit(0));

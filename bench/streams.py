@@ -27,7 +27,9 @@ fast the machine was just before (``machine_speed_ms``: a fixed pure-Python loop
 The audience (issue 35): ``--viewers V`` adds V other members' sockets to every chat, which
 join it and receive its reply (their deltas are counted and checked too), and ``--idle I``
 signs in I more members whose sockets join no chat (a team on its pages, hearing the
-account's sidebar events); each is a person of their own (``bench/members.py``). The idle
+account's sidebar events); each is a person of their own (``bench/members.py``), and they are
+all in a second Node process, apart from the posters' (``audience_event_loop_delay_ms``): a
+thousand sockets' sidebar events would otherwise delay the posters' own clock. The idle
 sockets connect after the others, so the web processes' PSS before and after gives the PSS
 per idle socket; with ``--idle-seconds`` the run first waits that long with everyone
 connected and nothing happening, and reports the web processes' CPU per idle minute. With
@@ -277,30 +279,48 @@ def start_hanging_calls(member: Member, count: int) -> list[int]:
     return chats
 
 
+def start_clients(config: dict) -> subprocess.Popen:
+    """A Node process of clients (``bench/clients.mjs``), once it says it is ready."""
+    clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    clients.stdin.write(json.dumps(config) + "\n")
+    clients.stdin.flush()
+    assert json.loads(clients.stdout.readline())["ready"], f"the {config['role']} did not connect"
+    return clients
+
+
+def tell(clients: subprocess.Popen, line: str, answer: str | None = None) -> None:
+    """Send ``line`` to a clients process and wait for its answer (``{line: true}`` by default)."""
+    clients.stdin.write(line + "\n")
+    clients.stdin.flush()
+    assert json.loads(clients.stdout.readline())[answer or line], f"no answer to {line!r}"
+
+
 def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunks: int, slow_ms: int,
                  profile_dir: Path | None = None, audience: Audience = NO_AUDIENCE, idle_seconds: float = 0,
                  mcp_hangs: int = 0, storm: bool = False) -> dict:
     chats = [member.new_chat(f"bench {streams}-{i}") for i in range(streams)]
     cookie = "; ".join(f"{c.name}={c.value}" for c in member.http.cookies)
-    clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     viewers, idle = audience.viewers(streams), audience.idle()
     config = {"urls": stack.web_urls, "cookie": cookie, "csrf": member.csrf, "chats": chats,
-              "viewers": viewers, "idle": idle, "storm": storm,
               "prompt": f"bench [[stamp]] [[chunks:{chunks}]] [[slow:{slow_ms}]]",
               "timeoutMs": 120_000 + chunks * slow_ms * 4}
-    clients.stdin.write(json.dumps(config) + "\n")
-    clients.stdin.flush()
-    assert json.loads(clients.stdout.readline())["ready"]
+    # The audience's members are in a Node process of their own, as in browsers of their own: its
+    # work (a thousand sockets' sidebar events) never delays the posters' clock.
+    clients = start_clients({**config, "role": "posters", "viewers": [], "idle": []})
+    members = start_clients({**config, "role": "audience", "viewers": viewers, "idle": idle, "storm": storm}) \
+        if viewers or idle else None
     meter.roots["clients"] = clients.pid
+    if members is not None:
+        meter.roots["audience"] = members.pid
+    else:
+        meter.roots.pop("audience", None)
     meter.roots["postgres+redis"] = 0
-    confab = [name for name in meter.roots if name not in ("clients", "demo", "postgres+redis")]
+    confab = [name for name in meter.roots if name not in ("clients", "audience", "demo", "postgres+redis")]
     web_pss_before_idle = web_pss_mb(meter, confab)
     idle_cpu_per_minute = None
     if idle and not storm:
-        clients.stdin.write("idle\n")
-        clients.stdin.flush()
-        assert json.loads(clients.stdout.readline())["idle"]
+        tell(members, "idle")
         time.sleep(2)  # the connections' own work settles
     web_pss_with_idle = web_pss_mb(meter, confab)
     if idle_seconds:
@@ -311,9 +331,7 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
                                                for pid, seconds in quiet_after[name].items()) * 60 / idle_seconds, 3)
                                for name in confab}
     if idle and not storm:
-        clients.stdin.write("warm\n")
-        clients.stdin.flush()
-        assert json.loads(clients.stdout.readline())["warm"]
+        tell(clients, "warm")
     connected_pss = meter.pss_mb(confab)
     hanging = start_hanging_calls(member, mcp_hangs) if mcp_hangs else []
     speed = machine_speed_ms()
@@ -323,17 +341,25 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     cpu_before, busy_before = meter.cpu(), machine_busy_seconds()
     started = time.monotonic()
     sampler.start()
-    clients.stdin.write("go\n")
-    clients.stdin.flush()
-    assert json.loads(clients.stdout.readline())["posted"]
+    if members is not None:
+        members.stdin.write("go\n")  # first: a storm connects beside the posts
+        members.stdin.flush()
+    tell(clients, "go", "posted")
     output = json.loads(clients.stdout.readline())
+    heard = {"viewers": [], "idle": [], "eventLoopDelayMs": {}}
+    if members is not None:
+        members.stdin.write("end\n")
+        members.stdin.flush()
+        heard = json.loads(members.stdout.readline())
     results = output["results"]
-    viewed = output["viewers"]
+    viewed = heard["viewers"]
     cpu_after, busy = meter.cpu(), machine_busy_seconds() - busy_before
     wall = time.monotonic() - started
     stop.set()
     sampler.join()
     clients.wait(timeout=30)
+    if members is not None:
+        members.wait(timeout=30)
     stop_profilers(profilers)
 
     checks = [check_stream(s, chunks) for s in results]
@@ -366,8 +392,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     viewer_checks = [check_stream(v, chunks) for v in viewed]
     viewer_latencies = [received - float(sent) * 1000 for v in viewed for _, received, text in v["deltas"]
                         for sent in STAMPS.findall(text)]
-    sidebar_events = sum(m["sidebarEvents"] for m in output["idle"])
-    storm_ms = [m["connectMs"] for m in output["idle"]]
+    sidebar_events = sum(m["sidebarEvents"] for m in heard["idle"])
+    storm_ms = [m["connectMs"] for m in heard["idle"]]
     delivered = sum(c["events"] for c in checks) + sum(c["events"] for c in viewer_checks) + sidebar_events
     return {
         "scenario": f"{streams} replies at once",
@@ -417,7 +443,8 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
             "viewer_added_latency_ms": {"p50": percentile(viewer_latencies, .5),
                                         "p99": percentile(viewer_latencies, .99)},
             "idle_sidebar_events": sidebar_events,
-            "idle_sidebar_changes": sum(m["sidebarChanges"] for m in output["idle"]),
+            "idle_sidebar_changes": sum(m["sidebarChanges"] for m in heard["idle"]),
+            "audience_event_loop_delay_ms": {name: round(value, 1) for name, value in heard["eventLoopDelayMs"].items()},
             "events_delivered": delivered,
             "web_cpu_ms_per_delivered_event": round(web_cpu / max(1, delivered) * 1000, 4),
             "web_pss_mb_before_idle": round(web_pss_before_idle, 1),

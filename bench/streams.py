@@ -279,20 +279,23 @@ def start_hanging_calls(member: Member, count: int) -> list[int]:
     return chats
 
 
+def send(clients: subprocess.Popen, line: str) -> None:
+    clients.stdin.write(line + "\n")
+    clients.stdin.flush()
+
+
 def start_clients(config: dict) -> subprocess.Popen:
     """A Node process of clients (``bench/clients.mjs``), once it says it is ready."""
     clients = subprocess.Popen(["node", str(ROOT / "bench" / "clients.mjs")], cwd=ROOT, text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    clients.stdin.write(json.dumps(config) + "\n")
-    clients.stdin.flush()
+    send(clients, json.dumps(config))
     assert json.loads(clients.stdout.readline())["ready"], f"the {config['role']} did not connect"
     return clients
 
 
 def tell(clients: subprocess.Popen, line: str, answer: str | None = None) -> None:
     """Send ``line`` to a clients process and wait for its answer (``{line: true}`` by default)."""
-    clients.stdin.write(line + "\n")
-    clients.stdin.flush()
+    send(clients, line)
     assert json.loads(clients.stdout.readline())[answer or line], f"no answer to {line!r}"
 
 
@@ -342,14 +345,12 @@ def run_scenario(stack: Stack, member: Member, meter: Meter, streams: int, chunk
     started = time.monotonic()
     sampler.start()
     if members is not None:
-        members.stdin.write("go\n")  # first: a storm connects beside the posts
-        members.stdin.flush()
+        send(members, "go")  # first: a storm connects beside the posts
     tell(clients, "go", "posted")
     output = json.loads(clients.stdout.readline())
     heard = {"viewers": [], "idle": [], "eventLoopDelayMs": {}}
     if members is not None:
-        members.stdin.write("end\n")
-        members.stdin.flush()
+        send(members, "end")
         heard = json.loads(members.stdout.readline())
     results = output["results"]
     viewed = heard["viewers"]
